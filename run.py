@@ -1,0 +1,29 @@
+"""Start the platform: `python run.py [--host 127.0.0.1] [--port 5000]`.
+
+On first run this creates the SQLite database in instance/, applies migrations, loads the
+content in courses/ and scenarios/, and prints the demo accounts' passwords once.
+For production use gunicorn (see README).
+"""
+import argparse
+import os
+
+from trainer import create_app
+from trainer.cli import prepare_platform
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+
+    app = create_app()
+    with app.app_context():
+        for line in prepare_platform(os.environ.get("TRAINER_DEMO_PASSWORD")):
+            print(line, flush=True)
+    print(f"Serving on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

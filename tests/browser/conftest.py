@@ -1,0 +1,75 @@
+"""A live server and Debian's Chromium driven by Playwright (no browser download)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from conftest import make_config
+from trainer import create_app
+from trainer.cli import prepare_platform
+from trainer.config import TestConfig
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+DEMO_PASSWORD = "browser demo password"
+# Without these, Chromium keeps trying to reach Google's hosts, which a closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The platform on a SQLite file, set up as on first run, served from a thread."""
+    folder = tmp_path_factory.mktemp("live")
+    config = make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'live.sqlite3'}",
+                         TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY=TestConfig.SECRET_KEY)
+    app = create_app(config)
+    with app.app_context():
+        prepare_platform(demo_password=DEMO_PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/test.sh, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """Fill the login form as a person would."""
+
+    def fill(email: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return fill

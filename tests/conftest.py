@@ -1,0 +1,209 @@
+"""Shared fixtures: app (on SQLite and PostgreSQL), client, runner, auth, make_user."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from trainer import create_app
+from trainer.config import TestConfig
+from trainer.extensions import db
+from trainer.models import Agency, User
+
+PASSWORD = "correct horse battery staple"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# TEST_DATABASES=sqlite runs the database tests on SQLite only (quick local runs); the
+# README's test command and CI run both.
+BACKENDS = os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+def make_config(**overrides) -> type[TestConfig]:
+    """A TestConfig subclass with some settings changed."""
+    return type("CustomTestConfig", (TestConfig,), overrides)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    name = f"trainer_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_url_for(request, backend: str) -> str:
+    return request.getfixturevalue("postgres_url") if backend == "postgresql" else "sqlite://"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """Each database test runs once per backend."""
+    return request.param
+
+
+@pytest.fixture
+def app_config(request, backend):
+    """Settings for the `app` fixture; a test adds to them with indirect parametrisation."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend), **getattr(request, "param", {})}
+
+
+@pytest.fixture
+def app(app_config):
+    """The application with empty tables.
+
+    No app context is held during the test: each request gets its own, as in production,
+    and tests look at the database through the `database` fixture.
+    """
+    application = create_app(make_config(**app_config))
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Database:
+    """Reads and writes rows in a context of their own, like an independent observer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def add(self, *rows):
+        """Insert rows and return them detached, with their columns loaded."""
+        with self.app.app_context():
+            db.session.add_all(rows)
+            db.session.commit()
+            for row in rows:
+                db.session.refresh(row)
+            db.session.expunge_all()
+        return rows[0] if len(rows) == 1 else rows
+
+    def get(self, model, row_id):
+        with self.app.app_context():
+            row = db.session.get(model, row_id)
+            db.session.expunge_all()
+            return row
+
+    def scalar(self, statement):
+        with self.app.app_context():
+            value = db.session.scalar(statement)
+            db.session.expunge_all()
+            return value
+
+    def count(self, model) -> int:
+        return self.scalar(select(func.count()).select_from(model))
+
+    def update(self, model, row_id, **values):
+        with self.app.app_context():
+            row = db.session.get(model, row_id)
+            for name, value in values.items():
+                setattr(row, name, value)
+            db.session.commit()
+
+
+@pytest.fixture
+def database(app) -> Database:
+    return Database(app)
+
+
+@pytest.fixture
+def make_agency(database):
+    """Create an agency."""
+
+    def make(name: str = "Ministry of Internal Affairs", country: str = "KG", short_name: str = "") -> Agency:
+        return database.add(Agency(name=name, country=country, short_name=short_name))
+
+    return make
+
+
+@pytest.fixture
+def make_user(database, faker):
+    """Create a user whose password is PASSWORD."""
+
+    def make(role: str = "trainee", email: str | None = None, **fields) -> User:
+        user = User(
+            email=email or f"{role}.{faker.unique.user_name()}@example.org",
+            full_name=fields.pop("full_name", faker.name()),
+            role=role,
+            **fields,
+        )
+        user.set_password(PASSWORD)
+        return database.add(user)
+
+    return make
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """Read a CSRF token from a page, as a browser would have it."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, path: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = PASSWORD, **kwargs):
+        email = getattr(user_or_email, "email", user_or_email)
+        return post_form(self.client, "/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return post_form(self.client, "/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def fresh_database_url(backend, tmp_path):
+    """An empty database of its own (a file for SQLite, a new database for PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    name = f"trainer_fresh_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_app(fresh_database_url):
+    """An application on an empty database with no tables: for migrations and first run."""
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=fresh_database_url))
+    yield application
+    with application.app_context():
+        db.engine.dispose()

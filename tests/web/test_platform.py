@@ -1,0 +1,66 @@
+"""Health check, security headers, cookies and error pages."""
+import pytest
+
+from conftest import make_config
+from trainer import create_app
+from trainer.config import ProductionConfig
+
+
+def test_healthz_is_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable():
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/none",
+                                 SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}}))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_pages_forbid_framing_and_foreign_scripts(client):
+    headers = client.get("/login").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_production_cookies_are_secure_by_default():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+
+
+def test_pages_load_nothing_from_the_internet(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "/static/vendor/pico-2.1.1/pico.min.css" in page
+    assert "http://" not in page and "https://" not in page
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is no page at this address" in response.get_data(as_text=True)
+
+
+def test_scripts_get_json_errors(client):
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not found"
+
+
+@pytest.mark.parametrize("app_config", [{"TESTING": False}], indirect=True)
+def test_unexpected_error_shows_the_friendly_500_page(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("bug")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)

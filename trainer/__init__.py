@@ -1,0 +1,128 @@
+"""trainer: e-learning and training simulation for intelligence-led policing."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | Mapping | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_context(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config] | Mapping | None) -> None:
+    """Load the config class (or env-chosen class updated by a mapping)."""
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key()
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extension objects to this app."""
+    from . import models  # noqa: F401  (models must be imported before migrations run)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(models.User, int(user_id))
+        # A deactivated account loses its open sessions on the next request.
+        return user if user is not None and user.active else None
+
+
+def select_locale() -> str | None:
+    """The user's chosen language, else the browser's best match."""
+    languages = Config.LANGUAGES
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area of the platform."""
+    from .views import admin, auth, main, people
+
+    for module in (main, auth, people, admin):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages (or JSON) for the errors people meet."""
+    from .views.errors import register
+
+    register(app)
+
+
+def register_template_context(app: Flask) -> None:
+    """Labels and helpers every template can use."""
+    from flask_babel import get_locale
+
+    from . import choices
+
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.context_processor
+    def inject_labels():
+        return {
+            "ROLE_LABELS": choices.ROLE_LABELS,
+            "COUNTRY_LABELS": choices.COUNTRY_LABELS,
+            "GENDER_LABELS": choices.GENDER_LABELS,
+            "LANGUAGE_LABELS": choices.LANGUAGE_LABELS,
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers that stop framing, sniffing and any script not served from static/."""
+    policy = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    """Operations as `flask` commands."""
+    from .cli import register
+
+    register(app)

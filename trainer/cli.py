@@ -1,0 +1,80 @@
+"""Operations as `flask` commands: setup, users, content checks."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
+
+from . import services
+from .domain.people import ROLES, normalise_email
+from .extensions import db
+from .models import user_by_email
+
+
+def prepare_platform(demo_password: str | None = None) -> list[str]:
+    """Apply migrations, load content, create missing demo accounts; return lines to print.
+
+    Safe to run on every start: existing rows are kept and nothing is created twice.
+    """
+    upgrade()
+    lines = services.load_content()
+    created = services.ensure_demo_accounts(demo_password)
+    db.session.commit()
+    if created:
+        lines.append("Demo accounts created. Passwords are shown this once; write them down:")
+        lines += [f"  {role:<8} {email:<24} {password}" for email, role, password in created]
+    else:
+        lines.append("Demo accounts already exist (reset one with: flask users reset-password EMAIL).")
+    return lines
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(setup_command)
+    app.cli.add_command(users)
+
+
+@click.command("setup")
+@with_appcontext
+def setup_command():
+    """Migrate the database, load content and create demo accounts."""
+    for line in prepare_platform(os.environ.get("TRAINER_DEMO_PASSWORD")):
+        click.echo(line)
+
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="trainee", show_default=True)
+@click.option("--password", help="Generated and printed when omitted.")
+def users_create(email: str, full_name: str, role: str, password: str | None):
+    """Create an account."""
+    try:
+        email = normalise_email(email)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--email") from error
+    if user_by_email(email) is not None:
+        raise click.ClickException(f"{email} already has an account")
+    chosen = password or services.new_password()
+    services.create_user(email, full_name, chosen, role=role)
+    db.session.commit()
+    click.echo(f"Created {role} {email}" + ("" if password else f" with password {chosen}"))
+
+
+@users.command("reset-password")
+@click.argument("email")
+def users_reset_password(email: str):
+    """Give an account a new random password and print it."""
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account has the email {email}")
+    password = services.new_password()
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"New password for {user.email}: {password}")

@@ -1,0 +1,101 @@
+"""Configuration classes. Environment variables override the defaults."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("TRAINER_INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(default: str) -> str:
+    """DATABASE_URL, with plain postgres URLs pointed at the psycopg 3 driver."""
+    url = os.environ.get("DATABASE_URL", default)
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in the instance folder.
+
+    Keeping a generated key on disk means sessions survive a restart on a single server
+    without anyone having to invent a secret by hand.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Development and single-server defaults: SQLite in the instance folder."""
+
+    SECRET_KEY = None  # filled lazily by create_app so tests need no key file
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'trainer.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CONTENT_COURSES_DIR = os.environ.get("TRAINER_COURSES_DIR", str(PROJECT_ROOT / "courses"))
+    CONTENT_SCENARIOS_DIR = os.environ.get(
+        "TRAINER_SCENARIOS_DIR", str(PROJECT_ROOT / "scenarios")
+    )
+
+    LANGUAGES = ("en", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "trainer" / "translations")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    # Per email and address, so a whole webinar behind one police NAT can still log in.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "60 per minute")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = int(os.environ.get("TRAINER_PROXY_COUNT", "0"))
+
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a long exercise must not expire its forms
+    PASSWORD_MIN_LENGTH = 10
+
+
+class ProductionConfig(Config):
+    """Behind HTTPS: cookies only travel encrypted."""
+
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    """In-memory SQLite, no rate limits unless a test turns them on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by TRAINER_ENV (development by default)."""
+    return CONFIGS[os.environ.get("TRAINER_ENV", "development")]

@@ -1,0 +1,160 @@
+"""Use cases: load rows, call the domain, write rows. Views call these and commit once."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, text
+
+from .domain.people import RowProblem, UserRow
+from .extensions import db
+from .models import Agency, User, user_by_email, utcnow
+
+DEMO_AGENCIES = (
+    ("Ministry of Internal Affairs of the Kyrgyz Republic", "MIA KG", "KG"),
+    ("State Border Guards Service of the Kyrgyz Republic", "SBGS KG", "KG"),
+    ("Drug Control Agency of Tajikistan", "DCA TJ", "TJ"),
+    ("National Information-Analytical Centre on Drug Control of Uzbekistan", "NIAC UZ", "UZ"),
+)
+DEMO_ACCOUNTS = (
+    ("trainee@example.org", "Demo Trainee", "trainee", "MIA KG"),
+    ("trainer@example.org", "Demo Trainer", "trainer", None),
+    ("manager@example.org", "Demo Programme Manager", "manager", None),
+    ("admin@example.org", "Demo Administrator", "admin", None),
+)
+
+
+def new_password() -> str:
+    """A random password a person can type: 16 URL-safe characters."""
+    return secrets.token_urlsafe(12)
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    error: str | None  # "invalid" or "inactive"
+
+
+def authenticate(email: str, password: str) -> LoginOutcome:
+    """Check credentials; unknown email and wrong password look the same to the caller."""
+    user = user_by_email(email)
+    if user is None or not user.check_password(password):
+        return LoginOutcome(None, "invalid")
+    if not user.active:
+        return LoginOutcome(None, "inactive")
+    user.last_login_at = utcnow()
+    return LoginOutcome(user, None)
+
+
+def create_user(email: str, full_name: str, password: str, role: str = "trainee", **fields) -> User:
+    """Add a user with a hashed password to the session (the caller commits)."""
+    user = User(email=email.strip().lower(), full_name=full_name.strip(), role=role, **fields)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def email_taken(email: str, except_user: User | None = None) -> bool:
+    """True when another account already uses this email."""
+    existing = user_by_email(email)
+    return existing is not None and existing is not except_user
+
+
+def active_admin_count() -> int:
+    """How many active administrators there are."""
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    )
+
+
+def would_remove_last_admin(user: User, new_role: str, new_active: bool) -> bool:
+    """True when the change leaves the platform with no active administrator."""
+    losing_admin = user.role == "admin" and user.active and (new_role != "admin" or not new_active)
+    return losing_admin and active_admin_count() <= 1
+
+
+# --- bulk import --------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    created: list[tuple[User, str]] = field(default_factory=list)  # user, one-time password
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def agency_by_name(name: str) -> Agency | None:
+    """Find an agency by its full or short name, case-insensitively."""
+    wanted = name.strip().lower()
+    return db.session.scalar(
+        select(Agency).where(
+            (func.lower(Agency.name) == wanted) | (func.lower(Agency.short_name) == wanted)
+        )
+    )
+
+
+def import_users(rows: list[UserRow], problems: list[RowProblem]) -> ImportResult:
+    """Create every row's account, or none of them if any row has a problem."""
+    result = ImportResult(problems=list(problems))
+    agencies: dict[int, Agency | None] = {}
+    for row in rows:
+        if user_by_email(row.email) is not None:
+            result.problems.append(RowProblem(row.line, "email", f"{row.email} already has an account"))
+        if row.agency:
+            agencies[row.line] = agency_by_name(row.agency)
+            if agencies[row.line] is None:
+                result.problems.append(RowProblem(
+                    row.line, "agency", f"no agency is called '{row.agency}' (add it first under Agencies)"))
+    if result.problems:
+        result.problems.sort(key=lambda problem: problem.line)
+        return result
+    for row in rows:
+        agency = agencies.get(row.line)
+        password = new_password()
+        user = create_user(
+            row.email, row.full_name, password, role=row.role, agency=agency,
+            country=row.country or (agency.country if agency else None),
+            rank=row.rank, gender=row.gender, language=row.language,
+        )
+        result.created.append((user, password))
+    return result
+
+
+# --- first run ------------------------------------------------------------------------------
+
+def ensure_demo_agencies() -> None:
+    """Create the demo agencies that do not exist yet."""
+    for name, short_name, country in DEMO_AGENCIES:
+        if agency_by_name(name) is None:
+            db.session.add(Agency(name=name, short_name=short_name, country=country))
+    db.session.flush()
+
+
+def ensure_demo_accounts(password: str | None = None) -> list[tuple[str, str, str]]:
+    """Create missing demo accounts; return (email, role, password) for those just made."""
+    ensure_demo_agencies()
+    created = []
+    for email, full_name, role, agency_short_name in DEMO_ACCOUNTS:
+        if user_by_email(email) is not None:
+            continue
+        agency = agency_by_name(agency_short_name) if agency_short_name else None
+        account_password = password or new_password()
+        create_user(email, full_name, account_password, role=role, agency=agency,
+                    country=agency.country if agency else None)
+        created.append((email, role, account_password))
+    return created
+
+
+def load_content() -> list[str]:
+    """Load the courses and scenarios found on disk; return a line per thing loaded."""
+    return []
+
+
+def database_is_reachable() -> bool:
+    """True when a trivial query succeeds."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any driver error means "not reachable" to a load balancer
+        db.session.rollback()
+        return False

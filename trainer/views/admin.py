@@ -1,0 +1,189 @@
+"""Administration: accounts, agencies and bulk import. Administrators only."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
+
+from ..domain.people import parse_user_csv
+from ..extensions import db
+from ..forms import AgencyForm, EmptyForm, UserForm, UserImportForm
+from ..models import Agency, User
+from ..permissions import role_required
+from ..services import create_user, email_taken, import_users, new_password, would_remove_last_admin
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@role_required("admin")
+def require_admin():
+    """Every route in this blueprint is for administrators."""
+
+
+def get_or_404(model, object_id: int):
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def agency_choices() -> list[SelectChoice]:
+    agencies = db.session.scalars(select(Agency).order_by(Agency.country, Agency.name)).all()
+    return [SelectChoice(0, "—")] + [SelectChoice(agency.id, f"{agency.name} ({agency.country})")
+                                     for agency in agencies]
+
+
+# --- users ------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    query = select(User).order_by(User.full_name)
+    search = request.args.get("q", "").strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
+    if request.args.get("role"):
+        query = query.where(User.role == request.args["role"])
+    if request.args.get("agency", type=int):
+        query = query.where(User.agency_id == request.args.get("agency", type=int))
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", page=page, search=search,
+                           agencies=[(choice.value, choice.label) for choice in agency_choices()[1:]], action_form=EmptyForm())
+
+
+def apply_user_form(form: UserForm, user: User) -> None:
+    user.email = form.email.data.strip().lower()
+    user.full_name = form.full_name.data.strip()
+    user.role = form.role.data
+    user.agency_id = form.agency_id.data or None
+    user.country = form.country.data or None
+    user.rank = (form.rank.data or "").strip()
+    user.gender = form.gender.data or None
+    user.language = form.language.data
+    user.active = form.active.data
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    form.agency_id.choices = agency_choices()
+    if form.validate_on_submit():
+        if email_taken(form.email.data):
+            form.email.errors.append(_("Another account already uses this email."))
+        else:
+            password = form.password.data or new_password()
+            user = create_user(form.email.data, form.full_name.data, password)
+            apply_user_form(form, user)
+            db.session.commit()
+            if form.password.data:
+                flash(_("Account created for %(name)s.", name=user.full_name), "success")
+            else:
+                flash(_("Account created for %(name)s. Their password, shown only once: %(password)s",
+                        name=user.full_name, password=password), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    form.agency_id.choices = agency_choices()
+    if request.method == "GET":
+        form.agency_id.data = user.agency_id or 0
+        form.country.data = user.country or ""
+        form.gender.data = user.gender or ""
+    if form.validate_on_submit():
+        if email_taken(form.email.data, except_user=user):
+            form.email.errors.append(_("Another account already uses this email."))
+        elif would_remove_last_admin(user, form.role.data, form.active.data):
+            flash(_("This is the last active administrator: make someone else an administrator first."), "error")
+        else:
+            apply_user_form(form, user)
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Changes to %(name)s saved.", name=user.full_name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_toggle_active(user_id: int):
+    """Deactivate an active account or reactivate an inactive one (a bare button)."""
+    user = get_or_404(User, user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+    elif would_remove_last_admin(user, user.role, not user.active):
+        flash(_("This is the last active administrator: make someone else an administrator first."), "error")
+    else:
+        user.active = not user.active
+        db.session.commit()
+        if user.active:
+            flash(_("%(name)s can log in again.", name=user.full_name), "success")
+        else:
+            flash(_("%(name)s can no longer log in.", name=user.full_name), "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("admin.users"))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+def users_import():
+    form = UserImportForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append(_("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."))
+            return render_template("admin/users_import.html", form=form), 400
+        rows, problems = parse_user_csv(text)
+        result = import_users(rows, problems)
+        if result.problems:
+            db.session.rollback()
+            return render_template("admin/users_import.html", form=form, problems=result.problems,
+                                   row_count=len(rows) + len({p.line for p in problems})), 400
+        db.session.commit()
+        return render_template("admin/users_import_done.html", created=result.created)
+    return render_template("admin/users_import.html", form=form), 400 if form.errors else 200
+
+
+# --- agencies -----------------------------------------------------------------------------
+
+@bp.get("/agencies")
+def agencies():
+    counts = dict(db.session.execute(
+        select(User.agency_id, func.count()).where(User.agency_id.is_not(None)).group_by(User.agency_id)
+    ).all())
+    rows = db.session.scalars(select(Agency).order_by(Agency.country, Agency.name)).all()
+    return render_template("admin/agencies.html", agencies=rows, counts=counts)
+
+
+def agency_name_taken(form: AgencyForm, agency: Agency | None) -> bool:
+    existing = db.session.scalar(select(Agency).where(
+        func.lower(Agency.name) == form.name.data.strip().lower(), Agency.country == form.country.data))
+    return existing is not None and existing is not agency
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"], defaults={"agency_id": None})
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+def agency_form(agency_id: int | None):
+    agency = get_or_404(Agency, agency_id) if agency_id else None
+    form = AgencyForm(obj=agency)
+    if form.validate_on_submit():
+        if agency_name_taken(form, agency):
+            form.name.errors.append(_("An agency with this name already exists in this country."))
+        else:
+            agency = agency or Agency()
+            agency.name = form.name.data.strip()
+            agency.short_name = (form.short_name.data or "").strip()
+            agency.country = form.country.data
+            db.session.add(agency)
+            db.session.commit()
+            flash(_("Agency %(name)s saved.", name=agency.name), "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency), 400 if form.errors else 200

@@ -1,0 +1,81 @@
+"""Log in, log out, and a user's own profile."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..forms import EmptyForm, LoginForm, PasswordChangeForm, ProfileForm
+from ..services import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def login_limit_key() -> str:
+    """Rate-limit attempts per address and account, not per address alone."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{email}"
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=login_limit_key,
+               methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        outcome = authenticate(form.email.data, form.password.data)
+        if outcome.user is not None:
+            db.session.commit()
+            login_user(outcome.user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+        if outcome.error == "inactive":
+            flash(_("This account has been deactivated. Ask your administrator to reactivate it."), "error")
+        else:
+            flash(_("Email or password is incorrect."), "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    profile_form = ProfileForm(obj=current_user, prefix="profile")
+    password_form = PasswordChangeForm(prefix="password")
+    if profile_form.submit.data and profile_form.validate_on_submit():
+        current_user.full_name = profile_form.full_name.data.strip()
+        current_user.language = profile_form.language.data
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    if password_form.submit.data and password_form.validate_on_submit():
+        if not current_user.check_password(password_form.current_password.data):
+            password_form.current_password.errors.append(_("This is not your current password."))
+        else:
+            current_user.set_password(password_form.new_password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.profile"))
+    status = 400 if (profile_form.errors or password_form.errors) else 200
+    return render_template("auth/profile.html", profile_form=profile_form,
+                           password_form=password_form), status

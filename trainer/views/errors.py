@@ -1,0 +1,49 @@
+"""Error pages: friendly HTML for people, JSON for scripts."""
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
+    404: (_l("Not found"), _l("There is no page at this address. It may have been moved or removed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"), _l("The file is larger than the platform accepts (8 MB).")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Your saved work is safe; try again in a moment.")),
+}
+CSRF_MESSAGE = _l("The form was sent without a valid security token (it may have expired). "
+                  "Go back, reload the page and send it again.")
+
+
+def wants_json() -> bool:
+    """True for API clients that prefer JSON to HTML."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(code: int, message=None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    message = message or default_message
+    if wants_json():
+        return jsonify(error=str(title), message=str(message)), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:  # the page layout itself is broken: still answer something readable
+        return f"{code} {title}: {message}", code, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def register(app) -> None:
+    """Attach the handlers to the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(400, CSRF_MESSAGE)
+
+    # Flask turns an unhandled exception into InternalServerError (logged, session rolled
+    # back at teardown) and lands here too; under TESTING it propagates to the test instead.
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return error_response(error.code or 500)

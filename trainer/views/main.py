@@ -1,0 +1,39 @@
+"""Home pages per role and the health check."""
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..extensions import db, limiter
+from ..models import Agency, User
+from ..services import database_is_reachable
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    """Send each role to its own home page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template(f"main/home_{current_user.role}.html", **home_context(current_user.role))
+
+
+def home_context(role: str) -> dict:
+    """The few figures an administrator's home shows; other homes fill as features land."""
+    if role != "admin":
+        return {}
+    count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return {
+        "count_by_role": count_by_role,
+        "agency_count": db.session.scalar(select(func.count()).select_from(Agency)),
+        "recent_users": db.session.scalars(select(User).order_by(User.created_at.desc()).limit(5)).all(),
+    }
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    if database_is_reachable():
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="unavailable", database="unreachable"), 503
