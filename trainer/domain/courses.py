@@ -1,0 +1,625 @@
+"""Course folders (course.yml, lesson Markdown, question banks) read into frozen specs.
+
+Reading never stops at the first mistake: every problem is collected as a `Problem` naming
+the file (relative to the content root's parent, e.g. ``courses/x/course.yml``), the line,
+the YAML key path and what was expected. See docs/content-format.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .markdown import FrontMatterError, find_unsafe_html, render_markdown, split_front_matter, yaml_error_text
+from .questions import Question, build_question, draw, validate_question
+
+LANGUAGES = ("en", "ru")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Lesson file stems become URL slugs.
+LESSON_STEM_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+COURSE_REQUIRED = (
+    "id", "title", "summary", "language", "topic", "version", "estimated_minutes",
+    "objectives", "lessons", "pass_mark", "completion",
+)
+COURSE_OPTIONAL = ("pre_test", "post_test", "sources")
+LESSON_KEYS = ("title", "minutes", "objectives", "check")
+COMPLETION_KEYS = ("all_lessons", "post_test")
+BANK_REF_KEYS = ("bank", "count")
+
+
+# ---------------------------------------------------------------- specs
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a content file."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+    severity: str = "error"          # "error" fails the check; "warning" does not
+
+    def __str__(self) -> str:
+        parts = [self.file if self.line is None else f"{self.file}:{self.line}"]
+        if self.severity != "error":
+            parts.append(self.severity)
+        if self.key:
+            parts.append(self.key)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+@dataclass(frozen=True)
+class QuestionBank:
+    """Questions from one bank file and how many to draw per attempt."""
+
+    bank: str                        # path relative to the course folder
+    questions: tuple[Question, ...]
+    count: int
+
+    def draw(self, rng: random.Random) -> tuple[Question, ...]:
+        """`count` questions at random, in random order."""
+        return draw(self.questions, self.count, rng)
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    """One lesson file."""
+
+    slug: str                        # file stem, e.g. "01-concept"
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    body_markdown: str
+    body_html: str                   # rendered and sanitised
+    check: QuestionBank | None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a trainee must do to complete the course."""
+
+    all_lessons: bool
+    post_test: bool
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    """A validated course folder."""
+
+    id: str
+    title: str
+    summary: str
+    language: str
+    topic: str
+    version: int
+    estimated_minutes: int
+    objectives: tuple[str, ...]
+    lessons: tuple[LessonSpec, ...]
+    pass_mark: int
+    completion: Completion
+    pre_test: QuestionBank | None
+    post_test: QuestionBank | None
+    sources: tuple[str, ...]
+    folder: str                      # folder name under the content root
+
+    def lesson(self, slug: str) -> LessonSpec:
+        """The lesson with this slug; KeyError if there is none."""
+        for lesson in self.lessons:
+            if lesson.slug == slug:
+                return lesson
+        raise KeyError(slug)
+
+    def all_questions(self) -> dict[str, Question]:
+        """Every question of the course (lesson checks and tests) by id."""
+        banks = [lesson.check for lesson in self.lessons] + [self.pre_test, self.post_test]
+        return {q.id: q for bank in banks if bank for q in bank.questions}
+
+    def passed(self, percent: float) -> bool:
+        """Whether a post-test percentage reaches the pass mark."""
+        return percent >= self.pass_mark
+
+    def is_complete(self, completed_lessons: Collection[str], best_post_test: float | None) -> bool:
+        """The completion rule, given completed lesson slugs and the best post-test %."""
+        if self.completion.all_lessons and any(l.slug not in completed_lessons for l in self.lessons):
+            return False
+        if self.completion.post_test and (best_post_test is None or not self.passed(best_post_test)):
+            return False
+        return True
+
+
+class CourseError(ValueError):
+    """A course folder with errors; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_course(folder: Path) -> CourseSpec:
+    """Read one course folder; raises CourseError listing every error."""
+    spec, problems = read_course(folder)
+    if spec is None:
+        raise CourseError([p for p in problems if p.severity == "error"])
+    return spec
+
+
+def read_course(folder: Path) -> tuple[CourseSpec | None, list[Problem]]:
+    """Read one course folder: (spec, or None if there are errors; every problem)."""
+    reader = _CourseReader(Path(folder))
+    return reader.read(), reader.problems
+
+
+def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
+    """Read every course folder under root: (error-free courses, every problem)."""
+    root = Path(root)
+    if not root.is_dir():
+        return [], [Problem(str(root), None, "", "content folder not found")]
+    specs: list[CourseSpec] = []
+    problems: list[Problem] = []
+    owners: dict[str, str] = {}
+    # Folders starting with '.' or '_' are ignored so drafts and tooling can live there.
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        reader = _CourseReader(folder)
+        spec = reader.read()
+        problems.extend(reader.problems)
+        course_id = reader.course_id
+        if course_id and course_id in owners:
+            problems.append(Problem(
+                reader.course_file, reader.course_id_line, "id",
+                f"duplicate course id '{course_id}': also used by {owners[course_id]}",
+            ))
+            continue
+        if course_id:
+            owners[course_id] = reader.course_file
+        if spec is not None:
+            specs.append(spec)
+    return specs, problems
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int | None = None
+    key_lines: dict
+
+
+class LineList(list):
+    """A YAML sequence that remembers the line of each item."""
+
+    line: int | None = None
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader building LineDict/LineList and refusing duplicate keys."""
+
+    first_line = 1
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+    data = LineDict()
+    yield data
+    loader.flatten_mapping(node)     # resolves '<<' merge keys in place
+    data.line = node.start_mark.line + loader.first_line
+    data.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in data:
+            # PyYAML would silently keep the last value; a repeated key is a mistake.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark)
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.key_lines[key] = key_node.start_mark.line + loader.first_line
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):
+    data = LineList()
+    yield data
+    data.line = node.start_mark.line + loader.first_line
+    data.extend(loader.construct_object(child, deep=True) for child in node.value)
+    data.item_lines = [child.start_mark.line + loader.first_line for child in node.value]
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def load_yaml(text: str, first_line: int = 1) -> Any:
+    """Parse YAML into LineDict/LineList; `first_line` is the file line the text starts on."""
+    loader = _LineLoader(text)
+    loader.first_line = first_line
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def line_of(data: Any, path: str) -> int | None:
+    """Line of the deepest part of a key path (``questions[3].answer``) that exists."""
+    line = None
+    for index, name in _PATH_TOKEN.findall(path):
+        if index and isinstance(data, LineList) and int(index) < len(data):
+            line, data = data.item_lines[int(index)], data[int(index)]
+        elif name and isinstance(data, LineDict) and (key := _find_key(data, name)) is not None:
+            line, data = data.key_lines.get(key[0], line), key[1]
+        else:
+            break
+    return line
+
+
+def _find_key(data: LineDict, name: str) -> tuple[Any, Any] | None:
+    # Keys in paths are strings, but YAML may have read `true:` as a boolean key.
+    for key, value in data.items():
+        if key == name or str(key).lower() == name.lower():
+            return key, value
+    return None
+
+
+# ---------------------------------------------------------------- reading
+
+class _FileCheck:
+    """Typed reads from one file's YAML, recording a Problem for each mismatch."""
+
+    def __init__(self, file: str, root: Any, problems: list[Problem]):
+        self.file, self.root, self.problems = file, root, problems
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line_of(self.root, key), key, message))
+
+    def warn(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line_of(self.root, key), key, message, "warning"))
+
+    def unknown_keys(self, mapping: Mapping, allowed: Collection[str], prefix: str = "") -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.warn(f"{prefix}{key}", f"unknown key (ignored); expected one of {', '.join(allowed)}")
+
+    def text(self, mapping: Mapping, name: str, prefix: str = "", required: bool = True) -> str | None:
+        value, key = mapping.get(name), prefix + name
+        if value is None:
+            if required:
+                self.error(key, "is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(key, f"expected text, got {_kind(value)}")
+            return None
+        return value.strip()
+
+    def slug(self, mapping: Mapping, name: str, prefix: str = "") -> str | None:
+        value = self.text(mapping, name, prefix)
+        if value is not None and not SLUG_PATTERN.match(value):
+            self.error(prefix + name, f"expected lowercase letters, digits and hyphens, got '{value}'")
+            return None
+        return value
+
+    def integer(self, mapping: Mapping, name: str, prefix: str = "", low: int | None = None,
+                high: int | None = None, required: bool = True) -> int | None:
+        value, key = mapping.get(name), prefix + name
+        if value is None:
+            if required:
+                self.error(key, "is required")
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.error(key, f"expected a whole number, got {_kind(value)}")
+            return None
+        if high is not None and not low <= value <= high:
+            self.error(key, f"{name} {value} is outside {low}-{high}")
+            return None
+        if low is not None and value < low:
+            self.error(key, f"must be at least {low}, got {value}")
+            return None
+        return value
+
+    def boolean(self, mapping: Mapping, name: str, prefix: str = "") -> bool:
+        value = mapping.get(name, False)
+        if not isinstance(value, bool):
+            self.error(prefix + name, f"expected true or false, got {_kind(value)}")
+            return False
+        return value
+
+    def texts(self, mapping: Mapping, name: str, prefix: str = "", minimum: int = 0,
+              required: bool = True) -> tuple[str, ...]:
+        value, key = mapping.get(name), prefix + name
+        if value is None:
+            if required:
+                self.error(key, f"is required: a list of at least {max(minimum, 1)}")
+            return ()
+        if not isinstance(value, list):
+            self.error(key, f"expected a list, got {_kind(value)}")
+            return ()
+        if len(value) < minimum:
+            self.error(key, f"needs at least {minimum} entries, has {len(value)}")
+        good = []
+        for i, item in enumerate(value):
+            if isinstance(item, str) and item.strip():
+                good.append(item.strip())
+            else:
+                self.error(f"{key}[{i}]", f"expected text, got {_kind(item)}")
+        return tuple(good)
+
+    def mapping(self, mapping: Mapping, name: str, prefix: str = "", required: bool = True) -> Mapping | None:
+        value, key = mapping.get(name), prefix + name
+        if value is None:
+            if required:
+                self.error(key, "is required")
+            return None
+        if not isinstance(value, dict):
+            self.error(key, f"expected keys under it, got {_kind(value)}")
+            return None
+        return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return "empty text" if not value.strip() else f"'{value}'"
+    return {dict: "a mapping", LineDict: "a mapping", list: "a list", LineList: "a list",
+            type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+class _CourseReader:
+    """Reads one course folder, collecting problems instead of raising."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.base = os.path.dirname(os.path.dirname(os.path.abspath(folder)))
+        self.problems: list[Problem] = []
+        self.banks: dict[Path, tuple[tuple[Question, ...], int]] = {}
+        self.question_ids: dict[str, str] = {}
+        self.course_file = self.display(folder / "course.yml")
+        self.course_id: str | None = None
+        self.course_id_line: int | None = None
+
+    def display(self, path: Path) -> str:
+        """File name as shown in problems: relative to the content root's parent."""
+        return Path(os.path.relpath(os.path.abspath(path), self.base)).as_posix()
+
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def load_file(self, path: Path) -> Any:
+        """Parsed YAML of a file, or None after recording why it cannot be read."""
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            return load_yaml(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            message = f"invalid YAML: {yaml_error_text(exc)}"
+            self.problems.append(Problem(self.display(path), line, "", message))
+        except yaml.YAMLError as exc:
+            self.problems.append(Problem(self.display(path), None, "", f"invalid YAML: {exc}"))
+        return None
+
+    def read_text(self, path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problems.append(Problem(self.display(path), None, "", "is not UTF-8 text"))
+        except OSError as exc:
+            self.problems.append(Problem(self.display(path), None, "", f"cannot be read: {exc.strerror}"))
+        return None
+
+    # -- course.yml
+
+    def read(self) -> CourseSpec | None:
+        path = self.folder / "course.yml"
+        if not path.is_file():
+            self.problems.append(Problem(self.course_file, None, "", "course.yml not found"))
+            return None
+        data = self.load_file(path)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(Problem(self.course_file, 1, "", "expected keys (id: ..., title: ...)"))
+            return None
+        c = _FileCheck(self.course_file, data, self.problems)
+        c.unknown_keys(data, COURSE_REQUIRED + COURSE_OPTIONAL)
+        course_id = c.slug(data, "id")
+        self.course_id, self.course_id_line = course_id, line_of(data, "id")
+        fields = dict(
+            id=course_id,
+            title=c.text(data, "title"),
+            summary=c.text(data, "summary"),
+            language=self.language(c, data),
+            topic=c.slug(data, "topic"),
+            version=c.integer(data, "version", low=1),
+            estimated_minutes=c.integer(data, "estimated_minutes", low=1),
+            objectives=c.texts(data, "objectives", minimum=1),
+            lessons=self.lessons(c, data),
+            pass_mark=c.integer(data, "pass_mark", low=0, high=100),
+            completion=self.completion(c, data),
+            pre_test=self.bank_ref(c, data, "pre_test"),
+            post_test=self.bank_ref(c, data, "post_test"),
+            sources=c.texts(data, "sources", required=False),
+            folder=self.folder.name,
+        )
+        if fields["completion"] and fields["completion"].post_test and "post_test" not in data:
+            c.error("completion.post_test", "is true, so the course needs a post_test (bank and count)")
+        self.unlisted_lessons(c, data)
+        if self.has_errors():
+            return None
+        return CourseSpec(**fields)
+
+    def language(self, c: _FileCheck, data: Mapping) -> str | None:
+        value = c.text(data, "language")
+        if value is not None and value not in LANGUAGES:
+            c.error("language", f"unknown language '{value}': expected one of {', '.join(LANGUAGES)}")
+            return None
+        return value
+
+    def completion(self, c: _FileCheck, data: Mapping) -> Completion | None:
+        rule = c.mapping(data, "completion")
+        if rule is None:
+            return None
+        c.unknown_keys(rule, COMPLETION_KEYS, "completion.")
+        completion = Completion(c.boolean(rule, "all_lessons", "completion."),
+                                c.boolean(rule, "post_test", "completion."))
+        if not (completion.all_lessons or completion.post_test):
+            c.error("completion", "set all_lessons or post_test (or both) to true, "
+                                  "or the course is complete on enrolment")
+        return completion
+
+    # -- files named in content
+
+    def resolve(self, c: _FileCheck, key: str, name: str, suffixes: tuple[str, ...]) -> Path | None:
+        """The file `name` (relative to the course folder) if it exists inside it."""
+        path = self.folder / name
+        folder = self.folder.resolve()
+        if Path(name).is_absolute() or not path.resolve().is_relative_to(folder):
+            c.error(key, f"'{name}' must be a path inside the course folder")
+            return None
+        if path.suffix.lower() not in suffixes:
+            c.error(key, f"'{name}' should end in {' or '.join(suffixes)}")
+            return None
+        if not path.is_file():
+            c.error(key, f"file '{name}' not found")
+            return None
+        return path
+
+    # -- lessons
+
+    def lessons(self, c: _FileCheck, data: Mapping) -> tuple[LessonSpec, ...]:
+        c.texts(data, "lessons", minimum=1)      # reports the list's shape and non-text entries
+        raw = data.get("lessons") if isinstance(data.get("lessons"), list) else []
+        lessons, seen = [], {}
+        for i, name in enumerate(raw):
+            if not isinstance(name, str) or not name.strip():
+                continue
+            key, name = f"lessons[{i}]", name.strip()
+            stem = Path(name).stem
+            if stem in seen:
+                c.error(key, f"lesson '{name}' is listed twice (also lessons[{seen[stem]}])")
+                continue
+            seen[stem] = i
+            if not LESSON_STEM_PATTERN.match(stem):
+                c.error(key, f"lesson file name '{stem}' must be lowercase letters, digits, '-' or '_' "
+                             "(it becomes the lesson's web address)")
+                continue
+            path = self.resolve(c, key, name, (".md",))
+            lesson = path and self.lesson(path, stem)
+            if lesson:
+                lessons.append(lesson)
+        return tuple(lessons)
+
+    def lesson(self, path: Path, slug: str) -> LessonSpec | None:
+        file = self.display(path)
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            # first_line=2: the YAML starts after the opening '---'.
+            front, body, body_line = split_front_matter(text, load=lambda s: load_yaml(s, first_line=2))
+        except FrontMatterError as exc:
+            self.problems.append(Problem(file, exc.line, "front matter", exc.message))
+            return None
+        if body_line == 1:               # no front matter block at all
+            self.problems.append(Problem(
+                file, 1, "front matter",
+                "missing: start the file with a '---' block holding title and minutes"))
+            return None
+        c = _FileCheck(file, front, self.problems)
+        c.unknown_keys(front, LESSON_KEYS)
+        title = c.text(front, "title")
+        minutes = c.integer(front, "minutes", low=1)
+        objectives = c.texts(front, "objectives", required=False)
+        check = self.bank_ref(c, front, "check")
+        self.check_body(file, body, body_line)
+        if None in (title, minutes):
+            return None
+        return LessonSpec(slug, title, minutes, objectives, body, render_markdown(body), check)
+
+    def check_body(self, file: str, body: str, body_line: int) -> None:
+        if not body.strip():
+            self.problems.append(Problem(file, body_line, "body", "the lesson has no text", "warning"))
+        for line, what in find_unsafe_html(body):
+            self.problems.append(Problem(
+                file, body_line + line - 1, "body",
+                f"raw HTML {what} is removed when the lesson is shown; write Markdown instead", "warning"))
+
+    def unlisted_lessons(self, c: _FileCheck, data: Mapping) -> None:
+        listed = {Path(n).name for n in data.get("lessons") or [] if isinstance(n, str)}
+        for path in sorted(self.folder.glob("*.md")):
+            if path.name not in listed and not path.name.lower().startswith("readme"):
+                self.problems.append(Problem(self.display(path), None, "",
+                                             "not listed under lessons in course.yml (ignored)", "warning"))
+
+    # -- question banks
+
+    def bank_ref(self, c: _FileCheck, data: Mapping, name: str) -> QuestionBank | None:
+        """A `bank:`/`count:` block (check, pre_test, post_test) with its questions."""
+        ref = c.mapping(data, name, required=False)
+        if ref is None:
+            return None
+        prefix = f"{name}."
+        c.unknown_keys(ref, BANK_REF_KEYS, prefix)
+        bank = c.text(ref, "bank", prefix)
+        count = c.integer(ref, "count", prefix, low=1, required=False)
+        path = bank and self.resolve(c, prefix + "bank", bank, (".yml", ".yaml"))
+        if not path:
+            return None
+        questions, entries = self.bank(path)
+        if count is not None and entries and count > entries:
+            c.error(prefix + "count", f"count {count} is larger than the bank '{bank}' ({entries} questions)")
+            return None
+        return QuestionBank(bank, questions, count or len(questions))
+
+    def bank(self, path: Path) -> tuple[tuple[Question, ...], int]:
+        """(valid questions, number of entries) of a bank file, read once per course."""
+        key = path.resolve()
+        if key not in self.banks:
+            self.banks[key] = self.read_bank(path)
+        return self.banks[key]
+
+    def read_bank(self, path: Path) -> tuple[tuple[Question, ...], int]:
+        file = self.display(path)
+        data = self.load_file(path)
+        if data is None:
+            return (), 0
+        if not isinstance(data, dict):
+            self.problems.append(Problem(file, 1, "", "expected a 'questions:' list at the top"))
+            return (), 0
+        c = _FileCheck(file, data, self.problems)
+        c.unknown_keys(data, ("questions",))
+        entries = data.get("questions")
+        if not isinstance(entries, list) or not entries:
+            c.error("questions", f"expected a list of at least one question, got {_kind(entries)}")
+            return (), 0
+        questions = [q for i, raw in enumerate(entries) if (q := self.question(c, raw, i))]
+        return tuple(questions), len(entries)
+
+    def question(self, c: _FileCheck, raw: Any, i: int) -> Question | None:
+        prefix = f"questions[{i}]"
+        found = validate_question(raw)
+        for p in found:
+            key = f"{prefix}.{p.key}" if p.key else prefix
+            (c.error if p.severity == "error" else c.warn)(key, p.message)
+        if any(p.severity == "error" for p in found):
+            return None
+        question = build_question(raw)
+        where = f"{c.file}:{line_of(c.root, prefix + '.id')}"
+        if question.id in self.question_ids:
+            first = self.question_ids[question.id]
+            c.error(prefix + ".id", f"duplicate question id '{question.id}': also at {first}")
+            return None
+        self.question_ids[question.id] = where
+        return question
