@@ -74,9 +74,9 @@ def select_locale() -> str | None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import admin, auth, main, people
+    from .views import admin, auth, learn, main, people
 
-    for module in (main, auth, people, admin):
+    for module in (main, auth, people, learn, admin):
         app.register_blueprint(module.bp)
 
 

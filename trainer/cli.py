@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from . import services
+from .domain.courses import check_courses
 from .domain.people import ROLES, normalise_email
 from .extensions import db
 from .models import user_by_email
@@ -35,6 +37,33 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(setup_command)
     app.cli.add_command(users)
+    app.cli.add_command(content)
+
+
+content = AppGroup("content", help="Check and load course and scenario files.")
+
+
+@content.command("check")
+@click.option("--courses", "courses_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Course folder to check (default: the configured one).")
+def content_check(courses_dir: Path | None):
+    """Validate every content file; print every problem; exit 1 if any is an error."""
+    root = courses_dir or Path(current_app.config["CONTENT_COURSES_DIR"])
+    specs, problems = check_courses(root)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = sum(problem.severity == "error" for problem in problems)
+    click.echo(f"{len(specs)} course(s) valid, {errors} error(s), {len(problems) - errors} warning(s) in {root}")
+    if errors:
+        raise SystemExit(1)
+
+
+@content.command("load")
+def content_load():
+    """Load the content folders into the database (also done on every start)."""
+    for line in services.load_content():
+        click.echo(line)
+    db.session.commit()
 
 
 @click.command("setup")

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -91,3 +91,161 @@ class User(UserMixin, db.Model):
 def user_by_email(email: str) -> Optional[User]:
     """Look a user up by email, case-insensitively."""
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+# --- courses ------------------------------------------------------------------------------
+# Content rows are keyed by the ids written in the content files (course id, lesson file
+# stem, question id), so reloading edited files updates rows in place and progress stays
+# attached. Removed content is marked inactive, never deleted, so past answers keep their rows.
+
+ATTEMPT_KINDS = ("pre_test", "post_test", "check")
+
+
+class Course(db.Model):
+    """A course loaded from a folder under courses/."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), index=True)
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    estimated_minutes: Mapped[int] = mapped_column(default=0)
+    pass_mark: Mapped[int] = mapped_column(default=70)
+    # objectives, sources, completion rule, and the question ids and counts of each test
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    folder: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lessons: Mapped[list[Lesson]] = relationship(
+        order_by="Lesson.position",
+        primaryjoin="and_(Course.id == Lesson.course_id, Lesson.active)", viewonly=True,
+    )
+
+
+class Lesson(db.Model):
+    """One lesson page of a course."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "slug", name="uq_lessons_course_id_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    minutes: Mapped[int] = mapped_column(default=0)
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised when loaded
+    check: Mapped[Optional[dict]] = mapped_column(JSON)  # {"count": n, "questions": [ids]}
+    active: Mapped[bool] = mapped_column(default=True)
+
+    course: Mapped[Course] = relationship()
+
+
+class Question(db.Model):
+    """A question as last loaded; attempts keep their own copy of what was shown."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("course_id", "key", name="uq_questions_course_id_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Enrolment(db.Model):
+    """A trainee's place on a course: when they started, where to resume, when completed."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_enrolments_user_id_course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_lesson_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lessons.id"))
+    completed_at: Mapped[Optional[datetime]]
+
+    course: Mapped[Course] = relationship()
+    last_lesson: Mapped[Optional[Lesson]] = relationship()
+
+
+class LessonProgress(db.Model):
+    """A trainee's progress on one lesson."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id", name="uq_lesson_progress_user_id_lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    first_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[Optional[datetime]]
+
+
+class QuizAttempt(db.Model):
+    """One sitting of a pre-test, post-test or lesson knowledge check."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    lesson_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lessons.id"))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    course_version: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[Optional[datetime]]
+    score_percent: Mapped[Optional[float]]
+
+    course: Mapped[Course] = relationship()
+    lesson: Mapped[Optional[Lesson]] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
+
+
+class AttemptItem(db.Model):
+    """One question of an attempt: a copy of it as shown, the answer and its score."""
+
+    __tablename__ = "attempt_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    position: Mapped[int]
+    question: Mapped[dict] = mapped_column(JSON)  # snapshot, so later edits change no result
+    presentation: Mapped[list] = mapped_column(JSON, default=list)  # display order, authored indexes
+    response: Mapped[Optional[dict]] = mapped_column(JSON)  # {"value": ...}; None = unanswered
+    score: Mapped[Optional[float]]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
+
+
+class Certificate(db.Model):
+    """Proof of completion, verifiable by its code without logging in."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_certificates_user_id_course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the certificate says, fixed when issued.
+    holder_name: Mapped[str] = mapped_column(String(200))
+    agency_name: Mapped[str] = mapped_column(String(200), default="")
+    course_title: Mapped[str] = mapped_column(String(300))
+    hours: Mapped[float]
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()

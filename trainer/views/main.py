@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db, limiter
 from ..models import Agency, User
+from ..services import courses as learning
 from ..services import database_is_reachable
 
 bp = Blueprint("main", __name__)
@@ -19,7 +20,9 @@ def home():
 
 
 def home_context(role: str) -> dict:
-    """The few figures an administrator's home shows; other homes fill as features land."""
+    """What each role's home page lists."""
+    if role == "trainee":
+        return {"my_courses": learning.my_courses(current_user)}
     if role != "admin":
         return {}
     count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())

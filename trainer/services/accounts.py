@@ -1,4 +1,4 @@
-"""Use cases: load rows, call the domain, write rows. Views call these and commit once."""
+"""Account use cases: logins, users, bulk import, first-run demo data."""
 from __future__ import annotations
 
 import secrets
@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 
-from .domain.people import RowProblem, UserRow
-from .extensions import db
-from .models import Agency, User, user_by_email, utcnow
+from ..domain.people import RowProblem, UserRow
+from ..extensions import db
+from ..models import Agency, User, user_by_email, utcnow
 
 DEMO_AGENCIES = (
     ("Ministry of Internal Affairs of the Kyrgyz Republic", "MIA KG", "KG"),
@@ -143,11 +143,6 @@ def ensure_demo_accounts(password: str | None = None) -> list[tuple[str, str, st
                     country=agency.country if agency else None)
         created.append((email, role, account_password))
     return created
-
-
-def load_content() -> list[str]:
-    """Load the courses and scenarios found on disk; return a line per thing loaded."""
-    return []
 
 
 def database_is_reachable() -> bool:

@@ -1,0 +1,62 @@
+"""The curriculum that ships passes `flask content check` and meets the programme's rules."""
+from pathlib import Path
+
+import pytest
+
+from trainer import create_app
+from trainer.config import PROJECT_ROOT
+from trainer.domain.courses import check_courses
+
+COURSES = PROJECT_ROOT / "courses"
+BROKEN = Path(__file__).parent / "broken_courses"
+SPECS, PROBLEMS = check_courses(COURSES)
+
+
+@pytest.fixture
+def cli():
+    return create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).test_cli_runner()
+
+
+def test_content_check_passes_on_the_shipped_courses(cli):
+    result = cli.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(SPECS)} course(s) valid, 0 error(s)" in result.output
+
+
+def test_content_check_fails_on_broken_courses_naming_file_and_key(cli):
+    result = cli.invoke(args=["content", "check", "--courses", str(BROKEN)])
+    assert result.exit_code == 1
+    for expected in [
+        "bad-yaml/course.yml:5: invalid YAML",
+        "missing-lesson/course.yml:13: lessons[1]: file '02-missing.md' not found",
+        "unknown-type/questions/test.yml:20: questions[2].type: unknown question type 'essay'",
+        "answer-out-of-range/questions/test.yml:9: questions[0].answer: answer 5 is out of range",
+        "script-lesson/01-intro.md:12: warning: body: raw HTML <script> element is removed",
+    ]:
+        assert expected in result.output
+
+
+def test_the_eight_ilp_courses_ship():
+    assert PROBLEMS == []
+    assert {spec.id for spec in SPECS} >= {
+        "ilp-foundations", "source-evaluation", "crime-analysis", "investigative-interviewing",
+        "human-rights-safeguards", "community-policing", "criminal-procedure", "intelligence-exchange",
+    }
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_each_course_is_complete_enough_to_teach(spec):
+    assert len(spec.lessons) >= 3
+    assert spec.objectives and spec.sources
+    assert all(lesson.check and lesson.check.questions for lesson in spec.lessons)
+    assert spec.pre_test and spec.post_test
+    assert spec.pre_test.count >= 10 and spec.post_test.count >= 10
+    assert {q.type for q in spec.all_questions().values()} == {"single", "multiple", "true_false", "matching", "ordering"}
+    assert all("<script" not in lesson.body_html for lesson in spec.lessons)
+
+
+def test_kyrgyz_procedure_note_is_marked_and_leaves_room_for_national_text():
+    spec = next(spec for spec in SPECS if spec.id == "criminal-procedure")
+    text = "\n".join(lesson.body_markdown for lesson in spec.lessons)
+    assert 'Jurisdiction: Kyrgyz Republic' in text
+    assert 'National text (trainer to complete)' in text

@@ -1,0 +1,77 @@
+"""Loading content folders into the database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain.courses import CourseSpec, QuestionBank, check_courses
+from ..extensions import db
+from ..models import Course, Lesson, Question
+
+
+def load_content() -> list[str]:
+    """Load the courses found on disk; return a line per course and per problem."""
+    return load_courses(Path(current_app.config["CONTENT_COURSES_DIR"]))
+
+
+def load_courses(root: Path) -> list[str]:
+    """Upsert every valid course under root; hide courses whose folder is gone.
+
+    A folder that now has errors keeps its last good version live: a typo in an edit must not
+    take a course away from officers in the middle of a programme.
+    """
+    if not root.is_dir():
+        return [f"No course folder at {root}"]
+    specs, problems = check_courses(root)
+    lines = [f"Course problem: {problem}" for problem in problems if problem.severity == "error"]
+    for spec in specs:
+        upsert_course(spec)
+    for course in db.session.scalars(select(Course).where(Course.active)):
+        if not (root / course.folder).is_dir():
+            course.active = False
+            lines.append(f"Course {course.slug} is no longer on disk: hidden, its records kept")
+    db.session.flush()
+    lines.append(f"Loaded {len(specs)} course(s) from {root}")
+    return lines
+
+
+def bank_settings(bank: QuestionBank | None) -> dict | None:
+    return None if bank is None else {"count": bank.count, "questions": [q.id for q in bank.questions]}
+
+
+def upsert_course(spec: CourseSpec) -> Course:
+    """Write one course, its lessons and questions; rows are matched by their content ids."""
+    course = db.session.scalar(select(Course).where(Course.slug == spec.id)) or Course(slug=spec.id)
+    course.title, course.summary, course.language, course.topic = spec.title, spec.summary, spec.language, spec.topic
+    course.version, course.estimated_minutes, course.pass_mark = spec.version, spec.estimated_minutes, spec.pass_mark
+    course.folder, course.active = spec.folder, True
+    course.settings = {
+        "objectives": list(spec.objectives),
+        "sources": list(spec.sources),
+        "completion": {"all_lessons": spec.completion.all_lessons, "post_test": spec.completion.post_test},
+        "pre_test": bank_settings(spec.pre_test),
+        "post_test": bank_settings(spec.post_test),
+    }
+    db.session.add(course)
+    db.session.flush()
+
+    lessons = {lesson.slug: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    for lesson in lessons.values():
+        lesson.active = False
+    for position, lesson_spec in enumerate(spec.lessons):
+        lesson = lessons.get(lesson_spec.slug) or Lesson(course_id=course.id, slug=lesson_spec.slug)
+        lesson.position, lesson.title, lesson.minutes = position, lesson_spec.title, lesson_spec.minutes
+        lesson.objectives, lesson.body_html = list(lesson_spec.objectives), lesson_spec.body_html
+        lesson.check, lesson.active = bank_settings(lesson_spec.check), True
+        db.session.add(lesson)
+
+    questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}
+    for question in questions.values():
+        question.active = False
+    for key, question_spec in spec.all_questions().items():
+        question = questions.get(key) or Question(course_id=course.id, key=key)
+        question.data, question.active = question_spec.to_dict(), True
+        db.session.add(question)
+    return course

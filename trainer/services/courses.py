@@ -1,0 +1,264 @@
+"""Learning use cases: enrolment, lesson progress, tests and checks, completion, certificates."""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..domain import questions as question_rules
+from ..domain.questions import Question as QuestionSpec
+from ..domain.questions import ResponseError
+from ..extensions import db
+from ..models import (
+    AttemptItem,
+    Certificate,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Question,
+    QuizAttempt,
+    User,
+    utcnow,
+)
+
+CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def active_courses(language: str | None = None) -> list[Course]:
+    """The catalogue, optionally in one language, ordered by topic and title."""
+    query = select(Course).where(Course.active).order_by(Course.topic, Course.title)
+    if language:
+        query = query.where(Course.language == language)
+    return list(db.session.scalars(query))
+
+
+def course_by_slug(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug, Course.active))
+
+
+def enrolment_for(user: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+def enrol(user: User, course: Course) -> Enrolment:
+    """The user's enrolment on the course, created on first use."""
+    enrolment = enrolment_for(user, course)
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user.id, course_id=course.id)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def completed_lesson_ids(user: User, course: Course) -> set[int]:
+    return set(db.session.scalars(
+        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id,
+               LessonProgress.completed_at.is_not(None))
+    ))
+
+
+def submitted_attempts(user: User, course: Course, kind: str | None = None) -> list[QuizAttempt]:
+    query = (select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
+                                       QuizAttempt.submitted_at.is_not(None))
+             .order_by(QuizAttempt.submitted_at.desc()))
+    if kind:
+        query = query.where(QuizAttempt.kind == kind)
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """What the course page shows one trainee."""
+
+    enrolment: Enrolment | None
+    lessons: list[tuple[Lesson, bool]]       # lesson, completed
+    percent: int                             # lessons completed, as a percentage
+    pre_test: QuizAttempt | None             # the submitted pre-test, if any
+    best_post_test: float | None
+    post_test_open: bool
+    certificate: Certificate | None
+    resume_lesson: Lesson | None
+
+    @property
+    def pre_test_open(self) -> bool:
+        """A pre-test is taken once, and only before any post-test."""
+        return self.pre_test is None and self.best_post_test is None
+
+
+def course_progress(user: User, course: Course) -> CourseProgress:
+    done = completed_lesson_ids(user, course)
+    lessons = [(lesson, lesson.id in done) for lesson in course.lessons]
+    percent = round(100 * sum(completed for _, completed in lessons) / len(lessons)) if lessons else 0
+    pre_tests = submitted_attempts(user, course, "pre_test")
+    post_scores = [attempt.score_percent for attempt in submitted_attempts(user, course, "post_test")]
+    enrolment = enrolment_for(user, course)
+    all_lessons_rule = course.settings["completion"]["all_lessons"]
+    resume = enrolment.last_lesson if enrolment and enrolment.last_lesson and enrolment.last_lesson.active else None
+    if resume is None:
+        resume = next((lesson for lesson, completed in lessons if not completed), lessons[0][0] if lessons else None)
+    return CourseProgress(
+        enrolment=enrolment,
+        lessons=lessons,
+        percent=percent,
+        pre_test=pre_tests[-1] if pre_tests else None,
+        best_post_test=max(post_scores) if post_scores else None,
+        post_test_open=bool(course.settings.get("post_test")) and (not all_lessons_rule or percent == 100),
+        certificate=db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
+                                                                Certificate.course_id == course.id)),
+        resume_lesson=resume,
+    )
+
+
+def lesson_by_slug(course: Course, slug: str) -> Lesson | None:
+    return db.session.scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.active))
+
+
+def lesson_progress(user: User, lesson: Lesson) -> LessonProgress | None:
+    return db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
+                                                          LessonProgress.lesson_id == lesson.id))
+
+
+def record_lesson_view(user: User, lesson: Lesson) -> LessonProgress:
+    """Remember the lesson as the place to resume, and that the trainee has opened it."""
+    enrol(user, lesson.course).last_lesson_id = lesson.id
+    progress = lesson_progress(user, lesson)
+    if progress is None:
+        progress = LessonProgress(user_id=user.id, lesson_id=lesson.id)
+        db.session.add(progress)
+    return progress
+
+
+def complete_lesson(user: User, lesson: Lesson) -> Certificate | None:
+    """Mark the lesson complete; returns a certificate if that completed the course."""
+    progress = record_lesson_view(user, lesson)
+    progress.completed_at = progress.completed_at or utcnow()
+    db.session.flush()
+    return check_completion(user, lesson.course)
+
+
+# --- attempts ---------------------------------------------------------------------------------
+
+class AttemptNotAllowed(Exception):
+    """The trainee may not start this test now; the message says why."""
+
+
+def open_attempt(user: User, course: Course, kind: str, lesson: Lesson | None) -> QuizAttempt | None:
+    return db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id, QuizAttempt.kind == kind,
+        QuizAttempt.lesson_id == (lesson.id if lesson else None), QuizAttempt.submitted_at.is_(None)))
+
+
+def start_attempt(user: User, course: Course, kind: str, lesson: Lesson | None = None,
+                  rng: random.Random | None = None) -> QuizAttempt:
+    """Resume the unfinished attempt of this kind, or draw a new one from the bank."""
+    existing = open_attempt(user, course, kind, lesson)
+    if existing is not None:
+        return existing
+    progress = course_progress(user, course)
+    if kind == "pre_test" and not progress.pre_test_open:
+        raise AttemptNotAllowed("pre_test_taken")
+    if kind == "post_test" and not progress.post_test_open:
+        raise AttemptNotAllowed("lessons_first")
+    bank = lesson.check if kind == "check" else course.settings.get(kind)
+    if not bank:
+        raise AttemptNotAllowed("no_test")
+    rng = rng or random.Random(secrets.randbits(64))
+    stored = {q.key: q for q in db.session.scalars(
+        select(Question).where(Question.course_id == course.id, Question.key.in_(bank["questions"]), Question.active))}
+    specs = [QuestionSpec.from_dict(stored[key].data) for key in bank["questions"] if key in stored]
+    enrol(user, course)
+    attempt = QuizAttempt(user_id=user.id, course_id=course.id, lesson_id=lesson.id if lesson else None,
+                          kind=kind, course_version=course.version)
+    for position, spec in enumerate(question_rules.draw(specs, min(bank["count"], len(specs)), rng)):
+        attempt.items.append(AttemptItem(
+            question_id=stored[spec.id].id, position=position, question=spec.to_dict(),
+            presentation=list(question_rules.shuffled_presentation(spec, rng)),
+        ))
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def item_spec(item: AttemptItem) -> QuestionSpec:
+    return QuestionSpec.from_dict(item.question)
+
+
+def read_answers(attempt: QuizAttempt, form) -> dict[int, str]:
+    """Store every well-formed answer in the form; return {item id: error} for the rest."""
+    errors = {}
+    for item in attempt.items:
+        try:
+            value = question_rules.parse_response(item_spec(item), form)
+        except ResponseError as error:
+            errors[item.id] = str(error)
+            continue
+        item.response = None if value is None else {"value": value}
+    return errors
+
+
+def submit_attempt(user: User, attempt: QuizAttempt, form) -> tuple[dict[int, str], Certificate | None]:
+    """Score the attempt unless an answer is malformed; returns (errors, new certificate)."""
+    errors = read_answers(attempt, form)
+    if errors:
+        return errors, None
+    for item in attempt.items:
+        item.score = question_rules.score(item_spec(item), item.response["value"] if item.response else None)
+    attempt.score_percent = question_rules.attempt_percent([item.score for item in attempt.items])
+    attempt.submitted_at = utcnow()
+    db.session.flush()
+    return {}, check_completion(user, attempt.course)
+
+
+def item_feedback(item: AttemptItem) -> list[str]:
+    return question_rules.feedback(item_spec(item), item.response["value"] if item.response else None)
+
+
+def attempt_history(user: User) -> list[QuizAttempt]:
+    return list(db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc())))
+
+
+# --- completion and certificates -------------------------------------------------------------
+
+def check_completion(user: User, course: Course) -> Certificate | None:
+    """Apply the course's completion rule; issue the certificate the first time it is met."""
+    progress = course_progress(user, course)
+    completed_slugs = {lesson.slug for lesson, done in progress.lessons if done}
+    rule = course.settings["completion"]
+    if rule["all_lessons"] and len(completed_slugs) < len(progress.lessons):
+        return None
+    if rule["post_test"] and (progress.best_post_test is None or progress.best_post_test < course.pass_mark):
+        return None
+    if progress.certificate is not None:
+        return None
+    enrol(user, course).completed_at = utcnow()
+    certificate = Certificate(
+        code=new_certificate_code(), user_id=user.id, course_id=course.id, holder_name=user.full_name,
+        agency_name=user.agency.name if user.agency else "", course_title=course.title,
+        hours=round(course.estimated_minutes / 60, 1),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def new_certificate_code() -> str:
+    """A code like 7KQ4-M2XD-9PTA: random, unguessable, easy to read out over the phone."""
+    raw = "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(func.upper(Certificate.code) == code.strip().upper()))
+
+
+def my_courses(user: User) -> list[tuple[Course, CourseProgress]]:
+    """Courses the user has started, with their progress, most recent first."""
+    enrolments = db.session.scalars(select(Enrolment).join(Course).where(Enrolment.user_id == user.id, Course.active)
+                                    .order_by(Enrolment.started_at.desc()))
+    return [(enrolment.course, course_progress(user, enrolment.course)) for enrolment in enrolments]
