@@ -1,0 +1,179 @@
+"""Source and information grading schemes, registered by the id stored in scenario files.
+
+Labels follow /work/shared/DOMAIN.md. Grades are never converted between schemes: each
+scenario names one scheme and every code in it is checked against that scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a scale and its meaning."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An axis of a scheme: codes in their published order, some standing apart."""
+
+    name: str
+    codes: tuple[Code, ...]
+    # Codes meaning "cannot be judged", "untested" or "not known": no partial credit.
+    apart: frozenset[str] = field(default_factory=frozenset)
+
+    def __contains__(self, code: object) -> bool:
+        return any(c.code == code for c in self.codes)
+
+    @cached_property
+    def values(self) -> tuple[str, ...]:
+        """The codes as strings, in published order."""
+        return tuple(c.code for c in self.codes)
+
+    @cached_property
+    def by_upper(self) -> dict[str, str]:
+        """Upper-cased code -> code, to read answers whatever their case."""
+        return {c.code.upper(): c.code for c in self.codes}
+
+    def label(self, code: str) -> str | None:
+        """The meaning of a code, or None when the scale has no such code."""
+        return next((c.label for c in self.codes if c.code == code), None)
+
+    def steps(self, a: str, b: str) -> int | None:
+        """Distance between two codes on the published order; None if either is apart or unknown."""
+        values = self.values
+        if a in self.apart or b in self.apart or a not in values or b not in values:
+            return None
+        return abs(values.index(a) - values.index(b))
+
+    def credit(self, given: str, expected: str) -> float:
+        """1 for an exact match, 0.5 one step away on the ordered scale, else 0."""
+        if given == expected:
+            return 1.0
+        return 0.5 if self.steps(given, expected) == 1 else 0.0
+
+
+@dataclass(frozen=True)
+class GradingScheme:
+    """A grading system: source scale, information scale and handling codes."""
+
+    id: str
+    name: str
+    source: Scale
+    information: Scale
+    handling: Scale
+
+    def with_handling(self, codes: tuple[Code, ...]) -> GradingScheme:
+        """This scheme with handling codes a scenario declared (for schemes that have none)."""
+        return GradingScheme(self.id, self.name, self.source, self.information,
+                             Scale("Handling code", codes))
+
+
+def _scale(name: str, pairs: list[tuple[str, str]], apart: str = "") -> Scale:
+    return Scale(name, tuple(Code(c, label) for c, label in pairs), frozenset(apart.split()))
+
+
+UNODC_4X4 = GradingScheme(
+    id="unodc-4x4",
+    name="UNODC / Europol 4x4",
+    source=_scale("Source reliability", [
+        ("A", "No doubt about authenticity, trustworthiness and competence; reliable in all instances"),
+        ("B", "Has in most instances proved reliable"),
+        ("C", "Has in most instances proved unreliable"),
+        ("X", "Reliability cannot be judged"),
+    ], apart="X"),
+    information=_scale("Information", [
+        ("1", "Accuracy not in doubt"),
+        ("2", "Known personally to the source but not to the officer passing it on"),
+        ("3", "Not known personally to the source, but corroborated by information already recorded"),
+        ("4", "Not known personally to the source and cannot be corroborated"),
+    ]),
+    handling=_scale("Handling code (Europol)", [
+        ("H0", "Use only to prevent and combat crime"),
+        ("H1", "Not to be disclosed in judicial proceedings without the provider's permission"),
+        ("H2", "Not to be passed on without the provider's permission"),
+        ("H3", "Other restrictions"),
+    ]),
+)
+
+# AJP-2.1 has no handling codes (dissemination is set by classification and release
+# markings); a scenario using it declares its own, see docs/scenario-format.md.
+ADMIRALTY_6X6 = GradingScheme(
+    id="admiralty-6x6",
+    name="NATO / Admiralty code (AJP-2.1)",
+    source=_scale("Source reliability", [
+        ("A", "Completely reliable"),
+        ("B", "Usually reliable"),
+        ("C", "Fairly reliable"),
+        ("D", "Not usually reliable"),
+        ("E", "Unreliable"),
+        ("F", "Reliability cannot be judged"),
+    ], apart="F"),
+    information=_scale("Information credibility", [
+        ("1", "Confirmed by other sources"),
+        ("2", "Probably true"),
+        ("3", "Possibly true"),
+        ("4", "Doubtful"),
+        ("5", "Improbable"),
+        ("6", "Truth cannot be judged"),
+    ], apart="6"),
+    handling=Scale("Handling code", ()),
+)
+
+UK_5X5X5 = GradingScheme(
+    id="uk-5x5x5",
+    name="UK 5x5x5 (historic National Intelligence Model)",
+    source=_scale("Source evaluation", [
+        ("A", "Always reliable"),
+        ("B", "Mostly reliable"),
+        ("C", "Sometimes reliable"),
+        ("D", "Unreliable"),
+        ("E", "Untested"),
+    ], apart="E"),
+    information=_scale("Intelligence evaluation", [
+        ("1", "Known to be true without reservation"),
+        ("2", "Known personally to source but not to officer"),
+        ("3", "Not personally known to source but corroborated"),
+        ("4", "Cannot be judged"),
+        ("5", "Suspected to be false or malicious"),
+    ], apart="4"),
+    # Codes 1 and 5 as DOMAIN.md; 2-4 in the usual NIM wording, not yet in DOMAIN.md [M].
+    handling=_scale("Handling code", [
+        ("1", "Wide law-enforcement sharing"),
+        ("2", "May be disseminated to non-prosecuting parties"),
+        ("3", "May be disseminated to foreign law-enforcement agencies, with conditions"),
+        ("4", "May be disseminated within the originating agency only"),
+        ("5", "No further dissemination, refer to originator"),
+    ]),
+)
+
+UK_3X5X2 = GradingScheme(
+    id="uk-3x5x2",
+    name="UK 3x5x2 (College of Policing APP)",
+    source=_scale("Source evaluation", [
+        ("1", "Reliable"),
+        ("2", "Untested"),
+        ("3", "Not reliable"),
+    ], apart="2"),
+    information=_scale("Intelligence assessment", [
+        ("A", "Known directly to the source"),
+        ("B", "Known indirectly but corroborated"),
+        ("C", "Known indirectly"),
+        ("D", "Not known"),
+        ("E", "Suspected to be false or malicious"),
+    ], apart="D"),
+    handling=_scale("Handling code", [
+        ("P", "Lawful sharing permitted"),
+        ("C", "Lawful sharing permitted with conditions"),
+    ]),
+)
+
+GRADING_SCHEMES: dict[str, GradingScheme] = {
+    s.id: s for s in (UNODC_4X4, ADMIRALTY_6X6, UK_5X5X5, UK_3X5X2)
+}
+DEFAULT_SCHEME = UNODC_4X4.id

@@ -1,0 +1,320 @@
+"""Parse scenario YAML into a Scenario, collecting every problem with its path and line."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path as FsPath
+from typing import Any
+
+from trainer.domain.grading import DEFAULT_SCHEME, GRADING_SCHEMES, Code, GradingScheme
+from trainer.domain.scenario.loader import Path, YamlError, load_yaml
+from trainer.domain.scenario.model import (
+    ENTITY_TYPES, FAKER_RE, MENTION_RE, SOURCE_TYPES, Entity, Problem, Release, Report, Scenario,
+    Source, Task,
+)
+from trainer.domain.scenario.validation import Ctx
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ATTR_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+RELEASE_RE = re.compile(r"^after\s+(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
+LANGUAGES = ("en", "ru")
+
+TOP_REQUIRED = ("id", "title", "summary", "language", "version", "estimated_minutes",
+                "pass_mark", "brief", "tasking", "entities", "reports", "tasks")
+TOP_OPTIONAL = ("min_safeguards", "grading_scheme", "handling_codes", "template", "seed")
+TASK_REQUIRED = ("id", "type", "title", "weight")
+TASK_OPTIONAL = ("instructions", "safeguard")
+
+
+def parse_scenario(text: str, filename: str = "<scenario>") -> tuple[Scenario | None, list[Problem]]:
+    """Validate YAML text; the Scenario is None when any error was found."""
+    try:
+        data, lines, duplicates = load_yaml(text)
+    except YamlError as exc:
+        return None, [Problem(filename, exc.line, "", str(exc))]
+    ctx = Ctx(filename, lines)
+    for line, path, message in duplicates:
+        ctx.error(path, message, line)
+    scenario = _scenario(ctx, data)
+    problems = sorted(ctx.problems, key=lambda p: (p.line or 0, p.path))
+    return (scenario if ctx.ok else None), problems
+
+
+def check_scenarios(root: FsPath) -> tuple[list[Scenario], list[Problem]]:
+    """Parse every .yml/.yaml under root; also report scenario ids used by two files."""
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    files = sorted(p for p in FsPath(root).rglob("*") if p.suffix in (".yml", ".yaml"))
+    for file in files:
+        name = str(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, None, "", f"cannot read: {exc}"))
+            continue
+        scenario, found = parse_scenario(text, name)
+        problems.extend(found)
+        if scenario is None:
+            continue
+        if scenario.id in seen:
+            problems.append(Problem(name, None, "id",
+                                    f"scenario id '{scenario.id}' is also used by {seen[scenario.id]}"))
+            continue
+        seen[scenario.id] = name
+        scenarios.append(scenario)
+    return scenarios, problems
+
+
+def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
+    top = ctx.mapping(data, (), TOP_REQUIRED, TOP_OPTIONAL)
+    if top is None:
+        return None
+    meta = _metadata(ctx, top)
+    template = ctx.boolean(top, "template", ())
+    seed = ctx.number(top, "seed", (), integer=True, minimum=0)
+    if seed is not None and not template:
+        ctx.error(("seed",), "seed is for templates only (set template: true)")
+    ctx.scheme = _scheme(ctx, top)
+    entities = _entities(ctx, top, template)
+    reports = _reports(ctx, top)
+    brief = ctx.text(top, "brief", ())
+    tasking = ctx.text(top, "tasking", ())
+    tasks = _tasks(ctx, top)
+    min_safeguards = ctx.number(top, "min_safeguards", (), minimum=0, maximum=100)
+    if min_safeguards is not None and tasks and not _has_safeguards(tasks):
+        ctx.error(("min_safeguards",), "min_safeguards is set but no task, decision point or "
+                                       "option is tagged with safeguard")
+    if not ctx.ok or ctx.scheme is None:
+        return None
+    return Scenario(brief=brief, tasking=tasking, scheme=ctx.scheme, entities=entities,
+                    reports=reports, tasks=tasks, min_safeguards=min_safeguards,
+                    template=template, seed=seed, filename=ctx.filename, **meta)
+
+
+def _metadata(ctx: Ctx, top: dict[str, Any]) -> dict[str, Any]:
+    scenario_id = str(top.get("id", ""))
+    if "id" in top and not SLUG_RE.match(scenario_id):
+        ctx.error(("id",), f"invalid scenario id {scenario_id!r}: use lowercase letters, "
+                           "digits and hyphens")
+    return {
+        "id": scenario_id,
+        "title": ctx.text(top, "title", ()),
+        "summary": ctx.text(top, "summary", ()),
+        "language": ctx.choice(top, "language", (), LANGUAGES, "language"),
+        "version": ctx.number(top, "version", (), integer=True, minimum=1) or 1,
+        "estimated_minutes": ctx.number(top, "estimated_minutes", (), integer=True, above=0) or 0,
+        "pass_mark": ctx.number(top, "pass_mark", (), minimum=0, maximum=100) or 0,
+    }
+
+
+def _scheme(ctx: Ctx, top: dict[str, Any]) -> GradingScheme | None:
+    scheme_id = ctx.choice(top, "grading_scheme", (), GRADING_SCHEMES, "grading scheme") \
+        if "grading_scheme" in top else DEFAULT_SCHEME
+    scheme = GRADING_SCHEMES.get(scheme_id)
+    if "handling_codes" not in top or scheme is None:
+        return scheme
+    path = ("handling_codes",)
+    if scheme.handling.codes:
+        ctx.error(path, f"the {scheme.id} scheme has its own handling codes "
+                        f"({', '.join(scheme.handling.values)}); remove handling_codes")
+        return scheme
+    codes = ctx.mapping(top["handling_codes"], path, free=True) or {}
+    if not codes:
+        ctx.error(path, "declare at least one handling code (code: label)")
+    for code, label in codes.items():
+        if not isinstance(label, str) or not label.strip():
+            ctx.error(path + (code,), "give the handling code a label (its meaning)")
+    return scheme.with_handling(tuple(Code(str(c), str(l)) for c, l in codes.items()))
+
+
+# -- entities ---------------------------------------------------------------------------
+
+def _entities(ctx: Ctx, top: dict[str, Any], template: bool) -> tuple[Entity, ...]:
+    entities: list[Entity] = []
+    ids: list[tuple[Path, str]] = []
+    for path, raw in ctx.items(top, "entities", (), minimum=1):
+        entity = _entity(ctx, path, raw, template)
+        if entity is not None:
+            entities.append(entity)
+            ids.append((path + ("id",), entity.id))
+    ctx.unique(ids, "entity")
+    ctx.entities = {e.id: e for e in entities if e.id}
+    # Attributes may mention other entities, so check them once all are known.
+    for (path, _), entity in zip(ids, entities):
+        for name, value in entity.attributes:
+            ctx.check_mentions(value, path[:-1] + (name,))
+    return tuple(entities)
+
+
+def _entity(ctx: Ctx, path: Path, raw: Any, template: bool) -> Entity | None:
+    data = ctx.mapping(raw, path, ("id", "type"), free=True)
+    if data is None:
+        return None
+    entity_id = ctx.ident(data, "id", path)
+    entity_type = ctx.choice(data, "type", path, ENTITY_TYPES, "entity type")
+    display = ENTITY_TYPES.get(entity_type)
+    if display and display not in data:
+        ctx.error(path, f"missing required field '{display}' (what a {entity_type} is shown as)")
+    attributes = []
+    for name, value in data.items():
+        if name in ("id", "type"):
+            continue
+        at = path + (name,)
+        if not ATTR_RE.match(name):
+            ctx.error(at, f"invalid attribute name {name!r}: use lowercase letters, digits and '_'")
+        if value is None or isinstance(value, (dict, list)):
+            ctx.error(at, "an attribute value is text, a number or true/false")
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        _check_placeholders(ctx, at, text, template)
+        attributes.append((name, text))
+    if template and entity_type == "person":
+        _check_gender(ctx, path, data)
+    return Entity(entity_id, entity_type, tuple(attributes))
+
+
+def _check_placeholders(ctx: Ctx, path: Path, text: str, template: bool) -> None:
+    names = FAKER_RE.findall(text)
+    if not names:
+        if "{faker" in text:
+            ctx.error(path, "malformed placeholder: write {faker:NAME}")
+        return
+    if not template:
+        ctx.error(path, "Faker placeholders need template: true at the top of the file")
+        return
+    from trainer.domain.faker_region import PLACEHOLDERS  # imports Faker: templates only
+
+    for name in names:
+        if name not in PLACEHOLDERS:
+            ctx.error(path, f"unknown placeholder {{faker:{name}}}"
+                            f"{_close(name, PLACEHOLDERS)}")
+
+
+def _check_gender(ctx: Ctx, path: Path, data: dict[str, Any]) -> None:
+    names = [name for value in data.values() for name in FAKER_RE.findall(str(value))]
+    uses_name = any(n.startswith(("person", "first_name", "last_name")) for n in names)
+    if uses_name and str(data.get("gender", "")) not in ("male", "female"):
+        ctx.warn(path, "set gender: male or female so the generated name fits the text")
+
+
+# -- reports ----------------------------------------------------------------------------
+
+def _reports(ctx: Ctx, top: dict[str, Any]) -> tuple[Report, ...]:
+    reports: list[Report] = []
+    ids: list[tuple[Path, str]] = []
+    for path, raw in ctx.items(top, "reports", (), minimum=1):
+        data = ctx.mapping(raw, path, ("id", "received", "source", "text"), ("title", "release"))
+        if data is None:
+            continue
+        report_id = ctx.ident(data, "id", path)
+        ids.append((path + ("id",), report_id))
+        text = ctx.text(data, "text", path)
+        reports.append(Report(
+            id=report_id,
+            title=ctx.text(data, "title", path, required=False),
+            received=_received(ctx, data, path),
+            release=_release(ctx, data, path),
+            source=_source(ctx, data, path),
+            text=text,
+            mentions=_mentioned(text, ctx),
+        ))
+    ctx.unique(ids, "report", taken={e: f"entity '{e}'" for e in ctx.entities})
+    ctx.report_ids = tuple(r.id for r in reports if r.id)
+    return tuple(reports)
+
+
+def _received(ctx: Ctx, data: dict[str, Any], path: Path) -> datetime:
+    value = data.get("received")
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        if value is not None:
+            ctx.error(path + ("received",), f"expected a date and time like '2024-03-12 08:40', "
+                                            f"got {value!r}")
+        return datetime.min
+
+
+def _release(ctx: Ctx, data: dict[str, Any], path: Path) -> Release:
+    value = str(data.get("release", "start")).strip()
+    if value in ("start", "trainer"):
+        return Release(value)
+    match = RELEASE_RE.match(value)
+    if match and any(match.groups()):
+        hours, minutes = (int(g or 0) for g in match.groups())
+        return Release("after", hours * 60 + minutes)
+    ctx.error(path + ("release",), f"unknown release rule {value!r} (expected start, trainer, "
+                                   "or after 45m / after 1h / after 1h30m)")
+    return Release("start")
+
+
+def _source(ctx: Ctx, report: dict[str, Any], path: Path) -> Source:
+    if "source" not in report:  # already reported as a missing field
+        return Source("", "")
+    path += ("source",)
+    data = ctx.mapping(report["source"], path, ("type", "description"), ("ref", "track_record"))
+    if data is None:
+        return Source("", "")
+    return Source(
+        type=ctx.choice(data, "type", path, SOURCE_TYPES, "source type"),
+        description=ctx.text(data, "description", path),
+        ref=ctx.text(data, "ref", path, required=False),
+        track_record=ctx.text(data, "track_record", path, required=False),
+    )
+
+
+def _mentioned(text: str, ctx: Ctx) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group(1) for m in MENTION_RE.finditer(text)
+                               if m.group(1) in ctx.entities))
+
+
+# -- tasks ------------------------------------------------------------------------------
+
+def _tasks(ctx: Ctx, top: dict[str, Any]) -> tuple[Task, ...]:
+    from trainer.domain.scoring import TASK_TYPES  # scoring imports this package's model
+
+    tasks: list[Task] = []
+    ids: list[tuple[Path, str]] = []
+    weights: list[tuple[str, float | None]] = []
+    for path, raw in ctx.items(top, "tasks", (), minimum=1):
+        if not isinstance(raw, dict):
+            ctx.mapping(raw, path)
+            continue
+        task_type = ctx.choice(raw, "type", path, TASK_TYPES, "task type")
+        kind = TASK_TYPES.get(task_type)
+        data = ctx.mapping(raw, path, TASK_REQUIRED + (kind.required if kind else ()),
+                           TASK_OPTIONAL + (kind.optional if kind else ()), free=kind is None)
+        task_id = ctx.ident(raw, "id", path)
+        ids.append((path + ("id",), task_id))
+        weight = ctx.number(raw, "weight", path, above=0)
+        weights.append((task_id or f"tasks[{len(weights)}]", weight))
+        if kind is None or data is None:
+            continue
+        content, key = kind.parse(data, path, ctx)
+        tasks.append(Task(
+            id=task_id, type=task_type, title=ctx.text(data, "title", path),
+            weight=float(weight or 0), content=content, key=key,
+            instructions=ctx.text(data, "instructions", path, required=False),
+            safeguard=ctx.safeguard(data, path),
+        ))
+    ctx.unique(ids, "task")
+    # A missing or invalid weight is already reported; a sum without it would only add noise.
+    total = sum(w or 0 for _, w in weights)
+    if weights and all(w is not None for _, w in weights) and abs(total - 100) > 1e-6:
+        listed = ", ".join(f"{name} {w:g}" for name, w in weights)
+        ctx.error(("tasks",), f"task weights add up to {total:g}, not 100 ({listed})")
+    return tuple(tasks)
+
+
+def _has_safeguards(tasks: tuple[Task, ...]) -> bool:
+    from trainer.domain.scoring import TASK_TYPES
+
+    return any(TASK_TYPES[t.type].safeguard_share(t) > 0 for t in tasks)
+
+
+def _close(word: str, options: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {{faker:{close[0]}}}?)" if close else ""
