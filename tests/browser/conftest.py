@@ -9,9 +9,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import make_config
+from sample_course import write_course
 from trainer import create_app
 from trainer.cli import prepare_platform
-from trainer.config import TestConfig
+from trainer.config import PROJECT_ROOT, TestConfig
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DEMO_PASSWORD = "browser demo password"
@@ -27,15 +28,30 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The platform on a SQLite file, set up as on first run, served from a thread."""
+def content_dir(tmp_path_factory):
+    """The shipped courses plus a small course whose answers the tests know."""
+    folder = tmp_path_factory.mktemp("courses")
+    shutil.copytree(PROJECT_ROOT / "courses", folder, dirs_exist_ok=True)
+    write_course(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, content_dir):
+    """The platform on a SQLite file, set up as on first run."""
     folder = tmp_path_factory.mktemp("live")
-    config = make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'live.sqlite3'}",
+    config = make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'live.sqlite3'}", CONTENT_COURSES_DIR=str(content_dir),
                          TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY=TestConfig.SECRET_KEY)
     app = create_app(config)
     with app.app_context():
         prepare_platform(demo_password=DEMO_PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The live app served from a thread on a free port."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -1,85 +1,12 @@
 """A trainee takes a course: pre-test, lessons, checks, post-test, certificate."""
-import textwrap
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from conftest import post_form
+from sample_course import COURSE_YML, CORRECT, TEST_BANK, WRONG, write_course
 from trainer.extensions import db
 from trainer.models import AttemptItem, Certificate, LessonProgress, QuizAttempt
 from trainer.services.content import load_courses
-
-COURSE_YML = """\
-id: grading-basics
-title: Grading basics
-summary: Grade sources and information separately.
-language: en
-topic: source-evaluation
-version: 1
-estimated_minutes: 90
-objectives: [Grade a source with the 4x4 system]
-lessons: [01-source.md, 02-information.md]
-pass_mark: 60
-completion: {all_lessons: true, post_test: true}
-pre_test: {bank: questions/test.yml, count: 3}
-post_test: {bank: questions/test.yml, count: 3}
-sources: ["UNODC, Criminal Intelligence: Manual for Analysts (2011)"]
-"""
-LESSON = """\
----
-title: {title}
-minutes: 10
-objectives: [Know the codes]
-check: {{bank: questions/check.yml}}
----
-# {title}
-
-{body}
-"""
-CHECK_BANK = """\
-questions:
-  - id: check-x
-    type: true_false
-    prompt: "X means the reliability cannot be judged."
-    answer: true
-    explanation: "X stands apart from A to C."
-"""
-TEST_BANK = """\
-questions:
-  - id: source-a
-    type: single
-    prompt: "Which code means no doubt about authenticity?"
-    options:
-      - {text: "A", feedback: "Right."}
-      - {text: "C", feedback: "C has mostly proved unreliable."}
-    answer: 1
-    explanation: "A is reserved for sources with no doubt."
-  - id: axes
-    type: true_false
-    prompt: "The source's reliability decides the information grade."
-    answer: false
-    explanation: "Each axis is judged on its own."
-  - id: cycle
-    type: ordering
-    prompt: "Order the stages."
-    items: ["Collection", "Analysis", "Dissemination"]
-    explanation: "Analysis comes before dissemination."
-"""
-CORRECT = {"q:source-a": "0", "q:axes": "false", "q:cycle": ["0", "1", "2"]}
-WRONG = {"q:source-a": "1", "q:axes": "true", "q:cycle": ["2", "1", "0"]}
-
-
-def write_course(root: Path, lesson_body: str = "Sources are graded A, B, C or X.") -> Path:
-    folder = root / "grading-basics"
-    (folder / "questions").mkdir(parents=True, exist_ok=True)
-    (folder / "course.yml").write_text(COURSE_YML)
-    (folder / "01-source.md").write_text(LESSON.format(title="Source reliability", body=lesson_body))
-    (folder / "02-information.md").write_text(LESSON.format(title="Information", body="Codes 1 to 4."))
-    (folder / "questions" / "check.yml").write_text(CHECK_BANK)
-    (folder / "questions" / "test.yml").write_text(TEST_BANK)
-    return folder
-
 
 @pytest.fixture
 def course_root(tmp_path):
