@@ -74,9 +74,9 @@ def select_locale() -> str | None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import admin, auth, learn, main, people
+    from .views import admin, auth, learn, main, people, scenarios
 
-    for module in (main, auth, people, learn, admin):
+    for module in (main, auth, people, learn, scenarios, admin):
         app.register_blueprint(module.bp)
 
 
@@ -90,10 +90,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_context(app: Flask) -> None:
     """Labels and helpers every template can use."""
     from flask_babel import get_locale
+    from markupsafe import Markup
 
     from . import choices
+    from .domain.markdown import render_markdown
 
     app.jinja_env.globals["get_locale"] = get_locale
+    # Authored Markdown (rationales, feedback) is rendered and sanitised with nh3 here.
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))
 
     @app.context_processor
     def inject_labels():
@@ -102,6 +106,9 @@ def register_template_context(app: Flask) -> None:
             "COUNTRY_LABELS": choices.COUNTRY_LABELS,
             "GENDER_LABELS": choices.GENDER_LABELS,
             "LANGUAGE_LABELS": choices.LANGUAGE_LABELS,
+            "LINK_TYPE_LABELS": choices.LINK_TYPE_LABELS,
+            "SOURCE_LABELS": choices.SOURCE_LABELS,
+            "STATUS_LABELS": choices.STATUS_LABELS,
         }
 
 

@@ -30,3 +30,22 @@ def as_choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
     """WTForms choices from a label dict, optionally led by a blank entry."""
     choices = [SelectChoice(code, label) for code, label in labels.items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + choices
+
+LINK_TYPE_LABELS = {
+    "associate": _l("associate of"), "family": _l("family of"), "member_of": _l("member of"),
+    "employs": _l("employs"), "owns": _l("owns"), "controls": _l("controls"),
+    "uses_vehicle": _l("uses vehicle"), "uses_phone": _l("uses phone"), "uses_account": _l("uses account"),
+    "lives_at": _l("lives at"), "based_at": _l("based at"), "travelled_to": _l("travelled to"),
+    "met": _l("met"), "called": _l("called"), "paid": _l("paid"), "shipped": _l("shipped"),
+}
+SOURCE_LABELS = {
+    "informant": _l("Informant"), "partner_agency": _l("Partner agency"), "surveillance": _l("Surveillance"),
+    "open_source": _l("Open source"), "citizen": _l("Citizen"),
+    "intercept_under_warrant": _l("Intercept under warrant"), "financial_record": _l("Financial record"),
+    "police_record": _l("Police record"), "border_record": _l("Border record"),
+    "undercover_officer": _l("Undercover officer"), "forensic": _l("Forensic"), "anonymous": _l("Anonymous"),
+}
+STATUS_LABELS = {
+    "in_progress": _l("in progress"), "awaiting_review": _l("awaiting review"),
+    "passed": _l("passed"), "failed": _l("not passed"),
+}

@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from . import services
 from .domain.courses import check_courses
 from .domain.people import ROLES, normalise_email
+from .domain.scenario import check_scenarios
 from .extensions import db
 from .models import user_by_email
 
@@ -46,14 +47,21 @@ content = AppGroup("content", help="Check and load course and scenario files.")
 @content.command("check")
 @click.option("--courses", "courses_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Course folder to check (default: the configured one).")
-def content_check(courses_dir: Path | None):
+@click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Scenario folder to check (default: the configured one).")
+def content_check(courses_dir: Path | None, scenarios_dir: Path | None):
     """Validate every content file; print every problem; exit 1 if any is an error."""
-    root = courses_dir or Path(current_app.config["CONTENT_COURSES_DIR"])
-    specs, problems = check_courses(root)
-    for problem in problems:
-        click.echo(str(problem), err=problem.severity == "error")
-    errors = sum(problem.severity == "error" for problem in problems)
-    click.echo(f"{len(specs)} course(s) valid, {errors} error(s), {len(problems) - errors} warning(s) in {root}")
+    errors = 0
+    for kind, root, check in (
+        ("course", courses_dir or Path(current_app.config["CONTENT_COURSES_DIR"]), check_courses),
+        ("scenario", scenarios_dir or Path(current_app.config["CONTENT_SCENARIOS_DIR"]), check_scenarios),
+    ):
+        specs, problems = check(root)
+        for problem in problems:
+            click.echo(str(problem), err=problem.severity == "error")
+        found = sum(problem.severity == "error" for problem in problems)
+        click.echo(f"{len(specs)} {kind}(s) valid, {found} error(s), {len(problems) - found} warning(s) in {root}")
+        errors += found
     if errors:
         raise SystemExit(1)
 

@@ -249,3 +249,74 @@ class Certificate(db.Model):
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
+
+
+# --- scenarios ----------------------------------------------------------------------------
+# A scenario's YAML is stored as an immutable version each time it changes; attempts point at
+# the version they were made on, so editing a scenario never changes a recorded result.
+
+SCENARIO_STATUSES = ("in_progress", "awaiting_review", "passed", "failed")
+
+
+class Scenario(db.Model):
+    """A synthetic case file, identified by the id written in its YAML."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    estimated_minutes: Mapped[int] = mapped_column(default=0)
+    is_template: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    current_version_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("scenario_versions.id", use_alter=True, name="fk_scenarios_current_version_id_scenario_versions"))
+
+    current_version: Mapped[Optional[ScenarioVersion]] = relationship(foreign_keys=[current_version_id])
+
+
+class ScenarioVersion(db.Model):
+    """The exact YAML of a scenario at one point in time. Never modified once written."""
+
+    __tablename__ = "scenario_versions"
+    __table_args__ = (UniqueConstraint("scenario_id", "number", name="uq_scenario_versions_scenario_id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    number: Mapped[int]  # 1, 2, 3... in the order the platform saw them
+    declared_version: Mapped[int] = mapped_column(default=1)  # `version:` in the file
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scenario: Mapped[Scenario] = relationship(foreign_keys=[scenario_id])
+
+
+class ScenarioAttempt(db.Model):
+    """A trainee's work on one scenario version: saved as they go, scored on submit."""
+
+    __tablename__ = "scenario_attempts"
+    __table_args__ = (CheckConstraint(_in("status", SCENARIO_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"), index=True)
+    seed: Mapped[Optional[int]]  # the variant of a template this trainee works on
+    status: Mapped[str] = mapped_column(String(20), default="in_progress", index=True)
+    responses: Mapped[dict] = mapped_column(JSON, default=dict)  # keyed by task id
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    saved_at: Mapped[Optional[datetime]]
+    submitted_at: Mapped[Optional[datetime]]
+    total_percent: Mapped[Optional[float]]
+    case_percent: Mapped[Optional[float]]
+    safeguards_percent: Mapped[Optional[float]]
+    result: Mapped[Optional[dict]] = mapped_column(JSON)  # the scored breakdown, as shown
+    report_scores: Mapped[Optional[dict]] = mapped_column(JSON)  # a trainer's rubric points
+    reviewed_at: Mapped[Optional[datetime]]
+    reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[ScenarioVersion] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

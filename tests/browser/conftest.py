@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from conftest import make_config
 from sample_course import write_course
+from sample_scenario import write_scenario
 from trainer import create_app
 from trainer.cli import prepare_platform
 from trainer.config import PROJECT_ROOT, TestConfig
@@ -37,11 +38,23 @@ def content_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, content_dir):
+def scenario_dir(tmp_path_factory):
+    """The shipped scenarios plus the format's example, whose key the tests read."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    shutil.copytree(PROJECT_ROOT / "scenarios", folder, dirs_exist_ok=True)
+    write_scenario(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, content_dir, scenario_dir):
     """The platform on a SQLite file, set up as on first run."""
     folder = tmp_path_factory.mktemp("live")
     config = make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'live.sqlite3'}", CONTENT_COURSES_DIR=str(content_dir),
-                         TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY=TestConfig.SECRET_KEY)
+                         CONTENT_SCENARIOS_DIR=str(scenario_dir),
+                         TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY=TestConfig.SECRET_KEY,
+                         # every browser test logs in as the same demo trainee within a minute
+                         LOGIN_RATE_LIMIT="100 per minute")
     app = create_app(config)
     with app.app_context():
         prepare_platform(demo_password=DEMO_PASSWORD)

@@ -21,6 +21,7 @@ def test_content_check_passes_on_the_shipped_courses(cli):
     result = cli.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     assert f"{len(SPECS)} course(s) valid, 0 error(s)" in result.output
+    assert "scenario(s) valid, 0 error(s)" in result.output
 
 
 def test_content_check_fails_on_broken_courses_naming_file_and_key(cli):

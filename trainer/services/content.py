@@ -9,11 +9,13 @@ from sqlalchemy import select
 from ..domain.courses import CourseSpec, QuestionBank, check_courses
 from ..extensions import db
 from ..models import Course, Lesson, Question
+from .scenarios import load_scenarios
 
 
 def load_content() -> list[str]:
-    """Load the courses found on disk; return a line per course and per problem."""
-    return load_courses(Path(current_app.config["CONTENT_COURSES_DIR"]))
+    """Load the courses and scenarios found on disk; return lines saying what happened."""
+    return (load_courses(Path(current_app.config["CONTENT_COURSES_DIR"]))
+            + load_scenarios(Path(current_app.config["CONTENT_SCENARIOS_DIR"])))
 
 
 def load_courses(root: Path) -> list[str]:

@@ -1,0 +1,168 @@
+"""A trainee works a scenario: case file without the key, autosave, submit, explained score."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conftest import csrf_token, database_url_for, post_form
+from sample_scenario import EXAMPLE, PERFECT, write_scenario
+from trainer.domain.scenario import parse_scenario
+from trainer.extensions import db
+from trainer.models import ScenarioAttempt
+from trainer.services.scenarios import load_scenarios
+
+SPEC, _ = parse_scenario(EXAMPLE, "example.yml")
+KEY_TEXTS = [item.rationale for task in SPEC.tasks if task.type == "grade" for item in task.key.items] + [
+    option.explanation for task in SPEC.tasks if task.type == "decision"
+    for decision in task.content.decisions for option in decision.options]
+
+
+@pytest.fixture
+def scenario_root(tmp_path):
+    write_scenario(tmp_path / "scenarios")
+    return tmp_path / "scenarios"
+
+
+@pytest.fixture
+def app_config(request, backend, scenario_root, tmp_path):
+    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
+            "CONTENT_SCENARIOS_DIR": str(scenario_root), "CONTENT_COURSES_DIR": str(tmp_path / "no-courses")}
+
+
+@pytest.fixture
+def loaded(app, scenario_root):
+    with app.app_context():
+        load_scenarios(scenario_root)
+        db.session.commit()
+
+
+@pytest.fixture
+def trainee(make_user, auth, loaded):
+    user = make_user("trainee")
+    auth.login(user)
+    return user
+
+
+def open_case(client) -> int:
+    response = post_form(client, "/scenarios/alay-road/start")
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def save(client, attempt_id, body, token=None):
+    return client.post(f"/scenario-attempts/{attempt_id}/save", data=json.dumps(body),
+                       headers={"Content-Type": "application/json", "X-CSRFToken": token or csrf_token(client)})
+
+
+def age_attempt(app, attempt_id, minutes):
+    with app.app_context():
+        attempt = db.session.get(ScenarioAttempt, attempt_id)
+        attempt.started_at = attempt.started_at - timedelta(minutes=minutes)
+        db.session.commit()
+
+
+def test_workspace_shows_the_case_file_but_never_the_key(client, trainee):
+    attempt = open_case(client)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert "The Alay road" in page and 'data-entity="P1"' in page
+    for text in KEY_TEXTS:
+        assert text not in page
+    assert '"correct"' not in page and "rationale" not in page
+
+
+def test_timed_reports_arrive_when_their_time_comes(app, client, trainee):
+    attempt = open_case(client)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'id="report-R1"' in page and 'id="report-R2"' not in page and 'id="report-R3"' not in page
+    assert "2 more report(s) will arrive" in page
+    age_attempt(app, attempt, 25)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'id="report-R2"' in page and 'id="report-R3"' not in page
+
+
+def test_autosave_merges_changed_tasks_and_a_reload_restores_them(client, trainee, database):
+    attempt = open_case(client)
+    token = csrf_token(client)
+    assert save(client, attempt, {"evaluate": PERFECT["evaluate"]}, token).get_json()["tasks"] == ["evaluate"]
+    assert save(client, attempt, {"final-report": {"text": "Draft: the lorry"}}, token).status_code == 200
+    saved = database.get(ScenarioAttempt, attempt).responses
+    assert set(saved) == {"evaluate", "final-report"}
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert "Draft: the lorry</textarea>" in page
+    assert '<option value="B" selected>' in page
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"no-such-task": {}}, "unknown task id(s): no-such-task"),
+    ({"evaluate": "B2"}, "must be a JSON object"),
+    (["evaluate"], "expected a JSON object keyed by task id"),
+])
+def test_malformed_autosave_is_refused_with_a_reason_and_loses_nothing(client, trainee, database, body, message):
+    attempt = open_case(client)
+    save(client, attempt, {"timeline": {"order": ["E2"]}})
+    response = save(client, attempt, body)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert database.get(ScenarioAttempt, attempt).responses == {"timeline": {"order": ["E2"]}}
+
+
+def test_autosave_needs_csrf_and_ownership(client, trainee, auth, make_user):
+    attempt = open_case(client)
+    refused = client.post(f"/scenario-attempts/{attempt}/save", data="{}", headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400
+    auth.logout()
+    auth.login(make_user("trainee"))
+    assert save(client, attempt, {"timeline": {"order": []}}).status_code == 404
+    assert client.get(f"/scenario-attempts/{attempt}").status_code == 404
+    assert client.get(f"/scenario-attempts/{attempt}/result").status_code == 404
+
+
+def test_submit_scores_everything_and_explains_it(client, trainee, database):
+    attempt = open_case(client)
+    save(client, attempt, PERFECT)
+    response = post_form(client, f"/scenario-attempts/{attempt}/submit", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    row = database.get(ScenarioAttempt, attempt)
+    # Every auto-scored task perfect; the report (weight 10) waits for a trainer.
+    assert (row.status, row.total_percent) == ("awaiting_review", 90.0)
+    assert "Total: 90%" in page and "awaiting review" in page
+    assert "An anonymous caller cannot be judged" in page  # the rationale of R4's key
+    assert save(client, attempt, {"timeline": {"order": []}}).status_code == 409  # final
+
+
+def test_submitting_a_blank_attempt_scores_zero_not_an_error(client, trainee, database):
+    attempt = open_case(client)
+    assert post_form(client, f"/scenario-attempts/{attempt}/submit").status_code == 302
+    assert database.get(ScenarioAttempt, attempt).total_percent == 0.0
+
+
+def test_each_trainee_gets_their_own_variant(client, auth, make_user, loaded):
+    names = []
+    for _ in range(2):
+        auth.login(make_user("trainee"))
+        attempt = open_case(client)
+        page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+        names.append(page.split('data-entity="P1">')[1].split("<")[0])
+        assert client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True).count(names[-1]) > 1
+        auth.logout()
+    assert names[0] != names[1]
+
+
+def test_a_new_version_of_the_file_leaves_recorded_scores_alone(app, client, trainee, scenario_root, database):
+    first = open_case(client)
+    save(client, first, PERFECT)
+    post_form(client, f"/scenario-attempts/{first}/submit")
+    # The author changes the key of R1 in a new version of the file.
+    write_scenario(scenario_root, EXAMPLE.replace("R1: {source: B, information: 2", "R1: {source: C, information: 2"))
+    with app.app_context():
+        load_scenarios(scenario_root)
+        db.session.commit()
+    assert database.get(ScenarioAttempt, first).total_percent == 90.0
+    assert "Total: 90%" in client.get(f"/scenario-attempts/{first}/result").get_data(as_text=True)
+    second = open_case(client)
+    save(client, second, PERFECT)
+    post_form(client, f"/scenario-attempts/{second}/submit")
+    later = database.get(ScenarioAttempt, second)
+    assert later.version_id != database.get(ScenarioAttempt, first).version_id
+    assert later.total_percent < 90.0

@@ -1,0 +1,102 @@
+"""What a trainee may see of a scenario: everything but the answer key.
+
+The workspace is built from this view only, so no key, rationale, correct flag or option
+explanation can reach the browser before the attempt is submitted.
+"""
+from __future__ import annotations
+
+import html
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from trainer.domain.markdown import render_markdown
+from trainer.domain.scenario.model import MENTION_RE, Entity, Report, Scenario
+
+ENTITY_TYPE_ORDER = ("person", "organisation", "vehicle", "phone", "location", "bank_account", "shipment")
+
+
+def markdown_with_mentions(text: str, entities: dict[str, Entity]) -> str:
+    """Markdown rendered and sanitised, then each mention shown as a highlighted entity."""
+    def mark(match) -> str:
+        entity = entities.get(match.group(1))
+        value = entity.mention(match.group(2)) if entity else None
+        if value is None:
+            return html.escape(match.group(0))
+        return (f'<mark class="entity entity-{entity.type}" data-entity="{html.escape(entity.id)}">'
+                f"{html.escape(value)}</mark>")
+
+    # Mentions are plain text to Markdown, and every value is escaped as it is put in.
+    return MENTION_RE.sub(mark, render_markdown(text))
+
+
+def is_released(report: Report, started_at: datetime, now: datetime, released_by_trainer: set[str]) -> bool:
+    """Whether a report is in the trainee's case file at `now`."""
+    if report.release.kind == "start":
+        return True
+    if report.release.kind == "after":
+        return now >= started_at + timedelta(minutes=report.release.minutes)
+    return report.id in released_by_trainer
+
+
+def workspace_view(scenario: Scenario, released_ids: set[str], shuffle_seed: int) -> dict[str, Any]:
+    """A JSON-ready description of the case file and the tasks, without any key."""
+    entities = scenario.entity_map
+    plain = scenario.render
+    rng = random.Random(shuffle_seed)
+    return {
+        "id": scenario.id,
+        "title": scenario.title,
+        "scheme": scenario.scheme.id,
+        "brief_html": markdown_with_mentions(scenario.brief, entities),
+        "tasking_html": markdown_with_mentions(scenario.tasking, entities),
+        "entities": [
+            {"id": e.id, "type": e.type, "label": plain(e.display),
+             "attributes": [(name, plain(value)) for name, value in e.attributes if value != e.display]}
+            for e in sorted(scenario.entities, key=lambda e: (ENTITY_TYPE_ORDER.index(e.type), e.id))
+        ],
+        "reports": [
+            {"id": r.id, "title": plain(r.title), "received": r.received.strftime("%Y-%m-%d %H:%M"),
+             "release": str(r.release), "source_type": r.source.type, "source_ref": r.source.ref,
+             "source_description": plain(r.source.description), "track_record": plain(r.source.track_record),
+             "text_html": markdown_with_mentions(r.text, entities), "mentions": list(r.mentions)}
+            for r in sorted(scenario.reports, key=lambda r: r.received) if r.id in released_ids
+        ],
+        "pending_reports": sum(1 for r in scenario.reports if r.id not in released_ids),
+        "tasks": [_task_view(task, scenario, plain, rng) for task in scenario.tasks],
+    }
+
+
+def _task_view(task, scenario: Scenario, plain, rng: random.Random) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": task.id, "type": task.type, "title": plain(task.title), "weight": task.weight,
+        "safeguard": sorted(task.safeguard),
+        "instructions_html": markdown_with_mentions(task.instructions, scenario.entity_map) if task.instructions else "",
+    }
+    content = task.content
+    if task.type == "grade":
+        scheme = content.scheme
+        view.update(report_ids=list(content.report_ids),
+                    source_codes=[(c.code, c.label) for c in scheme.source.codes],
+                    information_codes=[(c.code, c.label) for c in scheme.information.codes],
+                    handling_codes=[(c.code, c.label) for c in scheme.handling.codes])
+    elif task.type == "link_chart":
+        view.update(entity_ids=list(content.entity_ids), link_types=list(content.link_types))
+    elif task.type == "timeline":
+        events = [{"id": e.id, "text": plain(e.text), "reports": list(e.report_ids)} for e in content.events]
+        rng.shuffle(events)  # the authored order may give the answer away
+        view.update(events=events)
+    elif task.type == "hypotheses":
+        view.update(hypotheses=[{"id": h.id, "text": plain(h.text)} for h in content.hypotheses],
+                    evidence=[{"id": e.id, "text": plain(e.text), "reports": list(e.report_ids)}
+                              for e in content.evidence])
+    elif task.type == "decision":
+        view.update(decisions=[
+            {"id": d.id, "question": plain(d.question), "multiple": d.multiple,
+             "options": [{"id": o.id, "text": plain(o.text)} for o in d.options]}
+            for d in content.decisions])
+    elif task.type == "report":
+        view.update(prompt_html=markdown_with_mentions(content.prompt, scenario.entity_map),
+                    rubric=[{"id": c.id, "criterion": plain(c.criterion), "max_points": c.max_points}
+                            for c in content.rubric])
+    return view

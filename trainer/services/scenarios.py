@@ -1,0 +1,174 @@
+"""Scenario use cases: load files as immutable versions, run attempts, score them."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..domain.generation import generate_variant, variant_seed
+from ..domain.scenario import Scenario as ScenarioSpec
+from ..domain.scenario import check_scenarios, parse_scenario
+from ..domain.scenario.workspace import is_released, workspace_view
+from ..domain.scoring import score_attempt
+from ..extensions import db
+from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
+
+MAX_SAVED_BYTES = 200_000  # one attempt's answers; a long report fits many times over
+
+
+def load_scenarios(root: Path) -> list[str]:
+    """Store each valid scenario file whose text changed as a new version."""
+    if not root.is_dir():
+        return [f"No scenario folder at {root}"]
+    specs, problems = check_scenarios(root)
+    lines = [f"Scenario problem: {problem}" for problem in problems if problem.severity == "error"]
+    for spec in specs:
+        path = Path(spec.filename)  # check_scenarios names each file by its path under root
+        store_version(spec, path.read_text(encoding="utf-8"), path.relative_to(root.parent).as_posix())
+    lines.append(f"Loaded {len(specs)} scenario(s) from {root}")
+    return lines
+
+
+def store_version(spec: ScenarioSpec, source: str, filename: str) -> ScenarioVersion:
+    """The scenario's current version, adding a new one if the text differs from it."""
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    scenario = db.session.scalar(select(Scenario).where(Scenario.slug == spec.id)) or Scenario(slug=spec.id)
+    scenario.title, scenario.summary, scenario.language = spec.title, spec.summary, spec.language
+    scenario.estimated_minutes, scenario.is_template = spec.estimated_minutes, spec.template
+    scenario.filename, scenario.active = filename, True
+    db.session.add(scenario)
+    db.session.flush()
+    current = scenario.current_version
+    if current is not None and current.sha256 == digest:
+        return current
+    number = (db.session.scalar(select(func.max(ScenarioVersion.number))
+                                .where(ScenarioVersion.scenario_id == scenario.id)) or 0) + 1
+    version = ScenarioVersion(scenario_id=scenario.id, number=number, declared_version=spec.version,
+                              source=source, sha256=digest)
+    db.session.add(version)
+    db.session.flush()
+    scenario.current_version_id = version.id
+    return version
+
+
+@lru_cache(maxsize=128)
+def _parsed(source: str, filename: str, seed: int | None) -> ScenarioSpec:
+    spec, problems = parse_scenario(source, filename)
+    if spec is None:  # stored versions were valid when stored; this means a code change broke one
+        raise ValueError(f"stored scenario no longer parses: {problems[0] if problems else filename}")
+    return generate_variant(spec, seed) if spec.template and seed is not None else spec
+
+
+def scenario_for(version: ScenarioVersion, seed: int | None) -> ScenarioSpec:
+    """The parsed scenario of a version, as the variant for `seed` if it is a template."""
+    return _parsed(version.source, version.scenario.filename, seed)
+
+
+def active_scenarios() -> list[Scenario]:
+    return list(db.session.scalars(select(Scenario).where(Scenario.active, Scenario.current_version_id.is_not(None))
+                                   .order_by(Scenario.title)))
+
+
+def scenario_by_slug(slug: str) -> Scenario | None:
+    return db.session.scalar(select(Scenario).where(Scenario.slug == slug, Scenario.active))
+
+
+def attempts_of(user: User, scenario: Scenario) -> list[ScenarioAttempt]:
+    return list(db.session.scalars(
+        select(ScenarioAttempt).join(ScenarioVersion).where(ScenarioAttempt.user_id == user.id,
+                                                            ScenarioVersion.scenario_id == scenario.id)
+        .order_by(ScenarioAttempt.started_at.desc())))
+
+
+def open_attempt(user: User, scenario: Scenario) -> ScenarioAttempt | None:
+    return next((a for a in attempts_of(user, scenario) if a.submitted_at is None), None)
+
+
+def start_attempt(user: User, scenario: Scenario) -> ScenarioAttempt:
+    """Resume the unfinished attempt, or start one on the current version.
+
+    A template gives every trainee their own variant: same structure, other names.
+    """
+    existing = open_attempt(user, scenario)
+    if existing is not None:
+        return existing
+    seed = variant_seed(scenario.slug, user.id) if scenario.is_template else None
+    attempt = ScenarioAttempt(user_id=user.id, version_id=scenario.current_version_id, seed=seed, responses={})
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def as_aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def released_report_ids(spec: ScenarioSpec, attempt: ScenarioAttempt, now: datetime | None = None) -> set[str]:
+    """Reports in the case file now. Self-paced, no trainer is there to release injects,
+    so reports marked `trainer` come with the rest; timed reports wait for their time."""
+    now = now or utcnow()
+    trainer_released = {r.id for r in spec.reports if r.release.kind == "trainer"}
+    return {r.id for r in spec.reports if is_released(r, as_aware(attempt.started_at), now, trainer_released)}
+
+
+def attempt_view(attempt: ScenarioAttempt) -> dict:
+    spec = scenario_for(attempt.version, attempt.seed)
+    return workspace_view(spec, released_report_ids(spec, attempt), shuffle_seed=attempt.id)
+
+
+class SaveRejected(ValueError):
+    """The autosave body is not answers to this scenario's tasks; the message says why."""
+
+
+def save_responses(attempt: ScenarioAttempt, changes) -> list[str]:
+    """Merge changed task answers into the attempt; returns the task ids saved."""
+    if attempt.submitted_at is not None:
+        raise SaveRejected("this attempt has been submitted; it can no longer change")
+    if not isinstance(changes, dict):
+        raise SaveRejected("expected a JSON object keyed by task id")
+    spec = scenario_for(attempt.version, attempt.seed)
+    unknown = [task_id for task_id in changes if spec.task(task_id) is None]
+    if unknown:
+        raise SaveRejected(f"unknown task id(s): {', '.join(sorted(map(str, unknown)))}")
+    bad = [task_id for task_id, value in changes.items() if not isinstance(value, dict)]
+    if bad:
+        raise SaveRejected(f"the answer to task {bad[0]} must be a JSON object")
+    merged = {**(attempt.responses or {}), **changes}
+    if len(json.dumps(merged)) > MAX_SAVED_BYTES:
+        raise SaveRejected("the answers are too large to save")
+    attempt.responses = merged
+    attempt.saved_at = utcnow()
+    return sorted(changes)
+
+
+def result_as_dict(result) -> dict:
+    return dataclasses.asdict(result)
+
+
+def score(attempt: ScenarioAttempt) -> None:
+    """Score the attempt with the version it was made on and store the breakdown."""
+    spec = scenario_for(attempt.version, attempt.seed)
+    result = score_attempt(spec, attempt.responses or {}, attempt.report_scores)
+    attempt.result = result_as_dict(result)
+    attempt.status = result.status
+    attempt.total_percent = result.total_percent
+    attempt.case_percent = result.case_percent
+    attempt.safeguards_percent = result.safeguards_percent
+
+
+def submit(attempt: ScenarioAttempt) -> None:
+    """Final for this attempt: score it; a report task leaves it awaiting review."""
+    if attempt.submitted_at is None:
+        attempt.submitted_at = utcnow()
+        score(attempt)
+
+
+def scenario_history(user: User) -> list[ScenarioAttempt]:
+    return list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id)
+                                   .order_by(ScenarioAttempt.started_at.desc())))

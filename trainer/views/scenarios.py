@@ -1,0 +1,97 @@
+"""Trainees work synthetic case scenarios: case file, tasks, autosave, submit, feedback."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import ScenarioAttempt
+from ..services import scenarios as casework
+
+bp = Blueprint("scenarios", __name__)
+
+
+def scenario_or_404(slug: str):
+    scenario = casework.scenario_by_slug(slug)
+    if scenario is None:
+        abort(404)
+    return scenario
+
+
+def own_attempt_or_404(attempt_id: int) -> ScenarioAttempt:
+    """The current user's attempt; anyone else's is 404, so ids reveal nothing."""
+    attempt = db.session.get(ScenarioAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.get("/scenarios")
+@login_required
+def index():
+    return render_template("scenarios/index.html", scenarios=casework.active_scenarios())
+
+
+@bp.get("/scenarios/<slug>")
+@login_required
+def detail(slug: str):
+    scenario = scenario_or_404(slug)
+    return render_template("scenarios/detail.html", scenario=scenario,
+                           attempts=casework.attempts_of(current_user, scenario), form=EmptyForm())
+
+
+@bp.post("/scenarios/<slug>/start")
+@login_required
+def start(slug: str):
+    scenario = scenario_or_404(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attempt = casework.start_attempt(current_user, scenario)
+    db.session.commit()
+    return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
+
+
+@bp.get("/scenario-attempts/<int:attempt_id>")
+@login_required
+def workspace(attempt_id: int):
+    attempt = own_attempt_or_404(attempt_id)
+    if attempt.submitted_at:
+        return redirect(url_for("scenarios.result", attempt_id=attempt.id))
+    return render_template("scenarios/workspace.html", attempt=attempt, view=casework.attempt_view(attempt),
+                           responses=attempt.responses or {})
+
+
+@bp.post("/scenario-attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int):
+    """Autosave: the browser sends only the tasks that changed since its last save."""
+    attempt = own_attempt_or_404(attempt_id)
+    try:
+        saved = casework.save_responses(attempt, request.get_json(silent=True))
+    except casework.SaveRejected as problem:
+        return jsonify(saved=False, error=str(problem)), 409 if attempt.submitted_at else 400
+    db.session.commit()
+    return jsonify(saved=True, tasks=saved, saved_at=attempt.saved_at.isoformat())
+
+
+@bp.post("/scenario-attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = own_attempt_or_404(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    casework.submit(attempt)
+    db.session.commit()
+    if attempt.status == "awaiting_review":
+        flash(_("Submitted. Your report is waiting for a trainer's review; the other tasks are scored below."), "info")
+    return redirect(url_for("scenarios.result", attempt_id=attempt.id))
+
+
+@bp.get("/scenario-attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    attempt = own_attempt_or_404(attempt_id)
+    if not attempt.submitted_at:
+        return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
+    spec = casework.scenario_for(attempt.version, attempt.seed)
+    return render_template("scenarios/result.html", attempt=attempt, result=attempt.result, spec=spec)
