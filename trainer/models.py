@@ -288,7 +288,7 @@ class ScenarioVersion(db.Model):
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
     number: Mapped[int]  # 1, 2, 3... in the order the platform saw them
     declared_version: Mapped[int] = mapped_column(default=1)  # `version:` in the file
-    source: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, deferred=True)  # read only on a parse-cache miss
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

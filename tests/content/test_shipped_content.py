@@ -6,10 +6,12 @@ import pytest
 from trainer import create_app
 from trainer.config import PROJECT_ROOT
 from trainer.domain.courses import check_courses
+from trainer.domain.scenario import check_scenarios
 
 COURSES = PROJECT_ROOT / "courses"
 BROKEN = Path(__file__).parent / "broken_courses"
 SPECS, PROBLEMS = check_courses(COURSES)
+SCENARIOS, SCENARIO_PROBLEMS = check_scenarios(PROJECT_ROOT / "scenarios")
 
 
 @pytest.fixture
@@ -61,3 +63,22 @@ def test_kyrgyz_procedure_note_is_marked_and_leaves_room_for_national_text():
     text = "\n".join(lesson.body_markdown for lesson in spec.lessons)
     assert 'Jurisdiction: Kyrgyz Republic' in text
     assert 'National text (trainer to complete)' in text
+
+
+def test_content_check_lists_every_mistake_of_a_broken_scenario(cli):
+    result = cli.invoke(args=["content", "check", "--courses", str(COURSES),
+                              "--scenarios", str(Path(__file__).parent / "broken_scenarios")])
+    assert result.exit_code == 1
+    for expected in ["three-mistakes.yml:12: entities[1].id: duplicate entity id 'P1'",
+                     "three-mistakes.yml:17: reports[0].text: mention {{P7}} names an unknown entity 'P7'",
+                     "three-mistakes.yml:24: tasks[0].key.R1.source: 'Z' is not a source reliability code"]:
+        assert expected in result.output
+
+
+def test_three_scenarios_ship_with_every_task_type_and_one_template():
+    assert SCENARIO_PROBLEMS == []
+    assert len(SCENARIOS) >= 3
+    task_types = {"grade", "link_chart", "timeline", "hypotheses", "decision", "report"}
+    assert all({task.type for task in scenario.tasks} == task_types for scenario in SCENARIOS)
+    assert any(scenario.template for scenario in SCENARIOS)
+    assert all(scenario.min_safeguards for scenario in SCENARIOS)

@@ -201,3 +201,13 @@ def test_every_placeholder_produces_text(fake):
     for name, make in PLACEHOLDERS.items():
         value = make(fake, {"gender": "female", "nationality": "uz"})
         assert isinstance(value, str) and value.strip(), name
+
+
+def test_a_patronymic_never_repeats_the_persons_own_name():
+    from trainer.domain.faker_region import make_faker
+
+    fake = make_faker()
+    for seed in range(400):
+        fake.seed_instance(seed)
+        given, *rest = fake.region_person("kg", "male").split(" ")
+        assert rest[0] != given or rest[-1] not in ("uulu", "kyzy")

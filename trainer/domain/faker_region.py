@@ -159,16 +159,17 @@ class RegionProvider(BaseProvider):
         country, gender = country or self.region_country(), gender or self._gender()
         return self.random_element(FIRST_NAMES[country][gender])
 
-    def region_last_name(self, country: str | None = None, gender: str | None = None) -> str:
+    def region_last_name(self, country: str | None = None, gender: str | None = None,
+                         given: str | None = None) -> str:
         """A family name with the ending that matches the gender."""
         country, gender = country or self.region_country(), gender or self._gender()
         female = gender == "female"
         # Patronymic surnames: "Bakyt uulu / kyzy" (Kyrgyz), "Serikuly / Serikkyzy" (Kazakh).
-        if country == "kg" and self.random_int(1, 100) <= 20:
-            father = self.random_element(FIRST_NAMES["kg"]["male"])
-            return f"{father} {'kyzy' if female else 'uulu'}"
-        if country == "kz" and self.random_int(1, 100) <= 20:
-            father = self.random_element(FIRST_NAMES["kz"]["male"])
+        # The father's name is never the person's own: "Bakyt Bakyt uulu" reads as an error.
+        if country in ("kg", "kz") and self.random_int(1, 100) <= 20:
+            father = self.random_element([n for n in FIRST_NAMES[country]["male"] if n != given])
+            if country == "kg":
+                return f"{father} {'kyzy' if female else 'uulu'}"
             return father + ("kyzy" if female else "uly")
         surname = self.random_element(SURNAMES[country])
         return feminine_surname(surname) if female else surname
@@ -176,7 +177,8 @@ class RegionProvider(BaseProvider):
     def region_person(self, country: str | None = None, gender: str | None = None) -> str:
         """A full name, given name first."""
         country, gender = country or self.region_country(), gender or self._gender()
-        return f"{self.region_first_name(country, gender)} {self.region_last_name(country, gender)}"
+        given = self.region_first_name(country, gender)
+        return f"{given} {self.region_last_name(country, gender, given)}"
 
     def region_city(self, country: str | None = None) -> str:
         """A real city of the country (of the region when not given)."""

@@ -5,7 +5,7 @@ import dataclasses
 import hashlib
 import json
 from datetime import datetime, timezone
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -56,17 +56,42 @@ def store_version(spec: ScenarioSpec, source: str, filename: str) -> ScenarioVer
     return version
 
 
-@lru_cache(maxsize=128)
-def _parsed(source: str, filename: str, seed: int | None) -> ScenarioSpec:
-    spec, problems = parse_scenario(source, filename)
-    if spec is None:  # stored versions were valid when stored; this means a code change broke one
-        raise ValueError(f"stored scenario no longer parses: {problems[0] if problems else filename}")
-    return generate_variant(spec, seed) if spec.template and seed is not None else spec
+# Parsed scenarios by (content hash, variant seed). Versions never change, so an entry never
+# goes stale; bounded so a long-running worker keeps only the scenarios in use.
+_PARSED: OrderedDict[tuple[str, int | None], ScenarioSpec] = OrderedDict()
+PARSED_CACHE_SIZE = 256
 
 
 def scenario_for(version: ScenarioVersion, seed: int | None) -> ScenarioSpec:
     """The parsed scenario of a version, as the variant for `seed` if it is a template."""
-    return _parsed(version.source, version.scenario.filename, seed)
+    spec = _cached((version.sha256, seed))
+    if spec is None:
+        # Parse once per version; each trainee's variant is then generated from the parse.
+        base = _cached((version.sha256, None)) or _remember((version.sha256, None), _parse(version))
+        spec = generate_variant(base, seed) if base.template and seed is not None else base
+        _remember((version.sha256, seed), spec)
+    return spec
+
+
+def _cached(key: tuple[str, int | None]) -> ScenarioSpec | None:
+    spec = _PARSED.get(key)
+    if spec is not None:
+        _PARSED.move_to_end(key)
+    return spec
+
+
+def _remember(key: tuple[str, int | None], spec: ScenarioSpec) -> ScenarioSpec:
+    _PARSED[key] = spec
+    if len(_PARSED) > PARSED_CACHE_SIZE:
+        _PARSED.popitem(last=False)
+    return spec
+
+
+def _parse(version: ScenarioVersion) -> ScenarioSpec:
+    spec, problems = parse_scenario(version.source, version.scenario.filename)
+    if spec is None:  # stored versions were valid when stored; this means a code change broke one
+        raise ValueError(f"stored scenario no longer parses: {problems[0] if problems else version.id}")
+    return spec
 
 
 def active_scenarios() -> list[Scenario]:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..extensions import db, limiter
 from ..models import Agency, User
 from ..services import courses as learning
+from ..services import scenarios as casework
 from ..services import database_is_reachable
 
 bp = Blueprint("main", __name__)
@@ -22,7 +23,8 @@ def home():
 def home_context(role: str) -> dict:
     """What each role's home page lists."""
     if role == "trainee":
-        return {"my_courses": learning.my_courses(current_user)}
+        return {"my_courses": learning.my_courses(current_user),
+                "my_scenarios": casework.scenario_history(current_user)[:5]}
     if role != "admin":
         return {}
     count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
