@@ -1,11 +1,11 @@
 """Database models (SQLAlchemy 2.0 typed declarations)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -120,6 +120,7 @@ class Course(db.Model):
     folder: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: shipped content
 
     lessons: Mapped[list[Lesson]] = relationship(
         order_by="Lesson.position",
@@ -272,6 +273,7 @@ class Scenario(db.Model):
     is_template: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     filename: Mapped[str] = mapped_column(String(300), default="")
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: shipped content
     current_version_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("scenario_versions.id", use_alter=True, name="fk_scenarios_current_version_id_scenario_versions"))
 
@@ -317,6 +319,180 @@ class ScenarioAttempt(db.Model):
     report_scores: Mapped[Optional[dict]] = mapped_column(JSON)  # a trainer's rubric points
     reviewed_at: Mapped[Optional[datetime]]
     reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    live_exercise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_exercises.id"), index=True)
 
     version: Mapped[ScenarioVersion] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+
+# --- authoring ----------------------------------------------------------------------------
+# Drafts are invisible to trainees; publishing turns a draft into a course or a new scenario
+# version. Editors are people an owner has given the right to edit.
+
+content_editors = Table(
+    "content_editors", db.Model.metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("content_kind", String(10), primary_key=True),  # "course" | "scenario"
+    Column("content_slug", String(100), primary_key=True),
+)
+
+
+class ScenarioDraft(db.Model):
+    """A scenario being written or edited in the browser, not yet published."""
+
+    __tablename__ = "scenario_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scenario_id: Mapped[Optional[int]] = mapped_column(ForeignKey("scenarios.id"))  # None: not yet published
+    title: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    scenario: Mapped[Optional[Scenario]] = relationship()
+
+
+class CourseDraft(db.Model):
+    """A course being written or edited in the browser: its files, by path in the folder."""
+
+    __tablename__ = "course_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[Optional[int]] = mapped_column(ForeignKey("courses.id"))  # None: not yet published
+    title: Mapped[str] = mapped_column(String(300), default="")
+    files: Mapped[dict] = mapped_column(JSON, default=dict)  # {"course.yml": "...", "01-x.md": "..."}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    course: Mapped[Optional[Course]] = relationship()
+
+
+# --- cohorts ------------------------------------------------------------------------------
+
+ATTENDANCE_STATUSES = ("present", "late", "absent", "excused")
+
+cohort_trainers = Table(
+    "cohort_trainers", db.Model.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
+
+class Cohort(db.Model):
+    """Trainees taking a programme together, e.g. a two-day webinar for 21 officers."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[Optional[date]]
+    end_date: Mapped[Optional[date]]
+    # Completion rule: the share of sessions a trainee must attend (excused absences that
+    # were caught up count as attended). None: attendance is not required.
+    attendance_required_percent: Mapped[Optional[int]]
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers)
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    sessions: Mapped[list[TrainingSession]] = relationship(
+        back_populates="cohort", order_by="TrainingSession.starts_at", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortMember(db.Model):
+    """A trainee in a cohort."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id", name="uq_cohort_members_cohort_id_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Assignment(db.Model):
+    """A course or a scenario a cohort is asked to take, optionally by a date."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("(course_id IS NULL) != (scenario_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    course_id: Mapped[Optional[int]] = mapped_column(ForeignKey("courses.id"))
+    scenario_id: Mapped[Optional[int]] = mapped_column(ForeignKey("scenarios.id"))
+    due_date: Mapped[Optional[date]]
+
+    cohort: Mapped[Cohort] = relationship(back_populates="assignments")
+    course: Mapped[Optional[Course]] = relationship()
+    scenario: Mapped[Optional[Scenario]] = relationship()
+
+
+class TrainingSession(db.Model):
+    """One session of a cohort: a webinar day, a classroom block."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(default=90)
+    topic: Mapped[str] = mapped_column(String(300))
+    place: Mapped[str] = mapped_column(String(500), default="")  # room or webinar link
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="session", cascade="all, delete-orphan")
+
+
+class Attendance(db.Model):
+    """Whether a trainee attended a session, and how an excused absence was made up."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="uq_attendance_session_id_user_id"),
+        CheckConstraint(_in("status", ATTENDANCE_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    caught_up_at: Mapped[Optional[datetime]]  # an excused absence made up (recording, module)
+    caught_up_how: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[TrainingSession] = relationship(back_populates="attendance")
+
+
+class LiveExercise(db.Model):
+    """A scenario run with a whole cohort, the trainer releasing reports as it goes."""
+
+    __tablename__ = "live_exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("training_sessions.id"))
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"))
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[Optional[datetime]]
+    released_reports: Mapped[list] = mapped_column(JSON, default=list)  # report ids, in release order
+
+    cohort: Mapped[Cohort] = relationship()
+    scenario: Mapped[Scenario] = relationship()
+    version: Mapped[ScenarioVersion] = relationship()
