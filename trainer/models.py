@@ -496,3 +496,33 @@ class LiveExercise(db.Model):
     cohort: Mapped[Cohort] = relationship()
     scenario: Mapped[Scenario] = relationship()
     version: Mapped[ScenarioVersion] = relationship()
+
+
+class CourseVersion(db.Model):
+    """The files of a course as published from the browser. Never modified once written."""
+
+    __tablename__ = "course_versions"
+    __table_args__ = (UniqueConstraint("course_id", "number", name="uq_course_versions_course_id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    number: Mapped[int]
+    files: Mapped[dict] = mapped_column(JSON)  # {"course.yml": "...", "01-x.md": "...", ...}
+    published_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+class AuditEvent(db.Model):
+    """Who did what and when, for actions a programme must be able to account for (exports)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)  # e.g. "export.completion.csv"
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # filters used, row count
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    user: Mapped[Optional[User]] = relationship()
