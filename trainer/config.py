@@ -71,6 +71,10 @@ class Config:
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("TRAINER_PROXY_COUNT", "0"))
 
+    # How often live pages (a trainer's cohort view, a trainee's case file during an
+    # exercise) ask for news: often enough to feel live, rare enough for 100 trainees.
+    LIVE_POLL_SECONDS = int(os.environ.get("TRAINER_LIVE_POLL_SECONDS", "15"))
+
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a long exercise must not expire its forms
     PASSWORD_MIN_LENGTH = 10

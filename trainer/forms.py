@@ -2,8 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, PasswordField, SelectField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from . import choices
 
@@ -87,3 +88,28 @@ class UserImportForm(FlaskForm):
         validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
     )
     submit = SubmitField(_l("Check and import"))
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("e.g. Bishkek webinar, 25–26 November, MIA and State Border Guards"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    start_date = DateField(_l("First day"), validators=[Optional()])
+    end_date = DateField(_l("Last day"), validators=[Optional()])
+    attendance_required_percent = IntegerField(
+        _l("Attendance needed to complete (%)"), validators=[Optional(), NumberRange(0, 100)],
+        description=_l("Leave empty if attendance does not count. Excused absences that were caught up count as attended."))
+    submit = SubmitField(_l("Save"))
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The last day is before the first day."))
+
+
+class SessionForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    minutes = IntegerField(_l("Length (minutes)"), default=90, validators=[DataRequired(), NumberRange(5, 600)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
+    place = StringField(_l("Room or webinar link"), validators=[Optional(), Length(max=500)])
+    recording_url = StringField(_l("Recording (link), for catch-up"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save session"))

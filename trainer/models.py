@@ -323,6 +323,7 @@ class ScenarioAttempt(db.Model):
 
     version: Mapped[ScenarioVersion] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    live_exercise: Mapped[Optional[LiveExercise]] = relationship()
 
 
 

@@ -210,6 +210,38 @@
     });
   });
 
+  // During an exercise, new reports (injects) arrive without a reload: poll for them.
+  var pollUrl = root.dataset.pollUrl;
+  if (pollUrl) {
+    var arrivals = root.querySelector("[data-arrivals]");
+    var POLL_MS = Number(root.dataset.pollMs) || 15000;
+    var poll = function () {
+      var have = all(root, "article.report").map(function (a) { return a.id.replace("report-", ""); });
+      fetch(pollUrl + "?have=" + encodeURIComponent(have.join(",")), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var box = root.querySelector("[data-reports]");
+          data.reports.forEach(function (report) { box.insertAdjacentHTML("beforeend", report.html); });
+          Object.keys(data.grade_rows).forEach(function (taskId) {
+            Object.keys(data.grade_rows[taskId]).forEach(function (reportId) {
+              var row = root.querySelector('[data-task="' + taskId + '"] [data-grade-row="' + reportId + '"]');
+              if (row) { row.outerHTML = data.grade_rows[taskId][reportId]; }
+            });
+          });
+          if (data.reports.length && arrivals) {
+            arrivals.hidden = false;
+            arrivals.textContent = root.dataset.textArrived + " " + data.reports.map(function (r) { return r.id; }).join(", ");
+          }
+          var pending = root.querySelector("[data-pending]");
+          if (pending && data.pending === 0) { pending.hidden = true; }
+          if (data.pending > 0) { setTimeout(poll, POLL_MS); }
+        })
+        .catch(function () { setTimeout(poll, POLL_MS); });
+    };
+    setTimeout(poll, POLL_MS);
+  }
+
   // Submitting: save what is pending first, then confirm.
   var submitForm = document.querySelector("form.submit-attempt");
   if (submitForm) {

@@ -135,11 +135,19 @@ def as_aware(moment: datetime) -> datetime:
 
 
 def released_report_ids(spec: ScenarioSpec, attempt: ScenarioAttempt, now: datetime | None = None) -> set[str]:
-    """Reports in the case file now. Self-paced, no trainer is there to release injects,
-    so reports marked `trainer` come with the rest; timed reports wait for their time."""
+    """Reports in the attempt's case file now.
+
+    In a live exercise timed reports run from the exercise start and `trainer` reports wait
+    for the trainer. Self-paced, no trainer is there to release them, so they come with the
+    rest; timed reports wait for their time.
+    """
     now = now or utcnow()
-    trainer_released = {r.id for r in spec.reports if r.release.kind == "trainer"}
-    return {r.id for r in spec.reports if is_released(r, as_aware(attempt.started_at), now, trainer_released)}
+    exercise = attempt.live_exercise
+    if exercise is not None:
+        started, released = as_aware(exercise.started_at), set(exercise.released_reports)
+    else:
+        started, released = as_aware(attempt.started_at), {r.id for r in spec.reports if r.release.kind == "trainer"}
+    return {r.id for r in spec.reports if is_released(r, started, now, released)}
 
 
 def attempt_view(attempt: ScenarioAttempt) -> dict:

@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db, limiter
 from ..models import Agency, User
+from ..services import cohorts as programme
 from ..services import courses as learning
+from ..services import exercises
 from ..services import scenarios as casework
 from ..services import database_is_reachable
 
@@ -24,7 +26,12 @@ def home_context(role: str) -> dict:
     """What each role's home page lists."""
     if role == "trainee":
         return {"my_courses": learning.my_courses(current_user),
-                "my_scenarios": casework.scenario_history(current_user)[:5]}
+                "my_scenarios": casework.scenario_history(current_user)[:5],
+                "assignments": programme.assignments_for_trainee(current_user),
+                "sessions": programme.upcoming_sessions(current_user),
+                "live": exercises.open_exercises_for(current_user)}
+    if role == "trainer":
+        return {"cohorts": programme.cohorts_for(current_user), "reviews": exercises.review_queue(current_user)}
     if role != "admin":
         return {}
     count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())

@@ -74,6 +74,26 @@ def save(attempt_id: int):
     return jsonify(saved=True, tasks=saved, saved_at=attempt.saved_at.isoformat())
 
 
+@bp.get("/scenario-attempts/<int:attempt_id>/reports")
+@login_required
+def new_reports(attempt_id: int):
+    """Reports released since the page was drawn, as HTML to insert (polled during exercises)."""
+    attempt = own_attempt_or_404(attempt_id)
+    have = {report_id for report_id in request.args.get("have", "").split(",") if report_id}
+    view = casework.attempt_view(attempt)
+    released = [report["id"] for report in view["reports"]]
+    fresh = [report for report in view["reports"] if report["id"] not in have]
+    grade_rows = {
+        task["id"]: {report["id"]: render_template("scenarios/_grade_row.html", task=task, report_id=report["id"],
+                                                   released=released, view=view, grades={})
+                     for report in fresh if report["id"] in task["report_ids"]}
+        for task in view["tasks"] if task["type"] == "grade"
+    }
+    return jsonify(pending=view["pending_reports"], grade_rows=grade_rows,
+                   reports=[{"id": report["id"], "html": render_template("scenarios/_report.html", report=report)}
+                            for report in fresh])
+
+
 @bp.post("/scenario-attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):

@@ -1,0 +1,216 @@
+"""Trainers run cohorts: members, assignments, attendance, live exercises, reviews."""
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from conftest import csrf_token, database_url_for, post_form
+from sample_scenario import PERFECT, write_scenario
+from trainer.extensions import db
+from trainer.models import Attendance, Cohort, CohortMember, LiveExercise, ScenarioAttempt
+from trainer.services.scenarios import load_scenarios
+
+
+@pytest.fixture
+def app_config(request, backend, tmp_path):
+    write_scenario(tmp_path / "scenarios")
+    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
+            "CONTENT_SCENARIOS_DIR": str(tmp_path / "scenarios"), "CONTENT_COURSES_DIR": str(tmp_path / "none")}
+
+
+@pytest.fixture
+def world(app, make_user, make_agency, tmp_path):
+    """Two trainers, three trainees (two of one agency), the example scenario loaded."""
+    with app.app_context():
+        load_scenarios(tmp_path / "scenarios")
+        db.session.commit()
+    agency = make_agency("State Border Guards Service", "KG", "SBGS")
+    return {
+        "trainer": make_user("trainer", full_name="Trainer One"),
+        "other_trainer": make_user("trainer", full_name="Trainer Two"),
+        "aibek": make_user("trainee", full_name="Aibek Border", agency_id=agency.id),
+        "nurgul": make_user("trainee", full_name="Nurgul Border", agency_id=agency.id),
+        "outsider": make_user("trainee", full_name="Outside Person"),
+        "agency": agency,
+    }
+
+
+def new_cohort(client, name="Bishkek webinar, 25-26 November", percent="50") -> int:
+    response = post_form(client, "/cohorts/new", {"name": name, "attendance_required_percent": percent,
+                                                  "start_date": "2026-11-25", "end_date": "2026-11-26"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].split("/cohorts/")[1].split("#")[0])
+
+
+def test_trainer_creates_a_cohort_that_other_trainers_cannot_see_or_change(client, auth, world):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    assert "Bishkek webinar" in client.get("/cohorts").get_data(as_text=True)
+    auth.logout()
+    auth.login(world["other_trainer"])
+    assert "Bishkek webinar" not in client.get("/cohorts").get_data(as_text=True)
+    assert client.get(f"/cohorts/{cohort}").status_code == 404
+    assert post_form(client, f"/cohorts/{cohort}/members", {"email": world["outsider"].email}).status_code == 404
+    auth.logout()
+    auth.login(world["aibek"])
+    assert client.get("/cohorts").status_code == 403
+
+
+def test_bad_cohort_form_names_the_field(client, auth, world):
+    auth.login(world["trainer"])
+    response = post_form(client, "/cohorts/new", {"name": "", "start_date": "2026-11-26", "end_date": "2026-11-25",
+                                                  "attendance_required_percent": "150"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." in page and "before the first day" in page and "between 0 and 100" in page
+
+
+def test_enrol_one_by_one_by_agency_and_by_csv(client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    page = post_form(client, f"/cohorts/{cohort}/members", {"email": "nobody@example.org"}, follow_redirects=True).get_data(as_text=True)
+    assert "No account has this email" in page
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["outsider"].email})
+    post_form(client, f"/cohorts/{cohort}/members/agency", {"agency_id": world["agency"].id})
+    csv_text = "email,full_name,agency\nnew.officer@example.org,New Officer,SBGS\n" + f"{world['aibek'].email},Aibek Border,\n"
+    done = post_form(client, f"/cohorts/{cohort}/members/import", {"file": (io.BytesIO(csv_text.encode()), "c.csv")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+    assert "1 trainee(s) enrolled." in done and "new.officer@example.org" in done  # Aibek was already in
+    members = database.scalar(select(db.func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort))
+    assert members == 4
+
+
+def test_csv_enrolment_with_a_bad_row_enrols_nobody(client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    csv_text = f"email,full_name\n{world['aibek'].email},Aibek\nbroken-email,X\n{world['trainer'].email},Trainer\n"
+    response = post_form(client, f"/cohorts/{cohort}/members/import", {"file": (io.BytesIO(csv_text.encode()), "c.csv")},
+                         content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Nobody was enrolled" in page
+    assert "<td>3</td><td>email</td>" in page and "not a valid email" in page and "not a trainee" in page
+    assert database.scalar(select(db.func.count()).select_from(CohortMember)) == 0
+
+
+def test_assignments_reach_the_trainee_home_page(client, auth, world):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["aibek"].email})
+    scenario_id = client.get(f"/cohorts/{cohort}").get_data(as_text=True).split('value="scenario:')[1].split('"')[0]
+    bad = post_form(client, f"/cohorts/{cohort}/assignments", {"target": f"scenario:{scenario_id}", "due_date": "soon"}, follow_redirects=True)
+    assert "must be a date" in bad.get_data(as_text=True)
+    post_form(client, f"/cohorts/{cohort}/assignments", {"target": f"scenario:{scenario_id}", "due_date": "2026-12-01"})
+    auth.logout()
+    auth.login(world["aibek"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Assigned to you" in home and "The Alay road" in home and "due 2026-12-01" in home
+
+
+def test_attendance_grid_and_completion_with_catch_up(app, client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client, percent="100")
+    for trainee in ("aibek", "nurgul"):
+        post_form(client, f"/cohorts/{cohort}/members", {"email": world[trainee].email})
+    bad = post_form(client, f"/cohorts/{cohort}/sessions", {"starts_at": "tomorrow", "minutes": "90", "topic": "ILP"}, follow_redirects=True)
+    assert "Starts" in bad.get_data(as_text=True)
+    post_form(client, f"/cohorts/{cohort}/sessions", {"starts_at": "2026-01-10T09:00", "minutes": "120", "topic": "Intelligence cycle"})
+    with app.app_context():
+        session_id = db.session.scalar(select(Cohort).where(Cohort.id == cohort)).sessions[0].id
+    grid = f"/cohorts/{cohort}/sessions/{session_id}/attendance"
+    post_form(client, grid, {f"status-{world['aibek'].id}": "present", f"status-{world['nurgul'].id}": "excused",
+                             f"status-{world['outsider'].id}": "present"})  # not a member: ignored
+    assert database.scalar(select(db.func.count()).select_from(Attendance)) == 2
+    page = client.get(f"/cohorts/{cohort}").get_data(as_text=True)
+    nurgul_row = page.split("Nurgul Border")[1].split("</tr>")[0]
+    assert "0%" in nurgul_row and "not yet" in nurgul_row
+    post_form(client, f"{grid}/{world['nurgul'].id}/caught-up", {"how": "recording watched"})
+    page = client.get(f"/cohorts/{cohort}").get_data(as_text=True)
+    assert "100%" in page.split("Nurgul Border")[1].split("</tr>")[0]
+
+
+def test_trainer_reads_records_of_their_trainees_only(client, auth, world):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["aibek"].email})
+    assert client.get(f"/people/{world['aibek'].id}").status_code == 200
+    assert client.get(f"/people/{world['outsider'].id}").status_code == 403
+
+
+def test_live_exercise_release_and_live_view(app, client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["aibek"].email})
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["nurgul"].email})
+    scenario_id = client.get(f"/cohorts/{cohort}").get_data(as_text=True).split('name="scenario_id"')[1].split('value="')[1].split('"')[0]
+    exercise = int(post_form(client, f"/cohorts/{cohort}/exercises", {"scenario_id": scenario_id}).headers["Location"].rsplit("/", 1)[1])
+    auth.logout()
+
+    auth.login(world["aibek"])
+    assert "Live exercise now: The Alay road" in client.get("/").get_data(as_text=True)
+    attempt = int(post_form(client, f"/exercises/{exercise}/join").headers["Location"].rsplit("/", 1)[1])
+    assert 'id="report-R4"' not in client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    token = csrf_token(client)
+    client.post(f"/scenario-attempts/{attempt}/save", data=json.dumps({"evaluate": PERFECT["evaluate"]}),
+                headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    auth.logout()
+
+    auth.login(world["trainer"])
+    live = client.get(f"/exercises/{exercise}/live").get_data(as_text=True)
+    aibek_row, nurgul_row = live.split("Aibek Border")[1].split("</tr>")[0], live.split("Nurgul Border")[1].split("</tr>")[0]
+    assert "working" in aibek_row and "not started" in nurgul_row
+    # Scored live on what is saved: the grading task (weight 25) is perfect, nothing else yet.
+    assert '<td class="num">100%</td>' in aibek_row and '<td class="num">25%</td>' in aibek_row
+    post_form(client, f"/exercises/{exercise}/release", {"report_id": "R4"})
+    assert database.get(LiveExercise, exercise).released_reports == ["R4"]
+    with app.app_context():  # no save for 20 minutes: stuck
+        row = db.session.get(ScenarioAttempt, attempt)
+        row.saved_at = datetime.now(timezone.utc) - timedelta(minutes=20)
+        db.session.commit()
+    assert "no progress for 10 min" in client.get(f"/exercises/{exercise}/live").get_data(as_text=True)
+    auth.logout()
+
+    auth.login(world["aibek"])
+    news = client.get(f"/scenario-attempts/{attempt}/reports?have=R1,R2,R3").get_json()
+    assert [report["id"] for report in news["reports"]] == ["R4"]
+    assert 'data-grade-row="R4"' in news["grade_rows"]["evaluate"]["R4"]
+
+
+def test_review_queue_scores_the_report_and_the_trainee_sees_it(app, client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    post_form(client, f"/cohorts/{cohort}/members", {"email": world["aibek"].email})
+    auth.logout()
+    auth.login(world["aibek"])
+    attempt = int(post_form(client, "/scenarios/alay-road/start").headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/scenario-attempts/{attempt}/save", data=json.dumps(PERFECT),
+                headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
+    post_form(client, f"/scenario-attempts/{attempt}/submit")
+    auth.logout()
+
+    auth.login(world["other_trainer"])
+    assert "The Alay road" not in client.get("/reviews").get_data(as_text=True)
+    assert client.get(f"/reviews/{attempt}").status_code == 404
+    auth.logout()
+
+    auth.login(world["trainer"])
+    assert "The Alay road" in client.get("/reviews").get_data(as_text=True)
+    page = client.get(f"/reviews/{attempt}").get_data(as_text=True)
+    maxima = {chunk.split('"')[0]: int(chunk.split('max="')[1].split('"')[0]) for chunk in page.split('name="points:final-report:')[1:]}
+    bad = post_form(client, f"/reviews/{attempt}", {f"points:final-report:{c}": "99" for c in maxima})
+    assert bad.status_code == 400 and "outside 0 to" in bad.get_data(as_text=True)
+    # The report is tagged as a legal safeguard: scoring it 0 drops safeguards below the minimum.
+    post_form(client, f"/reviews/{attempt}", {f"points:final-report:{c}": "0" for c in maxima})
+    row = database.get(ScenarioAttempt, attempt)
+    assert (row.status, row.total_percent) == ("failed", 90.0)
+    form = {f"points:final-report:{c}": str(m) for c, m in maxima.items()}
+    form[f"comment:final-report:{next(iter(maxima))}"] = "Give the handling code of every source."
+    assert post_form(client, f"/reviews/{attempt}", form).status_code == 302
+    row = database.get(ScenarioAttempt, attempt)
+    assert (row.status, row.total_percent) == ("passed", 100.0)
+    auth.logout()
+
+    auth.login(world["aibek"])
+    result = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+    assert "Give the handling code of every source." in result and "Total: 100%" in result

@@ -1,0 +1,389 @@
+"""Trainers run cohorts: members, assignments, sessions and attendance, live exercises, reviews."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..domain.people import parse_user_csv
+from ..extensions import db
+from ..forms import CohortForm, EmptyForm, SessionForm, UserImportForm
+from ..models import ATTENDANCE_STATUSES, Agency, Cohort, Course, LiveExercise, Scenario, ScenarioAttempt, TrainingSession, utcnow
+from ..permissions import can_manage_cohort, role_required
+from ..services import cohorts as programme
+from ..services import exercises
+from ..services import scenarios as casework
+
+bp = Blueprint("cohorts", __name__)
+
+MEMBER_ERRORS = {
+    "no_account": _l("No account has this email. Create it first, or enrol by CSV, which creates accounts."),
+    "not_trainee": _l("This account is not a trainee."),
+    "already_member": _l("This trainee is already in the cohort."),
+    "not_trainer": _l("No trainer account has this email."),
+}
+ATTENDANCE_LABELS = {"present": _l("present"), "late": _l("late"), "absent": _l("absent"), "excused": _l("excused")}
+
+
+def cohort_or_404(cohort_id: int) -> Cohort:
+    """A cohort the current user runs; others' cohorts are 404 so their existence stays private."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_manage_cohort(current_user, cohort):
+        abort(404)
+    return cohort
+
+
+def session_or_404(cohort: Cohort, session_id: int) -> TrainingSession:
+    session = db.session.get(TrainingSession, session_id)
+    if session is None or session.cohort_id != cohort.id:
+        abort(404)
+    return session
+
+
+def exercise_or_404(exercise_id: int) -> LiveExercise:
+    exercise = db.session.get(LiveExercise, exercise_id)
+    if exercise is None or not can_manage_cohort(current_user, exercise.cohort):
+        abort(404)
+    return exercise
+
+
+def back_to(cohort: Cohort, anchor: str = ""):
+    return redirect(url_for("cohorts.detail", cohort_id=cohort.id, _anchor=anchor or None))
+
+
+def parse_due(raw: str | None) -> tuple[date | None, bool]:
+    """(date or None, ok); an empty field is no due date, a malformed one is an error."""
+    if not raw:
+        return None, True
+    try:
+        return date.fromisoformat(raw), True
+    except ValueError:
+        return None, False
+
+
+# --- cohorts --------------------------------------------------------------------------------
+
+def cohort_fields(form: CohortForm) -> dict:
+    return {"name": form.name.data.strip(), "description": form.description.data or "",
+            "start_date": form.start_date.data, "end_date": form.end_date.data,
+            "attendance_required_percent": form.attendance_required_percent.data}
+
+
+@bp.get("/cohorts")
+@role_required("trainer", "admin")
+def index():
+    return render_template("cohorts/index.html", cohorts=programme.cohorts_for(current_user))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def new():
+    form = CohortForm()
+    if form.validate_on_submit():
+        cohort = programme.create_cohort(current_user, **cohort_fields(form))
+        db.session.commit()
+        flash(_("Cohort created. Add trainees, sessions and assignments."), "success")
+        return back_to(cohort)
+    return render_template("cohorts/form.html", form=form, cohort=None), 400 if form.errors else 200
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def edit(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    form = CohortForm(obj=cohort)
+    if form.validate_on_submit():
+        for name, value in cohort_fields(form).items():
+            setattr(cohort, name, value)
+        db.session.commit()
+        flash(_("Cohort saved."), "success")
+        return back_to(cohort)
+    return render_template("cohorts/form.html", form=form, cohort=cohort), 400 if form.errors else 200
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@role_required("trainer", "admin")
+def detail(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    assigned_course_ids = {a.course_id for a in cohort.assignments}
+    assigned_scenario_ids = {a.scenario_id for a in cohort.assignments}
+    return render_template(
+        "cohorts/detail.html", cohort=cohort, progress=programme.cohort_progress(cohort),
+        courses=[c for c in db.session.scalars(select(Course).where(Course.active).order_by(Course.title)) if c.id not in assigned_course_ids],
+        scenarios=[s for s in casework.active_scenarios() if s.id not in assigned_scenario_ids],
+        agencies=db.session.scalars(select(Agency).order_by(Agency.country, Agency.name)).all(),
+        exercises=db.session.scalars(select(LiveExercise).where(LiveExercise.cohort_id == cohort.id)
+                                     .order_by(LiveExercise.started_at.desc())).all(),
+        session_form=SessionForm(), import_form=UserImportForm(), form=EmptyForm())
+
+
+@bp.post("/cohorts/<int:cohort_id>/trainers")
+@role_required("trainer", "admin")
+def add_trainer(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    error = programme.add_trainer(cohort, request.form.get("email", ""))
+    if error:
+        flash(MEMBER_ERRORS[error], "error")
+    else:
+        db.session.commit()
+        flash(_("Trainer added."), "success")
+    return back_to(cohort)
+
+
+# --- members --------------------------------------------------------------------------------
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+@role_required("trainer", "admin")
+def add_member(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    error = programme.add_member_by_email(cohort, request.form.get("email", ""))
+    if error:
+        flash(MEMBER_ERRORS[error], "error")
+    else:
+        db.session.commit()
+        flash(_("Trainee added."), "success")
+    return back_to(cohort, "members")
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/agency")
+@role_required("trainer", "admin")
+def add_agency(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    agency = db.session.get(Agency, request.form.get("agency_id", type=int) or 0)
+    if agency is None:
+        flash(_("Choose an agency."), "error")
+        return back_to(cohort, "members")
+    added = programme.add_members(cohort, programme.trainees_of_agency(agency))
+    db.session.commit()
+    flash(_("%(n)d trainee(s) of %(agency)s added.", n=added, agency=agency.name), "success")
+    return back_to(cohort, "members")
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/import")
+@role_required("trainer", "admin")
+def import_members(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    form = UserImportForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.file.errors) or _("Choose a CSV file."), "error")
+        return back_to(cohort, "members")
+    try:
+        text = form.file.data.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(_("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."), "error")
+        return back_to(cohort, "members")
+    result = programme.enrol_from_rows(cohort, *parse_user_csv(text))
+    if result.problems:
+        db.session.rollback()
+        return render_template("cohorts/import_problems.html", cohort=cohort, problems=result.problems), 400
+    db.session.commit()
+    return render_template("cohorts/import_done.html", cohort=cohort, added=result.added, created=result.created or [])
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@role_required("trainer", "admin")
+def remove_member(cohort_id: int, user_id: int):
+    cohort = cohort_or_404(cohort_id)
+    programme.remove_member(cohort, user_id)
+    db.session.commit()
+    flash(_("Trainee removed from the cohort; their records are kept."), "success")
+    return back_to(cohort, "members")
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+@bp.post("/cohorts/<int:cohort_id>/assignments")
+@role_required("trainer", "admin")
+def assign(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    target = request.form.get("target", "")
+    kind, _sep, raw_id = target.partition(":")
+    course = db.session.get(Course, int(raw_id)) if kind == "course" and raw_id.isdigit() else None
+    scenario = db.session.get(Scenario, int(raw_id)) if kind == "scenario" and raw_id.isdigit() else None
+    due, ok = parse_due(request.form.get("due_date"))
+    if not ok:
+        flash(_("The due date must be a date (YYYY-MM-DD)."), "error")
+    elif course is None and scenario is None:
+        flash(_("Choose a course or a scenario to assign."), "error")
+    else:
+        programme.assign(cohort, course, scenario, due)
+        db.session.commit()
+        flash(_("Assigned."), "success")
+    return back_to(cohort, "assignments")
+
+
+@bp.post("/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/remove")
+@role_required("trainer", "admin")
+def unassign(cohort_id: int, assignment_id: int):
+    cohort = cohort_or_404(cohort_id)
+    for assignment in cohort.assignments:
+        if assignment.id == assignment_id:
+            db.session.delete(assignment)
+    db.session.commit()
+    return back_to(cohort, "assignments")
+
+
+# --- sessions and attendance --------------------------------------------------------------------
+
+@bp.post("/cohorts/<int:cohort_id>/sessions")
+@role_required("trainer", "admin")
+def add_session(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        db.session.add(TrainingSession(cohort_id=cohort.id, starts_at=form.starts_at.data, minutes=form.minutes.data,
+                                       topic=form.topic.data.strip(), place=(form.place.data or "").strip(),
+                                       recording_url=(form.recording_url.data or "").strip()))
+        db.session.commit()
+        flash(_("Session added."), "success")
+    else:
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {' '.join(map(str, errors))}", "error")
+    return back_to(cohort, "sessions")
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def attendance(cohort_id: int, session_id: int):
+    cohort = cohort_or_404(cohort_id)
+    session = session_or_404(cohort, session_id)
+    if request.method == "POST":
+        marks = {}
+        for key, value in request.form.items():
+            if key.startswith("status-") and key[7:].isdigit() and value in ATTENDANCE_STATUSES:
+                marks[int(key[7:])] = value
+        changed = programme.record_attendance(session, marks, current_user)
+        db.session.commit()
+        flash(_("Attendance saved (%(n)d change(s)).", n=changed), "success")
+        return redirect(url_for("cohorts.attendance", cohort_id=cohort.id, session_id=session.id))
+    members = [m.user for m in sorted(cohort.members, key=lambda m: m.user.full_name)]
+    return render_template("cohorts/attendance.html", cohort=cohort, session=session, members=members,
+                           grid=programme.attendance_grid(session), labels=ATTENDANCE_LABELS, form=EmptyForm())
+
+
+@bp.post("/cohorts/<int:cohort_id>/sessions/<int:session_id>/attendance/<int:user_id>/caught-up")
+@role_required("trainer", "admin")
+def caught_up(cohort_id: int, session_id: int, user_id: int):
+    cohort = cohort_or_404(cohort_id)
+    session = session_or_404(cohort, session_id)
+    row = programme.attendance_grid(session).get(user_id)
+    if row is None or row.status != "excused":
+        flash(_("Only an excused absence can be caught up."), "error")
+    else:
+        programme.mark_caught_up(row, request.form.get("how", "")[:200] or _("recording watched"))
+        db.session.commit()
+        flash(_("Marked as caught up."), "success")
+    return redirect(url_for("cohorts.attendance", cohort_id=cohort.id, session_id=session.id))
+
+
+# --- live exercises ---------------------------------------------------------------------------
+
+@bp.post("/cohorts/<int:cohort_id>/exercises")
+@role_required("trainer", "admin")
+def start_exercise(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    scenario = db.session.get(Scenario, request.form.get("scenario_id", type=int) or 0)
+    if scenario is None or scenario.current_version_id is None:
+        flash(_("Choose a scenario."), "error")
+        return back_to(cohort, "exercises")
+    session = db.session.get(TrainingSession, request.form.get("session_id", type=int) or 0)
+    exercise = exercises.start_exercise(cohort, scenario, current_user, session if session and session.cohort_id == cohort.id else None)
+    db.session.commit()
+    return redirect(url_for("cohorts.exercise", exercise_id=exercise.id))
+
+
+def live_context(exercise: LiveExercise) -> dict:
+    stuck = request.args.get("stuck", default=10, type=int)
+    spec = casework.scenario_for(exercise.version, None)
+    return {"exercise": exercise, "spec": spec, "stuck": stuck,
+            "rows": exercises.live_rows(exercise, stuck_minutes=max(1, stuck))}
+
+
+@bp.get("/exercises/<int:exercise_id>")
+@role_required("trainer", "admin")
+def exercise(exercise_id: int):
+    exercise = exercise_or_404(exercise_id)
+    return render_template("cohorts/exercise.html", form=EmptyForm(), **live_context(exercise),
+                           poll_seconds=current_app.config["LIVE_POLL_SECONDS"])
+
+
+@bp.get("/exercises/<int:exercise_id>/live")
+@role_required("trainer", "admin")
+def exercise_live(exercise_id: int):
+    """The live table alone, for the page to refresh without a reload."""
+    return render_template("cohorts/_live_table.html", **live_context(exercise_or_404(exercise_id)))
+
+
+@bp.post("/exercises/<int:exercise_id>/release")
+@role_required("trainer", "admin")
+def release(exercise_id: int):
+    exercise = exercise_or_404(exercise_id)
+    report_id = request.form.get("report_id", "")
+    if exercises.release_report(exercise, report_id):
+        db.session.commit()
+        flash(_("Report %(id)s released to the cohort.", id=report_id), "success")
+    else:
+        flash(_("That report cannot be released (unknown, not an inject, or already out)."), "error")
+    return redirect(url_for("cohorts.exercise", exercise_id=exercise.id))
+
+
+@bp.post("/exercises/<int:exercise_id>/end")
+@role_required("trainer", "admin")
+def end_exercise(exercise_id: int):
+    exercise = exercise_or_404(exercise_id)
+    exercise.ended_at = exercise.ended_at or utcnow()
+    db.session.commit()
+    flash(_("Exercise ended. Trainees can still submit their work."), "success")
+    return redirect(url_for("cohorts.exercise", exercise_id=exercise.id))
+
+
+@bp.post("/exercises/<int:exercise_id>/join")
+@login_required
+def join(exercise_id: int):
+    """A trainee of the cohort joins a running exercise."""
+    exercise = db.session.get(LiveExercise, exercise_id)
+    if exercise is None or exercise.ended_at or exercise not in exercises.open_exercises_for(current_user):
+        abort(404)
+    attempt = exercises.join_exercise(current_user, exercise)
+    db.session.commit()
+    return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
+
+
+# --- review queue -------------------------------------------------------------------------------
+
+@bp.get("/reviews")
+@role_required("trainer", "admin")
+def reviews():
+    return render_template("cohorts/reviews.html", attempts=exercises.review_queue(current_user),
+                           scenario_for=casework.scenario_for)
+
+
+@bp.route("/reviews/<int:attempt_id>", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def review(attempt_id: int):
+    attempt = db.session.get(ScenarioAttempt, attempt_id)
+    if attempt is None or attempt.submitted_at is None or not exercises.may_review(current_user, attempt):
+        abort(404)
+    spec = casework.scenario_for(attempt.version, attempt.seed)
+    error = None
+    if request.method == "POST":
+        points, comments = {}, {}
+        for key, value in request.form.items():
+            kind, _sep, rest = key.partition(":")
+            task_id, _sep, criterion_id = rest.partition(":")
+            if kind in ("points", "comment") and criterion_id:
+                (points if kind == "points" else comments).setdefault(task_id, {})[criterion_id] = value
+        try:
+            exercises.review(attempt, current_user, points, comments)
+        except exercises.ReviewRejected as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash(_("Review saved: %(name)s now has %(t)s%%.", name=attempt.user.full_name, t="%.0f" % attempt.total_percent), "success")
+            return redirect(url_for("cohorts.reviews"))
+    return render_template("cohorts/review.html", attempt=attempt, spec=spec, error=error,
+                           form_values=request.form if request.method == "POST" else None), 400 if error else 200
+
