@@ -54,7 +54,8 @@ def live_app(tmp_path_factory, content_dir, scenario_dir):
                          CONTENT_SCENARIOS_DIR=str(scenario_dir),
                          TESTING=False, RATELIMIT_ENABLED=True, SECRET_KEY=TestConfig.SECRET_KEY,
                          # every browser test logs in as the same demo trainee within a minute
-                         LOGIN_RATE_LIMIT="100 per minute")
+                         LOGIN_RATE_LIMIT="100 per minute",
+                         LIVE_POLL_SECONDS=1)  # live pages refresh fast enough to watch in a test
     app = create_app(config)
     with app.app_context():
         prepare_platform(demo_password=DEMO_PASSWORD)
