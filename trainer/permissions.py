@@ -27,6 +27,14 @@ def role_required(*roles: str):
     return decorator
 
 
+def own_or_404(model, object_id: int):
+    """A row the current user owns (its `user_id`); anyone else's is 404, so ids reveal nothing."""
+    row = db.session.get(model, object_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
+
+
 def trains(trainer, person) -> bool:
     """True when the person is a member of a cohort the trainer runs."""
     return db.session.scalar(select(exists().where(

@@ -1,9 +1,7 @@
 """Scoring rules, each checked against values worked out by hand."""
-
-from pathlib import Path
-
 import pytest
 
+from sample_scenario import EXAMPLE, PERFECT
 from trainer.domain.grading import GRADING_SCHEMES, Code
 from trainer.domain.scenario import Task, parse_scenario
 from trainer.domain.scoring import (
@@ -13,8 +11,6 @@ from trainer.domain.scoring import (
     TimelineContent, TimelineKey, TimelineKeyItem, cell_credit, choice_credit, f1,
     score_attempt,
 )
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
 
 
 def make_task(task_type, content, key, safeguard=()):
@@ -306,28 +302,11 @@ def test_report_incomplete_review_is_pending(review):
 
 @pytest.fixture(scope="module")
 def example():
-    text = DOC.read_text().split("## Complete example")[1].split("```yaml\n", 1)[1].split("```")[0]
-    scenario, problems = parse_scenario(text, "example.yml")
+    scenario, problems = parse_scenario(EXAMPLE, "example.yml")
     assert problems == []
     return scenario
 
 
-PERFECT = {
-    "evaluate": {"grades": {
-        "R1": {"source": "B", "information": "2", "handling": "H0"},
-        "R2": {"source": "A", "information": "1", "handling": "H1"},
-        "R3": {"source": "A", "information": "1", "handling": "H0"},
-        "R4": {"source": "X", "information": "4", "handling": "H0"}}},
-    "links": {"links": [{"between": ["P1", "O1"], "type": "employs"},
-                        {"between": ["P1", "V1"], "type": "uses_vehicle"},
-                        {"between": ["P1", "P2"], "type": "associate"},
-                        {"between": ["P1", "A1"], "type": "uses_account"}]},
-    "timeline": {"order": ["E1", "E2", "E3"]},
-    "ach": {"matrix": {"EV1": {"H1": "consistent", "H2": "inconsistent"},
-                       "EV2": {"H1": "neutral", "H2": "neutral"}}, "conclusion": "H1"},
-    "decisions": {"choices": {"D1": "a", "D2": ["a", "b"]}},
-    "final-report": {"text": "..."},
-}
 FULL_REVIEW = {"final-report": {"C1": 4, "C2": 3, "C3": 3}}
 
 

@@ -26,7 +26,7 @@ def test_each_role_lands_on_its_own_home_page(client, auth, make_user, database,
 
 
 def test_email_is_matched_case_insensitively(client, auth, make_user):
-    user = make_user("trainee", email="aigul@example.org")
+    make_user("trainee", email="aigul@example.org")
     response = auth.login("  AIGUL@Example.org ", follow_redirects=True)
     assert "My training" in response.get_data(as_text=True)
 

@@ -3,7 +3,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from conftest import csrf_token, database_url_for, post_form
 from sample_scenario import EXAMPLE, PERFECT, write_scenario

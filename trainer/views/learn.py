@@ -10,6 +10,7 @@ from ..domain.questions import field_name
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Certificate, QuizAttempt
+from ..permissions import own_or_404
 from ..services import courses as learning
 
 bp = Blueprint("learn", __name__)
@@ -27,14 +28,6 @@ def course_or_404(slug: str):
     if course is None:
         abort(404)
     return course
-
-
-def own_attempt_or_404(attempt_id: int) -> QuizAttempt:
-    """An attempt of the current user; anyone else's is 404, so ids reveal nothing."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
 
 
 @bp.get("/courses")
@@ -135,7 +128,7 @@ def start_attempt(slug: str, kind: str, lesson_slug: str | None = None):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(QuizAttempt, attempt_id)
     if attempt.submitted_at:
         return redirect(url_for("learn.result", attempt_id=attempt.id))
     return render_template("learn/attempt.html", attempt=attempt, kind_label=KIND_LABELS[attempt.kind],
@@ -146,7 +139,7 @@ def attempt(attempt_id: int):
 @login_required
 def save_attempt(attempt_id: int):
     """Autosave: keep every well-formed answer of an unfinished attempt."""
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(QuizAttempt, attempt_id)
     if attempt.submitted_at:
         return jsonify(saved=False, reason="submitted"), 409
     errors = learning.read_answers(attempt, request.form)
@@ -157,7 +150,7 @@ def save_attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit_attempt(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(QuizAttempt, attempt_id)
     if attempt.submitted_at:
         return redirect(url_for("learn.result", attempt_id=attempt.id))
     errors, certificate = learning.submit_attempt(current_user, attempt, request.form)
@@ -174,7 +167,7 @@ def submit_attempt(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(QuizAttempt, attempt_id)
     if not attempt.submitted_at:
         return redirect(url_for("learn.attempt", attempt_id=attempt.id))
     return render_template("learn/result.html", attempt=attempt, kind_label=KIND_LABELS[attempt.kind],

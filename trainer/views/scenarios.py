@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ScenarioAttempt
+from ..permissions import own_or_404
 from ..services import scenarios as casework
 
 bp = Blueprint("scenarios", __name__)
@@ -16,14 +17,6 @@ def scenario_or_404(slug: str):
     if scenario is None:
         abort(404)
     return scenario
-
-
-def own_attempt_or_404(attempt_id: int) -> ScenarioAttempt:
-    """The current user's attempt; anyone else's is 404, so ids reveal nothing."""
-    attempt = db.session.get(ScenarioAttempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
 
 
 @bp.get("/scenarios")
@@ -54,7 +47,7 @@ def start(slug: str):
 @bp.get("/scenario-attempts/<int:attempt_id>")
 @login_required
 def workspace(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
     if attempt.submitted_at:
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
     return render_template("scenarios/workspace.html", attempt=attempt, view=casework.attempt_view(attempt),
@@ -65,7 +58,7 @@ def workspace(attempt_id: int):
 @login_required
 def save(attempt_id: int):
     """Autosave: the browser sends only the tasks that changed since its last save."""
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
     try:
         saved = casework.save_responses(attempt, request.get_json(silent=True))
     except casework.SaveRejected as problem:
@@ -78,7 +71,7 @@ def save(attempt_id: int):
 @login_required
 def new_reports(attempt_id: int):
     """Reports released since the page was drawn, as HTML to insert (polled during exercises)."""
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
     have = {report_id for report_id in request.args.get("have", "").split(",") if report_id}
     view = casework.attempt_view(attempt)
     released = [report["id"] for report in view["reports"]]
@@ -97,7 +90,7 @@ def new_reports(attempt_id: int):
 @bp.post("/scenario-attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     casework.submit(attempt)
@@ -110,7 +103,7 @@ def submit(attempt_id: int):
 @bp.get("/scenario-attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
     if not attempt.submitted_at:
         return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
     spec = casework.scenario_for(attempt.version, attempt.seed)
