@@ -47,7 +47,7 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     page.get_by_label("Border Officer: excused").check()
     page.get_by_role("button", name="Save attendance").click()
     expect(page.get_by_role("status")).to_contain_text("Attendance saved (2 change(s))")
-    page.get_by_role("button", name="Caught up").click()
+    page.get_by_role("button", name="Caught up: recording").click()
     expect(page.get_by_role("status")).to_contain_text("Marked as caught up")
 
     page.goto("/cohorts")
