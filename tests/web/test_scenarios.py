@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from conftest import csrf_token, database_url_for, post_form
 from sample_scenario import EXAMPLE, PERFECT, write_scenario
@@ -165,3 +166,32 @@ def test_a_new_version_of_the_file_leaves_recorded_scores_alone(app, client, tra
     later = database.get(ScenarioAttempt, second)
     assert later.version_id != database.get(ScenarioAttempt, first).version_id
     assert later.total_percent < 90.0
+
+
+def test_a_scenario_file_taken_off_disk_is_hidden_but_attempts_stay(app, client, trainee, scenario_root, database):
+    attempt = open_case(client)
+    (scenario_root / "alay-road.yml").unlink()
+    with app.app_context():
+        load_scenarios(scenario_root)
+        db.session.commit()
+    assert client.get("/scenarios/alay-road").status_code == 404
+    assert database.get(ScenarioAttempt, attempt) is not None
+
+
+def test_a_restart_keeps_a_newer_version_published_in_the_browser(app, scenario_root, loaded, database):
+    from trainer.models import Scenario
+    from trainer.services.scenarios import store_version
+
+    edited = EXAMPLE.replace("version: 1", "version: 2")
+    with app.app_context():
+        spec, _problems = parse_scenario(edited, "edited.yml")
+        store_version(spec, edited, "alay-road.yml")  # as publishing from the editor does
+        db.session.commit()
+        load_scenarios(scenario_root)  # the unchanged file, on the next start
+        db.session.commit()
+        assert db.session.scalar(select(Scenario)).current_version.declared_version == 2
+    write_scenario(scenario_root, EXAMPLE.replace("version: 1", "version: 3"))
+    with app.app_context():
+        load_scenarios(scenario_root)  # the file itself changed: it becomes the newest version
+        db.session.commit()
+        assert db.session.scalar(select(Scenario)).current_version.declared_version == 3

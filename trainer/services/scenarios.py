@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import datetime, timezone
 from collections import OrderedDict
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -29,9 +29,29 @@ def load_scenarios(root: Path) -> list[str]:
     lines = [f"Scenario problem: {problem}" for problem in problems if problem.severity == "error"]
     for spec in specs:
         path = Path(spec.filename)  # check_scenarios names each file by its path under root
-        store_version(spec, path.read_text(encoding="utf-8"), path.relative_to(root.parent).as_posix())
+        source = path.read_text(encoding="utf-8")
+        if not file_already_loaded(spec.id, source):
+            store_version(spec, source, path.relative_to(root.parent).as_posix())
+    # A file taken off disk hides its scenario (attempts are kept). Scenarios written in the
+    # browser have an owner and no file, so they are left alone; a file with errors keeps its
+    # last good version.
+    for scenario in db.session.scalars(select(Scenario).where(Scenario.active, Scenario.owner_id.is_(None))):
+        if scenario.filename and not (root.parent / scenario.filename).exists():
+            scenario.active = False
+            lines.append(f"Scenario {scenario.slug} is no longer on disk: hidden, its attempts kept")
     lines.append(f"Loaded {len(specs)} scenario(s) from {root}")
     return lines
+
+
+def file_already_loaded(slug: str, source: str) -> bool:
+    """True when this exact text is already one of the scenario's versions.
+
+    Then the file has not changed since it was loaded, and a newer version published from the
+    browser stays current across restarts; a changed file becomes the newest version.
+    """
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return db.session.scalar(select(func.count()).select_from(ScenarioVersion).join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+                             .where(Scenario.slug == slug, ScenarioVersion.sha256 == digest)) > 0
 
 
 def store_version(spec: ScenarioSpec, source: str, filename: str) -> ScenarioVersion:
