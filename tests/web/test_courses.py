@@ -192,3 +192,25 @@ def test_a_removed_course_folder_hides_the_course_but_keeps_records(app, client,
         db.session.commit()
     assert client.get("/courses/grading-basics").status_code == 404
     assert database.scalar(select(LessonProgress.completed_at)) is not None
+
+
+def test_a_restart_keeps_an_edit_published_in_the_browser_until_the_folder_changes(app, course_root):
+    from dataclasses import replace
+
+    from trainer.domain.courses import read_course
+    from trainer.models import Course
+    from trainer.services.content import upsert_course
+
+    with app.app_context():
+        load_courses(course_root)
+        spec, _problems = read_course(course_root / "grading-basics")
+        upsert_course(replace(spec, title="Grading basics, edited online", folder=""))  # as publishing does
+        db.session.commit()
+        load_courses(course_root)  # the next start: the folder is unchanged
+        db.session.commit()
+        assert db.session.scalar(select(Course.title)) == "Grading basics, edited online"
+    write_course(course_root, lesson_body="The folder itself was edited.")
+    with app.app_context():
+        load_courses(course_root)
+        db.session.commit()
+        assert db.session.scalar(select(Course.title)) == "Grading basics"

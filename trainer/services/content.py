@@ -1,6 +1,7 @@
 """Loading content folders into the database."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import current_app
@@ -29,7 +30,14 @@ def load_courses(root: Path) -> list[str]:
     specs, problems = check_courses(root)
     lines = [f"Course problem: {problem}" for problem in problems if problem.severity == "error"]
     for spec in specs:
-        upsert_course(spec)
+        digest = folder_digest(root / spec.folder)
+        current = db.session.scalar(select(Course).where(Course.slug == spec.id))
+        if current is not None and current.active and current.settings.get("disk_digest") == digest:
+            # The folder has not changed since it was loaded: keep what the database has,
+            # including a newer version published from the browser.
+            continue
+        course = upsert_course(spec)
+        course.settings = {**course.settings, "disk_digest": digest}
     for course in db.session.scalars(select(Course).where(Course.active)):
         if not (root / course.folder).is_dir():
             course.active = False
@@ -37,6 +45,14 @@ def load_courses(root: Path) -> list[str]:
     db.session.flush()
     lines.append(f"Loaded {len(specs)} course(s) from {root}")
     return lines
+
+
+def folder_digest(folder: Path) -> str:
+    """A fingerprint of every file in a course folder, to tell whether it changed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def bank_settings(bank: QuestionBank | None) -> dict | None:
@@ -49,7 +65,9 @@ def upsert_course(spec: CourseSpec) -> Course:
     course.title, course.summary, course.language, course.topic = spec.title, spec.summary, spec.language, spec.topic
     course.version, course.estimated_minutes, course.pass_mark = spec.version, spec.estimated_minutes, spec.pass_mark
     course.folder, course.active = spec.folder, True
+    disk_digest = (course.settings or {}).get("disk_digest")  # kept: see load_courses
     course.settings = {
+        "disk_digest": disk_digest,
         "objectives": list(spec.objectives),
         "sources": list(spec.sources),
         "completion": {"all_lessons": spec.completion.all_lessons, "post_test": spec.completion.post_test},
