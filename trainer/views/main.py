@@ -7,7 +7,7 @@ from ..extensions import db, limiter
 from ..models import Agency, User
 from ..services import cohorts as programme
 from ..services import courses as learning
-from ..services import exercises
+from ..services import exercises, scenario_authoring
 from ..services import scenarios as casework
 from ..services import database_is_reachable
 
@@ -31,7 +31,8 @@ def home_context(role: str) -> dict:
                 "sessions": programme.upcoming_sessions(current_user),
                 "live": exercises.open_exercises_for(current_user)}
     if role == "trainer":
-        return {"cohorts": programme.cohorts_for(current_user), "reviews": exercises.review_queue(current_user)}
+        return {"cohorts": programme.cohorts_for(current_user), "reviews": exercises.review_queue(current_user),
+                "scenario_drafts": scenario_authoring.visible_drafts(current_user)}
     if role != "admin":
         return {}
     count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
