@@ -39,7 +39,8 @@ def load_courses(root: Path) -> list[str]:
         course = upsert_course(spec)
         course.settings = {**course.settings, "disk_digest": digest}
     for course in db.session.scalars(select(Course).where(Course.active)):
-        if not (root / course.folder).is_dir():
+        # folder "" marks a course published from the browser: it has no folder to miss.
+        if course.folder and not (root / course.folder).is_dir():
             course.active = False
             lines.append(f"Course {course.slug} is no longer on disk: hidden, its records kept")
     db.session.flush()

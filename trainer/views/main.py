@@ -7,7 +7,7 @@ from ..extensions import db, limiter
 from ..models import Agency, User
 from ..services import cohorts as programme
 from ..services import courses as learning
-from ..services import exercises, scenario_authoring
+from ..services import course_authoring, exercises, scenario_authoring
 from ..services import scenarios as casework
 from ..services import database_is_reachable
 
@@ -32,7 +32,8 @@ def home_context(role: str) -> dict:
                 "live": exercises.open_exercises_for(current_user)}
     if role == "trainer":
         return {"cohorts": programme.cohorts_for(current_user), "reviews": exercises.review_queue(current_user),
-                "scenario_drafts": scenario_authoring.visible_drafts(current_user)}
+                "scenario_drafts": scenario_authoring.visible_drafts(current_user),
+                "course_drafts": course_authoring.visible_drafts(current_user)}
     if role != "admin":
         return {}
     count_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
