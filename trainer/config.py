@@ -78,6 +78,7 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a long exercise must not expire its forms
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 class ProductionConfig(Config):
@@ -95,6 +96,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # scrypt takes ~130 ms a hash by design; the suite creates and logs in hundreds of users.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,8 +70,9 @@ class User(UserMixin, db.Model):
     agency: Mapped[Optional[Agency]] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
-        """Store a salted scrypt hash, never the password."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a salted hash (scrypt unless the config says otherwise), never the password."""
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""

@@ -64,3 +64,16 @@ def test_unexpected_error_shows_the_friendly_500_page(app):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_production_passwords_are_scrypt_hashes():
+    from trainer.config import Config
+    from trainer.models import User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
+    with app.app_context():
+        user = User(email="x@example.org", full_name="X")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:") and "a long enough password" not in user.password_hash
+    assert user.check_password("a long enough password") and not user.check_password("wrong")
