@@ -74,9 +74,9 @@ def select_locale() -> str | None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import admin, auth, author_courses, author_scenarios, cohorts, learn, main, people, scenarios
+    from .views import admin, auth, author_courses, author_scenarios, cohorts, learn, main, people, reports, scenarios
 
-    for module in (main, auth, people, learn, scenarios, cohorts, author_courses, author_scenarios, admin):
+    for module in (main, auth, people, learn, scenarios, cohorts, author_courses, author_scenarios, reports, admin):
         app.register_blueprint(module.bp)
 
 

@@ -15,6 +15,7 @@ from .domain.people import ROLES, normalise_email
 from .domain.scenario import check_scenarios
 from .extensions import db
 from .models import user_by_email
+from .seed import seed_command
 
 
 def prepare_platform(demo_password: str | None = None) -> list[str]:
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users)
     app.cli.add_command(content)
+    app.cli.add_command(seed_command)
 
 
 content = AppGroup("content", help="Check and load course and scenario files.")

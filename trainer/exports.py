@@ -1,0 +1,167 @@
+"""Report exports: CSV (Excel-friendly), XLSX and the overview PDF.
+
+A report page and its exports are built from the same `Table` values, so a spreadsheet holds
+the numbers the page shows. Aggregate tables are published with small groups suppressed
+("<5"); the per-officer completion list is personal data, exported as is, to managers and
+administrators only.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fpdf import FPDF
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .certificates import FONT_DIR
+from .domain.reports import Column, format_cell, suppress_rows
+
+CSV_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (Cyrillic names) only when it starts with this
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a report: what the page shows and what an export writes."""
+
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[dict]
+    size_key: str | None = None  # the column counting the people a row is about
+    personal: bool = False  # one row per officer: never suppressed, never for donors
+    note: str = ""
+    meta: dict = field(default_factory=dict)  # e.g. pagination, for the page only
+
+    def published(self) -> list[dict]:
+        """The rows as exported: small groups suppressed unless the table is personal data."""
+        return list(self.rows) if self.personal else suppress_rows(self.rows, self.columns, self.size_key)
+
+    def cells(self, row: dict) -> list[str]:
+        """A row's cells as text, in column order."""
+        return [format_cell(row.get(column.key), column.kind) for column in self.columns]
+
+
+def to_csv(table: Table) -> bytes:
+    """The table as CSV: UTF-8 with a byte-order mark, one header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(column.label) for column in table.columns])
+    for row in table.published():
+        writer.writerow(["" if cell == "—" else cell for cell in table.cells(row)])
+    return (CSV_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]]) -> bytes:
+    """A workbook: an "About" sheet (filters, who, when, the suppression rule), then one sheet
+    per table. Numbers are stored as numbers, suppressed cells as the text "<5"."""
+    book = Workbook(write_only=True)  # streams rows: tens of thousands of officers stay quick
+    sheet = book.create_sheet("About")
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 90
+    for name, value in about:
+        sheet.append([str(name), str(value)])
+    used: set[str] = {"About"}
+    for table in tables:
+        sheet = book.create_sheet(_sheet_name(str(table.title), used))
+        for index, column in enumerate(table.columns, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = 40 if column.kind == "text" else 14
+        sheet.freeze_panes = "A2"
+        sheet.append([_bold(sheet, str(column.label)) for column in table.columns])
+        for row in table.published():
+            sheet.append([_xlsx_value(row.get(column.key), column.kind) for column in table.columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _bold(sheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    # Excel: at most 31 characters, none of []:*?/\ and unique in the workbook.
+    base = "".join("-" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Table"
+    name, number = base, 2
+    while name in used:
+        suffix = f" ({number})"
+        name, number = base[:31 - len(suffix)] + suffix, number + 1
+    used.add(name)
+    return name
+
+
+def _xlsx_value(value, kind: str):
+    if isinstance(value, float) and kind in ("percent", "score"):
+        return round(value, 1)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # spreadsheets have no time zones; stored as UTC
+    return value  # numbers stay numbers; "<5", text, dates and None as they are
+
+
+# -- PDF --------------------------------------------------------------------------------------
+
+def overview_pdf(title: str, subtitle: str, figures: Sequence[tuple[str, str]], tables: Sequence[Table],
+                 footer: str) -> bytes:
+    """The overview on A4: headline figures, then each table (suppressed), with a bar for
+    the first numeric column so it reads at a glance on paper too."""
+    pdf = FPDF(orientation="P", format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(title)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    _figures(pdf, figures)
+    for table in tables:
+        _pdf_table(pdf, table)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.ln(2)
+    pdf.multi_cell(0, 4, footer, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _figures(pdf: FPDF, figures: Sequence[tuple[str, str]]) -> None:
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / 3
+    for index, (label, value) in enumerate(figures):
+        x = pdf.l_margin + (index % 3) * width
+        if index % 3 == 0 and index:
+            pdf.ln(18)
+        y = pdf.get_y()
+        pdf.set_xy(x, y)
+        pdf.set_font("DejaVu", "B", 15)
+        pdf.cell(width - 2, 8, value)
+        pdf.set_xy(x, y + 8)
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(width - 2, 4, label)
+        pdf.set_xy(pdf.l_margin, y)
+    pdf.ln(20)
+
+
+def _pdf_table(pdf: FPDF, table: Table) -> None:
+    rows = table.published()
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(0, 6, str(table.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 7)
+    widths = _widths(table.columns)
+    with pdf.table(col_widths=widths, text_align=[("LEFT" if c.kind == "text" else "RIGHT") for c in table.columns],
+                   line_height=4, first_row_as_headings=True) as grid:
+        grid.row([str(column.label) for column in table.columns])
+        for row in rows:
+            grid.row(table.cells(row))
+    pdf.ln(4)
+
+
+def _widths(columns: Sequence[Column]) -> tuple[float, ...]:
+    # Relative widths: text columns (names, agencies) get three shares, numbers one.
+    return tuple(3.0 if column.kind == "text" else 1.0 for column in columns)
