@@ -9,10 +9,12 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
+from sample_scenario import write_scenario
 from trainer import create_app
 from trainer.config import TestConfig
 from trainer.extensions import db
 from trainer.models import Agency, User
+from trainer.services.scenarios import load_scenarios
 
 PASSWORD = "correct horse battery staple"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -40,6 +42,28 @@ def postgres_url():
 
 def database_url_for(request, backend: str) -> str:
     return request.getfixturevalue("postgres_url") if backend == "postgresql" else "sqlite://"
+
+
+@pytest.fixture
+def scenario_root(tmp_path):
+    """A scenario folder holding the format's example (id alay-road, a template)."""
+    write_scenario(tmp_path / "scenarios")
+    return tmp_path / "scenarios"
+
+
+@pytest.fixture
+def example_scenario_config(request, backend, scenario_root, tmp_path):
+    """App settings for tests of the example scenario: its folder, and no courses."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
+            "CONTENT_SCENARIOS_DIR": str(scenario_root), "CONTENT_COURSES_DIR": str(tmp_path / "no-courses")}
+
+
+@pytest.fixture
+def example_loaded(app, scenario_root):
+    """The example scenario loaded as shipped content (owned by nobody)."""
+    with app.app_context():
+        load_scenarios(scenario_root)
+        db.session.commit()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -26,7 +26,7 @@ from .domain.generation import variant_seed
 from .domain.scoring import RATINGS, score_attempt
 from .extensions import db
 from .models import (
-    Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonProgress,
+    Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, LessonProgress,
     QuizAttempt, Scenario, ScenarioAttempt, TrainingSession, User, cohort_trainers,
 )
 from .services import load_content

@@ -7,14 +7,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_token, database_url_for, post_form
-from sample_scenario import EXAMPLE, PERFECT, write_scenario
+from conftest import csrf_token, post_form
+from sample_scenario import EXAMPLE, PERFECT
 from trainer.domain.scenario import parse_scenario
 from trainer.extensions import db
 from trainer.models import Scenario, ScenarioAttempt, ScenarioDraft, ScenarioVersion
 from trainer.services import scenario_authoring as authoring
 from trainer.services import scenarios as casework
-from trainer.services.scenarios import load_scenarios
 
 BASE = "/author/scenarios"
 SPEC, _ = parse_scenario(EXAMPLE, "example.yml")
@@ -22,27 +21,12 @@ KEY_TEXTS = [item.rationale for task in SPEC.tasks if task.type == "grade" for i
 
 
 @pytest.fixture
-def scenario_root(tmp_path):
-    write_scenario(tmp_path / "scenarios")
-    return tmp_path / "scenarios"
+def app_config(example_scenario_config):
+    return example_scenario_config
 
 
 @pytest.fixture
-def app_config(request, backend, scenario_root, tmp_path):
-    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
-            "CONTENT_SCENARIOS_DIR": str(scenario_root), "CONTENT_COURSES_DIR": str(tmp_path / "no-courses")}
-
-
-@pytest.fixture
-def loaded(app, scenario_root):
-    """The format's example (a template, id alay-road) is published, owned by nobody."""
-    with app.app_context():
-        load_scenarios(scenario_root)
-        db.session.commit()
-
-
-@pytest.fixture
-def trainer(make_user, auth, loaded):
+def trainer(make_user, auth, example_loaded):
     user = make_user("trainer")
     auth.login(user)
     return user
@@ -386,13 +370,13 @@ def test_every_post_needs_a_csrf_token(client, trainer, database, path):
 
 @pytest.mark.parametrize("role", ["trainee", "manager"])
 @pytest.mark.parametrize("path", ["", "/import", "/drafts/1", "/alay-road/export", "/alay-road/editors"])
-def test_authoring_is_forbidden_to_trainees_and_managers(client, auth, make_user, loaded, role, path):
+def test_authoring_is_forbidden_to_trainees_and_managers(client, auth, make_user, example_loaded, role, path):
     auth.login(make_user(role))
     assert client.get(BASE + path).status_code == 403
     assert post_form(client, BASE + "/new").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_login(client, loaded):
+def test_anonymous_visitors_are_sent_to_login(client, example_loaded):
     response = client.get(BASE)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 

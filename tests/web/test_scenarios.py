@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token, database_url_for, post_form
+from conftest import csrf_token, post_form
 from sample_scenario import EXAMPLE, PERFECT, write_scenario
 from trainer.domain.scenario import parse_scenario
 from trainer.extensions import db
@@ -19,26 +19,12 @@ KEY_TEXTS = [item.rationale for task in SPEC.tasks if task.type == "grade" for i
 
 
 @pytest.fixture
-def scenario_root(tmp_path):
-    write_scenario(tmp_path / "scenarios")
-    return tmp_path / "scenarios"
+def app_config(example_scenario_config):
+    return example_scenario_config
 
 
 @pytest.fixture
-def app_config(request, backend, scenario_root, tmp_path):
-    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
-            "CONTENT_SCENARIOS_DIR": str(scenario_root), "CONTENT_COURSES_DIR": str(tmp_path / "no-courses")}
-
-
-@pytest.fixture
-def loaded(app, scenario_root):
-    with app.app_context():
-        load_scenarios(scenario_root)
-        db.session.commit()
-
-
-@pytest.fixture
-def trainee(make_user, auth, loaded):
+def trainee(make_user, auth, example_loaded):
     user = make_user("trainee")
     auth.login(user)
     return user
@@ -137,7 +123,7 @@ def test_submitting_a_blank_attempt_scores_zero_not_an_error(client, trainee, da
     assert database.get(ScenarioAttempt, attempt).total_percent == 0.0
 
 
-def test_each_trainee_gets_their_own_variant(client, auth, make_user, loaded):
+def test_each_trainee_gets_their_own_variant(client, auth, make_user, example_loaded):
     names = []
     for _ in range(2):
         auth.login(make_user("trainee"))
@@ -178,7 +164,7 @@ def test_a_scenario_file_taken_off_disk_is_hidden_but_attempts_stay(app, client,
     assert database.get(ScenarioAttempt, attempt) is not None
 
 
-def test_a_restart_keeps_a_newer_version_published_in_the_browser(app, scenario_root, loaded, database):
+def test_a_restart_keeps_a_newer_version_published_in_the_browser(app, scenario_root, example_loaded, database):
     from trainer.models import Scenario
     from trainer.services.scenarios import store_version
 

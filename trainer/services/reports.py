@@ -16,7 +16,7 @@ Definitions shown to managers on the pages:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
