@@ -602,3 +602,46 @@ def test_load_yaml_first_line_offset():
 def test_load_yaml_boolean_keys_are_found_by_name():
     data = load_yaml("feedback:\n  true: yes\n  false: no\n")
     assert line_of(data, "feedback.false") == 3
+
+
+# ------------------------------------------------------------------ translations
+
+def test_a_translation_names_its_original_in_another_language(root):
+    make_course(root, folder="ilp")
+    make_course(root, folder="ilp-ru", course=course_yml(id="ilp-ru", language="ru", translation_of="ilp-foundations"))
+    specs, problems = check_courses(root)
+    assert problems == []
+    by_id = {spec.id: spec for spec in specs}
+    assert by_id["ilp-ru"].translation_of == "ilp-foundations"
+    assert by_id["ilp-foundations"].translation_of is None
+
+
+def test_translation_of_a_course_that_is_not_there(root):
+    folder = make_course(root, folder="ilp-ru", course=course_yml(id="ilp-ru", language="ru", translation_of="ilp-foundation"))
+    line = (folder / "course.yml").read_text().splitlines().index("translation_of: ilp-foundation") + 1
+    specs, problems = check_courses(root)
+    assert specs == []
+    (problem,) = problems
+    assert str(problem) == (f"courses/ilp-ru/course.yml:{line}: translation_of: "
+                            "no course with id 'ilp-foundation' in this folder")
+
+
+def test_translation_of_a_course_in_the_same_language(root):
+    make_course(root, folder="ilp")
+    make_course(root, folder="ilp-copy", course=course_yml(id="ilp-copy", translation_of="ilp-foundations"))
+    specs, problems = check_courses(root)
+    assert [spec.id for spec in specs] == ["ilp-foundations"]
+    (problem,) = problems
+    assert problem.file == "courses/ilp-copy/course.yml" and problem.key == "translation_of"
+    assert "course 'ilp-foundations' is also in language 'en'" in problem.message
+
+
+def test_translation_of_itself_and_of_a_bad_slug(root):
+    make_course(root, folder="a", course=course_yml(id="a", translation_of="a"))
+    make_course(root, folder="b", course=course_yml(id="b", language="ru", translation_of="Not A Slug"))
+    specs, problems = check_courses(root)
+    assert specs == []
+    problems = sorted(problems, key=lambda p: p.file)
+    assert [(p.file, p.key) for p in problems] == [("courses/a/course.yml", "translation_of"),
+                                                   ("courses/b/course.yml", "translation_of")]
+    assert "own id" in problems[0].message and "expected lowercase letters" in problems[1].message

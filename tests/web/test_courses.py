@@ -214,3 +214,21 @@ def test_a_restart_keeps_an_edit_published_in_the_browser_until_the_folder_chang
         load_courses(course_root)
         db.session.commit()
         assert db.session.scalar(select(Course.title)) == "Grading basics"
+
+
+def test_a_translation_is_loaded_with_its_original_in_settings(app, course_root, loaded):
+    import shutil
+
+    from trainer.models import Course
+
+    russian = shutil.copytree(course_root / "grading-basics", course_root / "grading-basics-ru")
+    text = (russian / "course.yml").read_text()
+    (russian / "course.yml").write_text(text.replace("id: grading-basics", "id: grading-basics-ru")
+                                        .replace("language: en", "language: ru\ntranslation_of: grading-basics"))
+    with app.app_context():
+        load_courses(course_root)
+        db.session.commit()
+        courses = {c.slug: c for c in db.session.scalars(select(Course))}
+    assert courses["grading-basics-ru"].language == "ru"
+    assert courses["grading-basics-ru"].settings["translation_of"] == "grading-basics"
+    assert courses["grading-basics"].settings.get("translation_of") is None

@@ -29,7 +29,7 @@ COURSE_REQUIRED = (
     "id", "title", "summary", "language", "topic", "version", "estimated_minutes",
     "objectives", "lessons", "pass_mark", "completion",
 )
-COURSE_OPTIONAL = ("pre_test", "post_test", "sources")
+COURSE_OPTIONAL = ("pre_test", "post_test", "sources", "translation_of")
 LESSON_KEYS = ("title", "minutes", "objectives", "check")
 COMPLETION_KEYS = ("all_lessons", "post_test")
 BANK_REF_KEYS = ("bank", "count")
@@ -110,6 +110,7 @@ class CourseSpec:
     post_test: QuestionBank | None
     sources: tuple[str, ...]
     folder: str                      # folder name under the content root
+    translation_of: str | None = None  # id of the course this one translates
 
     def lesson(self, slug: str) -> LessonSpec:
         """The lesson with this slug; KeyError if there is none."""
@@ -166,6 +167,7 @@ def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
     specs: list[CourseSpec] = []
     problems: list[Problem] = []
     owners: dict[str, str] = {}
+    readers: list[_CourseReader] = []
     # Folders starting with '.' or '_' are ignored so drafts and tooling can live there.
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         reader = _CourseReader(folder)
@@ -180,9 +182,34 @@ def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
             continue
         if course_id:
             owners[course_id] = reader.course_file
+        readers.append(reader)
         if spec is not None:
             specs.append(spec)
-    return specs, problems
+    wrong = _check_translations(readers, problems)
+    return [spec for spec in specs if spec.folder not in wrong], problems
+
+
+def _check_translations(readers: list[_CourseReader], problems: list[Problem]) -> set[str]:
+    """Report each translation_of naming no course, or a course in the same language.
+
+    Returns the folders with such an error, so they are not loaded.
+    """
+    languages = {r.course_id: r.language_code for r in readers if r.course_id}
+    wrong: set[str] = set()
+    for reader in readers:
+        target = reader.translation_of
+        if target is None:
+            continue
+        if target not in languages or target == reader.course_id:
+            message = (f"'{target}' is this course's own id" if target == reader.course_id
+                       else f"no course with id '{target}' in this folder")
+        elif languages[target] is not None and languages[target] == reader.language_code:
+            message = f"course '{target}' is also in language '{reader.language_code}': a translation needs another language"
+        else:
+            continue
+        problems.append(Problem(reader.course_file, reader.translation_of_line, "translation_of", message))
+        wrong.add(reader.folder.name)
+    return wrong
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -386,6 +413,9 @@ class _CourseReader:
         self.course_file = self.display(folder / "course.yml")
         self.course_id: str | None = None
         self.course_id_line: int | None = None
+        self.language_code: str | None = None
+        self.translation_of: str | None = None
+        self.translation_of_line: int | None = None
 
     def display(self, path: Path) -> str:
         """File name as shown in problems: relative to the content root's parent."""
@@ -452,7 +482,10 @@ class _CourseReader:
             post_test=self.bank_ref(c, data, "post_test"),
             sources=c.texts(data, "sources", required=False),
             folder=self.folder.name,
+            translation_of=c.slug(data, "translation_of") if "translation_of" in data else None,
         )
+        self.language_code, self.translation_of = fields["language"], fields["translation_of"]
+        self.translation_of_line = line_of(data, "translation_of")
         if fields["completion"] and fields["completion"].post_test and "post_test" not in data:
             c.error("completion.post_test", "is true, so the course needs a post_test (bank and count)")
         self.unlisted_lessons(c, data)

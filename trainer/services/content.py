@@ -71,6 +71,7 @@ def upsert_course(spec: CourseSpec) -> Course:
         "disk_digest": disk_digest,
         "objectives": list(spec.objectives),
         "sources": list(spec.sources),
+        "translation_of": spec.translation_of,  # id of the course this one translates, or None
         "completion": {"all_lessons": spec.completion.all_lessons, "post_test": spec.completion.post_test},
         "pre_test": bank_settings(spec.pre_test),
         "post_test": bank_settings(spec.post_test),
