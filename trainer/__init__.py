@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
+from .database import register_database
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (models must be imported before migrations run)
 
     db.init_app(app)
+    register_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

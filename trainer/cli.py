@@ -1,4 +1,4 @@
-"""Operations as `flask` commands: setup, users, content checks."""
+"""Operations as `flask` commands: setup, users, content checks, backup and restore."""
 from __future__ import annotations
 
 import os
@@ -41,6 +41,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(content)
     app.cli.add_command(seed_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 content = AppGroup("content", help="Check and load course and scenario files.")
@@ -117,3 +119,48 @@ def users_reset_password(email: str):
     user.set_password(password)
     db.session.commit()
     click.echo(f"New password for {user.email}: {password}")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Write a consistent copy of the whole database to FILE (a new file).
+
+    SQLite: a SQLite file made by the online backup API, safe while the app runs.
+    PostgreSQL: pg_dump's custom format.
+    """
+    from .services import backup
+
+    try:
+        backup.backup(db.engine, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {backup.describe(db.engine.url)} to {file} ({file.stat().st_size:,} bytes)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """Replace the whole database with the backup in FILE (stop the app servers first)."""
+    from .services import backup
+
+    target = backup.describe(db.engine.url)
+    try:
+        backup.check_source(db.engine, file)
+        existing = backup.row_counts(db.engine)
+        if existing and not yes:
+            tables = ", ".join(f"{count.table} {count.rows}" for count in existing)
+            raise click.ClickException(
+                f"{target} already holds {sum(c.rows for c in existing):,} rows in {len(existing)} tables "
+                f"({tables}). Restoring {file} replaces all of it. Run again with --yes to go ahead.")
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may hold a lock or the old schema
+        backup.restore(db.engine, file)
+        db.engine.dispose()
+        restored = backup.row_counts(db.engine)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {target} from {file}: {sum(c.rows for c in restored):,} rows in {len(restored)} tables.")

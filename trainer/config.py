@@ -46,6 +46,8 @@ class Config:
     SECRET_KEY = None  # filled lazily by create_app so tests need no key file
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'trainer.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a SQLite writer waits for another's lock before "database is locked".
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("TRAINER_SQLITE_BUSY_TIMEOUT_SECONDS", "15"))
     CONTENT_COURSES_DIR = os.environ.get("TRAINER_COURSES_DIR", str(PROJECT_ROOT / "courses"))
     CONTENT_SCENARIOS_DIR = os.environ.get(
         "TRAINER_SCENARIOS_DIR", str(PROJECT_ROOT / "scenarios")
@@ -56,6 +58,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "trainer" / "translations")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Servers sharing one Redis share limits only under the same prefix.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     # Per email and address, so a whole webinar behind one police NAT can still log in.
