@@ -14,7 +14,12 @@ from datetime import date, timedelta
 from faker import Faker
 from faker.providers import BaseProvider
 
+from trainer.domain import faker_cyrillic as cyr
+
 COUNTRIES = ("kg", "tj", "uz", "kz", "ru")
+
+# Content language -> the script its generated names are written in.
+SCRIPTS = {"en": "latin", "ru": "cyrillic"}
 
 _NATIONALITY_WORDS = {"kyrgyz": "kg", "tajik": "tj", "uzbek": "uz", "kazakh": "kz",
                       "russian": "ru"}
@@ -157,7 +162,7 @@ class RegionProvider(BaseProvider):
     def region_first_name(self, country: str | None = None, gender: str | None = None) -> str:
         """A given name for the country and gender (random when not given)."""
         country, gender = country or self.region_country(), gender or self._gender()
-        return self.random_element(FIRST_NAMES[country][gender])
+        return self._given(self.random_element(FIRST_NAMES[country][gender]))
 
     def region_last_name(self, country: str | None = None, gender: str | None = None,
                          given: str | None = None) -> str:
@@ -167,12 +172,16 @@ class RegionProvider(BaseProvider):
         # Patronymic surnames: "Bakyt uulu / kyzy" (Kyrgyz), "Serikuly / Serikkyzy" (Kazakh).
         # The father's name is never the person's own: "Bakyt Bakyt uulu" reads as an error.
         if country in ("kg", "kz") and self.random_int(1, 100) <= 20:
-            father = self.random_element([n for n in FIRST_NAMES[country]["male"] if n != given])
-            if country == "kg":
-                return f"{father} {'kyzy' if female else 'uulu'}"
-            return father + ("kyzy" if female else "uly")
-        surname = self.random_element(SURNAMES[country])
-        return feminine_surname(surname) if female else surname
+            father = self.random_element([n for n in FIRST_NAMES[country]["male"]
+                                          if self._given(n) != given])
+            return self._patronymic_surname(country, father, female)
+        return self._surname(self.random_element(SURNAMES[country]), female)
+
+    def region_patronymic(self, country: str | None = None, gender: str | None = None) -> str:
+        """A Russian-style patronymic from a father's name of the country: -ovich / -ovna."""
+        country, gender = country or self.region_country(), gender or self._gender()
+        fathers = [n for n in FIRST_NAMES[country]["male"] if cyr.latin_patronymic(n, False)]
+        return self._patronymic(self.random_element(fathers), gender == "female")
 
     def region_person(self, country: str | None = None, gender: str | None = None) -> str:
         """A full name, given name first."""
@@ -182,12 +191,12 @@ class RegionProvider(BaseProvider):
 
     def region_city(self, country: str | None = None) -> str:
         """A real city of the country (of the region when not given)."""
-        return self.random_element(CITIES[country or self.region_country()])
+        return self._place(self.random_element(CITIES[country or self.region_country()]))
 
     def border_crossing(self, country: str | None = None) -> str:
         """A real border crossing point on the country's border (any when not given)."""
         names = [name for name, sides in BORDER_CROSSINGS if country is None or country in sides]
-        return self.random_element(names)
+        return self._place(self.random_element(names))
 
     def region_phone(self, country: str | None = None) -> str:
         """A mobile number in the country's international format."""
@@ -206,14 +215,14 @@ class RegionProvider(BaseProvider):
             return f"{self.random_element(_UZ_REGIONS)} {letters(1)} {self.numerify('###')} {letters(2)}"
         if country == "tj":
             return f"{self.numerify('####')} {letters(2)} {self.random_int(1, 8):02d}"
-        return (f"{letters(1, _RU_PLATE_LETTERS)}{self.numerify('###')}"
-                f"{letters(2, _RU_PLATE_LETTERS)} {self.random_element(_RU_REGIONS)}")
+        return self._ru_plate(f"{letters(1, _RU_PLATE_LETTERS)}{self.numerify('###')}"
+                              f"{letters(2, _RU_PLATE_LETTERS)} {self.random_element(_RU_REGIONS)}")
 
     def region_company(self, country: str | None = None) -> str:
         """A company name with the country's legal form, e.g. OsOO "Ak-Jol Trans"."""
         country = country or self.region_country()
         stem, trade = self.random_element(_COMPANY_STEMS), self.random_element(_COMPANY_TRADES)
-        return f'{COMPANY_FORMS[country]} "{stem} {trade}"'
+        return self._company(country, stem, trade)
 
     def region_bank_account(self, country: str | None = None) -> str:
         """An account number in a plausible national format (KZ: an IBAN with check digits)."""
@@ -229,8 +238,8 @@ class RegionProvider(BaseProvider):
     def region_address(self, country: str | None = None) -> str:
         """Street, house number and city."""
         country = country or self.region_country()
-        return (f"{self.random_element(STREETS[country])} {self.random_int(1, 180)}, "
-                f"{self.region_city(country)}")
+        street, number = self.random_element(STREETS[country]), self.random_int(1, 180)
+        return self._address(street, number, self.region_city(country))
 
     def shipment_ref(self) -> str:
         """A CMR consignment note number."""
@@ -246,6 +255,65 @@ class RegionProvider(BaseProvider):
 
     def _letters(self, count: int, pool: str = _PLATE_LETTERS) -> str:
         return "".join(self.random_element(pool) for _ in range(count))
+
+    # How drawn values are written. The Cyrillic provider overrides these and nothing that
+    # draws, so both scripts make the same draws and a seed gives the same case in either.
+
+    def _given(self, name: str) -> str:
+        return name
+
+    def _surname(self, surname: str, female: bool) -> str:
+        return feminine_surname(surname) if female else surname
+
+    def _patronymic_surname(self, country: str, father: str, female: bool) -> str:
+        if country == "kg":
+            return f"{father} {'kyzy' if female else 'uulu'}"
+        return father + ("kyzy" if female else "uly")
+
+    def _patronymic(self, father: str, female: bool) -> str:
+        return cyr.latin_patronymic(father, female) or ""
+
+    def _place(self, name: str) -> str:
+        return name
+
+    def _ru_plate(self, plate: str) -> str:
+        return plate
+
+    def _company(self, country: str, stem: str, trade: str) -> str:
+        return f'{COMPANY_FORMS[country]} "{stem} {trade}"'
+
+    def _address(self, street: str, number: int, city: str) -> str:
+        return f"{street} {number}, {city}"
+
+
+class CyrillicRegionProvider(RegionProvider):
+    """The same draws as RegionProvider, written in Cyrillic as Russian-language papers do."""
+
+    def _given(self, name: str) -> str:
+        return cyr.GIVEN_NAMES[name]
+
+    def _surname(self, surname: str, female: bool) -> str:
+        surname = cyr.SURNAMES[surname]
+        return cyr.feminine_surname(surname) if female else surname
+
+    def _patronymic_surname(self, country: str, father: str, female: bool) -> str:
+        return cyr.GIVEN_NAMES[father] + cyr.PATRONYMIC_SUFFIXES[country][female]
+
+    def _patronymic(self, father: str, female: bool) -> str:
+        return cyr.patronymic(cyr.GIVEN_NAMES[father], female) or ""
+
+    def _place(self, name: str) -> str:
+        return cyr.PLACES[name]
+
+    def _ru_plate(self, plate: str) -> str:
+        return plate.translate(cyr.RU_PLATE_LETTERS)
+
+    def _company(self, country: str, stem: str, trade: str) -> str:
+        form = self.random_element(cyr.COMPANY_FORMS[country])
+        return f"{form} «{cyr.COMPANY_WORDS[stem]} {cyr.COMPANY_WORDS[trade]}»"
+
+    def _address(self, street: str, number: int, city: str) -> str:
+        return f"г. {city}, {cyr.STREETS[street]}, {number}"
 
 
 def _kz_iban(bban: str) -> str:
@@ -276,6 +344,7 @@ def _placeholders() -> dict[str, Placeholder]:
         "person": lambda f, a: f.region_person(_nationality(a), _gender(a)),
         "first_name": lambda f, a: f.region_first_name(_nationality(a), _gender(a)),
         "last_name": lambda f, a: f.region_last_name(_nationality(a), _gender(a)),
+        "patronymic": lambda f, a: f.region_patronymic(_nationality(a), _gender(a)),
         "city": lambda f, a: f.region_city(),
         "border_crossing": lambda f, a: f.border_crossing(),
         "shipment_ref": lambda f, a: f.shipment_ref(),
@@ -287,6 +356,7 @@ def _placeholders() -> dict[str, Placeholder]:
             f"person_{cc}": lambda f, a, cc=cc: f.region_person(cc, _gender(a)),
             f"first_name_{cc}": lambda f, a, cc=cc: f.region_first_name(cc, _gender(a)),
             f"last_name_{cc}": lambda f, a, cc=cc: f.region_last_name(cc, _gender(a)),
+            f"patronymic_{cc}": lambda f, a, cc=cc: f.region_patronymic(cc, _gender(a)),
             f"city_{cc}": lambda f, a, cc=cc: f.region_city(cc),
             f"border_crossing_{cc}": lambda f, a, cc=cc: f.border_crossing(cc),
             f"phone_{cc}": lambda f, a, cc=cc: f.region_phone(cc),
@@ -302,8 +372,10 @@ def _placeholders() -> dict[str, Placeholder]:
 PLACEHOLDERS: dict[str, Placeholder] = _placeholders()
 
 
-def make_faker() -> Faker:
-    """A fresh Faker with the regional provider; seed it with seed_instance, never globally."""
+def make_faker(language: str = "en") -> Faker:
+    """A fresh Faker with the regional provider writing in the language's script (Latin for an
+    unknown language); seed it with seed_instance, never globally."""
     fake = Faker("en_US")
-    fake.add_provider(RegionProvider)
+    cyrillic = SCRIPTS.get(language) == "cyrillic"
+    fake.add_provider(CyrillicRegionProvider if cyrillic else RegionProvider)
     return fake

@@ -27,7 +27,7 @@ def generate_variant(template: Scenario, seed: int) -> Scenario:
     """The template with every placeholder filled; same seed, same case."""
     if not template.template:
         return template
-    fake = make_faker()
+    fake = make_faker(template.language)  # Cyrillic names for a Russian scenario
     used: set[tuple[str, str]] = set()
     entities = tuple(_fill_entity(fake, entity, seed, used) for entity in template.entities)
     return replace(template, entities=entities, template=False, variant_seed=seed)
