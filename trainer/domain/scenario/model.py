@@ -151,6 +151,7 @@ class Scenario:
     seed: int | None = None
     variant_seed: int | None = None
     filename: str = ""
+    translation_of: str | None = None  # id of the scenario (in another language) this translates
 
     @property
     def grading_scheme(self) -> str:

@@ -22,7 +22,9 @@ LANGUAGES = ("en", "ru")
 
 TOP_REQUIRED = ("id", "title", "summary", "language", "version", "estimated_minutes",
                 "pass_mark", "brief", "tasking", "entities", "reports", "tasks")
-TOP_OPTIONAL = ("min_safeguards", "grading_scheme", "handling_codes", "template", "seed")
+TOP_OPTIONAL = ("min_safeguards", "grading_scheme", "handling_codes", "template", "seed",
+                "translation_of")
+TRANSLATION_OF_RE = re.compile(r"^translation_of\s*:", re.MULTILINE)
 TASK_REQUIRED = ("id", "type", "title", "weight")
 TASK_OPTIONAL = ("instructions", "safeguard")
 
@@ -46,6 +48,7 @@ def check_scenarios(root: FsPath) -> tuple[list[Scenario], list[Problem]]:
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    translation_lines: dict[str, int | None] = {}
     files = sorted(p for p in FsPath(root).rglob("*") if p.suffix in (".yml", ".yaml"))
     for file in files:
         name = str(file)
@@ -64,7 +67,36 @@ def check_scenarios(root: FsPath) -> tuple[list[Scenario], list[Problem]]:
             continue
         seen[scenario.id] = name
         scenarios.append(scenario)
-    return scenarios, problems
+        if scenario.translation_of:
+            match = TRANSLATION_OF_RE.search(text)
+            translation_lines[name] = text.count("\n", 0, match.start()) + 1 if match else None
+    wrong = _check_translations(scenarios, translation_lines, problems)
+    return [s for s in scenarios if s.filename not in wrong], problems
+
+
+def _check_translations(scenarios: list[Scenario], lines: dict[str, int | None],
+                        problems: list[Problem]) -> set[str]:
+    """Report each translation_of naming no scenario in the folder, or one in the same language.
+
+    Returns the files with such an error, so they are not loaded.
+    """
+    languages = {s.id: s.language for s in scenarios}
+    wrong: set[str] = set()
+    for scenario in scenarios:
+        target = scenario.translation_of
+        if not target:
+            continue
+        if target not in languages:
+            message = f"no scenario with id '{target}' in this folder"
+        elif languages[target] == scenario.language:
+            message = (f"scenario '{target}' is also in language '{scenario.language}': "
+                       "a translation needs another language")
+        else:
+            continue
+        problems.append(Problem(scenario.filename, lines.get(scenario.filename),
+                                "translation_of", message))
+        wrong.add(scenario.filename)
+    return wrong
 
 
 def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
@@ -98,8 +130,17 @@ def _metadata(ctx: Ctx, top: dict[str, Any]) -> dict[str, Any]:
     if "id" in top and not SLUG_RE.match(scenario_id):
         ctx.error(("id",), f"invalid scenario id {scenario_id!r}: use lowercase letters, "
                            "digits and hyphens")
+    translation_of = None
+    if "translation_of" in top:
+        translation_of = str(top["translation_of"] or "").strip()
+        if not SLUG_RE.match(translation_of):
+            ctx.error(("translation_of",), f"invalid scenario id {translation_of!r}: use lowercase "
+                                           "letters, digits and hyphens")
+        elif translation_of == scenario_id:
+            ctx.error(("translation_of",), f"'{translation_of}' is this scenario's own id")
     return {
         "id": scenario_id,
+        "translation_of": translation_of or None,
         "title": ctx.text(top, "title", ()),
         "summary": ctx.text(top, "summary", ()),
         "language": ctx.choice(top, "language", (), LANGUAGES, "language"),
