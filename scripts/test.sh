@@ -15,4 +15,23 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium > /dev/null
 fi
 
+# axe-core for the accessibility tests, at the version pinned in tests/browser/package-lock.json.
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm > /dev/null; then
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  else
+    echo "npm not found: the accessibility tests will be skipped (install Node.js to run them)." >&2
+  fi
+fi
+
+# The database tests need PostgreSQL and the two-server test needs Redis: start them when down.
+if command -v pg_isready > /dev/null && ! pg_isready -h 127.0.0.1 -q; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+fi
+if command -v redis-server > /dev/null && ! redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping > /dev/null 2>&1 && break; sleep 0.1; done
+fi
+
 exec .venv/bin/python -m pytest "$@"
