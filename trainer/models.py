@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -197,7 +197,14 @@ class QuizAttempt(db.Model):
     """One sitting of a pre-test, post-test or lesson knowledge check."""
 
     __tablename__ = "quiz_attempts"
-    __table_args__ = (CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),)
+    # One open attempt per test: two partial indexes, since NULL lesson ids never collide.
+    __table_args__ = (CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
+                      Index("uq_quiz_attempts_open_test", "user_id", "course_id", "kind", unique=True,
+                            sqlite_where=text("submitted_at IS NULL AND lesson_id IS NULL"),
+                            postgresql_where=text("submitted_at IS NULL AND lesson_id IS NULL")),
+                      Index("uq_quiz_attempts_open_check", "user_id", "lesson_id", "kind", unique=True,
+                            sqlite_where=text("submitted_at IS NULL AND lesson_id IS NOT NULL"),
+                            postgresql_where=text("submitted_at IS NULL AND lesson_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -206,14 +213,19 @@ class QuizAttempt(db.Model):
     kind: Mapped[str] = mapped_column(String(20), index=True)
     course_version: Mapped[int]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    saved_at: Mapped[Optional[datetime]]
     submitted_at: Mapped[Optional[datetime]]
     score_percent: Mapped[Optional[float]]
+    # Optimistic lock (see services/concurrency.py): every UPDATE checks and bumps it.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     course: Mapped[Course] = relationship()
     lesson: Mapped[Optional[Lesson]] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(
         back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class AttemptItem(db.Model):
@@ -303,7 +315,12 @@ class ScenarioAttempt(db.Model):
     """A trainee's work on one scenario version: saved as they go, scored on submit."""
 
     __tablename__ = "scenario_attempts"
-    __table_args__ = (CheckConstraint(_in("status", SCENARIO_STATUSES), name="status"),)
+    # One attempt per trainee per live exercise; one open self-paced attempt per trainee per version.
+    __table_args__ = (CheckConstraint(_in("status", SCENARIO_STATUSES), name="status"),
+                      Index("uq_scenario_attempts_user_id_live_exercise_id", "user_id", "live_exercise_id", unique=True),
+                      Index("uq_scenario_attempts_open", "user_id", "version_id", unique=True,
+                            sqlite_where=text("submitted_at IS NULL AND live_exercise_id IS NULL"),
+                            postgresql_where=text("submitted_at IS NULL AND live_exercise_id IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -322,10 +339,14 @@ class ScenarioAttempt(db.Model):
     reviewed_at: Mapped[Optional[datetime]]
     reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     live_exercise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_exercises.id"), index=True)
+    # Optimistic lock (see services/concurrency.py): every UPDATE checks and bumps it.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     version: Mapped[ScenarioVersion] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     live_exercise: Mapped[Optional[LiveExercise]] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 

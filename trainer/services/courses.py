@@ -23,6 +23,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .concurrency import insert_or_existing
 
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -47,9 +48,9 @@ def enrol(user: User, course: Course) -> Enrolment:
     """The user's enrolment on the course, created on first use."""
     enrolment = enrolment_for(user, course)
     if enrolment is None:
-        enrolment = Enrolment(user_id=user.id, course_id=course.id)
-        db.session.add(enrolment)
-        db.session.flush()
+        # Two tabs (or a double click) may enrol at once: the unique constraint keeps one.
+        enrolment = insert_or_existing(Enrolment(user_id=user.id, course_id=course.id),
+                                       lambda: enrolment_for(user, course))
     return enrolment
 
 
@@ -146,6 +147,10 @@ class AttemptNotAllowed(Exception):
     """The trainee may not start this test now; the message says why."""
 
 
+class AttemptClosed(Exception):
+    """The attempt was submitted (perhaps a moment ago, by another request): no more saves."""
+
+
 def open_attempt(user: User, course: Course, kind: str, lesson: Lesson | None) -> QuizAttempt | None:
     return db.session.scalar(select(QuizAttempt).where(
         QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id, QuizAttempt.kind == kind,
@@ -178,9 +183,8 @@ def start_attempt(user: User, course: Course, kind: str, lesson: Lesson | None =
             question_id=stored[spec.id].id, position=position, question=spec.to_dict(),
             presentation=list(question_rules.shuffled_presentation(spec, rng)),
         ))
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
+    # The partial unique indexes on open attempts make a double click start one attempt.
+    return insert_or_existing(attempt, lambda: open_attempt(user, course, kind, lesson))
 
 
 def item_spec(item: AttemptItem) -> QuestionSpec:
@@ -200,9 +204,29 @@ def read_answers(attempt: QuizAttempt, form) -> dict[int, str]:
     return errors
 
 
-def submit_attempt(user: User, attempt: QuizAttempt, form) -> tuple[dict[int, str], Certificate | None]:
-    """Score the attempt unless an answer is malformed; returns (errors, new certificate)."""
+def save_answers(attempt: QuizAttempt, form) -> dict[int, str]:
+    """Autosave: keep every well-formed answer; returns {item id: error} for the rest.
+
+    Commit it through concurrency.commit_with_retry: setting saved_at makes the attempt's row
+    UPDATE (and so its version check) part of every save, even when only items changed.
+    """
+    if attempt.submitted_at is not None:
+        raise AttemptClosed()
     errors = read_answers(attempt, form)
+    attempt.saved_at = utcnow()
+    return errors
+
+
+def submit_attempt(user: User, attempt: QuizAttempt, form) -> tuple[dict[int, str], Certificate | None]:
+    """Score the attempt unless an answer is malformed; returns (errors, new certificate).
+
+    Commit it through concurrency.commit_with_retry; an attempt another request submitted
+    meanwhile is left as it was.
+    """
+    if attempt.submitted_at is not None:
+        return {}, None
+    errors = read_answers(attempt, form)
+    attempt.saved_at = utcnow()
     if errors:
         return errors, None
     for item in attempt.items:

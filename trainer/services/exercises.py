@@ -21,6 +21,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import trains
+from .concurrency import insert_or_existing
 from .scenarios import as_aware, scenario_for, score
 
 
@@ -42,15 +43,18 @@ def open_exercises_for(user: User) -> list[LiveExercise]:
 
 def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:
     """The trainee's attempt in this exercise, created on first join (their own variant)."""
-    attempt = db.session.scalar(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id,
-                                                              ScenarioAttempt.live_exercise_id == exercise.id))
+    def existing() -> ScenarioAttempt | None:
+        return db.session.scalar(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id,
+                                                               ScenarioAttempt.live_exercise_id == exercise.id))
+
+    attempt = existing()
     if attempt is None:
         scenario = exercise.scenario
         attempt = ScenarioAttempt(user_id=user.id, version_id=exercise.version_id, live_exercise_id=exercise.id,
                                   seed=variant_seed(scenario.slug, user.id) if scenario.is_template else None,
                                   responses={}, started_at=exercise.started_at)
-        db.session.add(attempt)
-        db.session.flush()
+        # Joining twice at once: the unique index keeps one attempt per trainee and exercise.
+        attempt = insert_or_existing(attempt, existing)
     return attempt
 
 

@@ -17,8 +17,10 @@ from ..domain.scenario.workspace import is_released, workspace_view
 from ..domain.scoring import score_attempt
 from ..extensions import db
 from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
+from .concurrency import insert_or_existing
 
 MAX_SAVED_BYTES = 200_000  # one attempt's answers; a long report fits many times over
+MAX_TASK_BYTES = 50_000    # one task's answer: about 7 000 words of report
 
 
 def load_scenarios(root: Path) -> list[str]:
@@ -144,9 +146,9 @@ def start_attempt(user: User, scenario: Scenario) -> ScenarioAttempt:
         return existing
     seed = variant_seed(scenario.slug, user.id) if scenario.is_template else None
     attempt = ScenarioAttempt(user_id=user.id, version_id=scenario.current_version_id, seed=seed, responses={})
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
+    # A double click starts twice at once: the unique index on open attempts lets one insert
+    # win, and the other request returns the winner's attempt.
+    return insert_or_existing(attempt, lambda: open_attempt(user, scenario))
 
 
 def as_aware(moment: datetime) -> datetime:
@@ -179,10 +181,33 @@ class SaveRejected(ValueError):
     """The autosave body is not answers to this scenario's tasks; the message says why."""
 
 
+class AttemptClosed(SaveRejected):
+    """The attempt was submitted (perhaps a moment ago, by another request): no more saves."""
+
+
+class AnswerTooLarge(SaveRejected):
+    """Answers over the size limit; `sizes` names each task refused with its size in bytes."""
+
+    def __init__(self, sizes: dict[str, int], limit: int, together: bool = False):
+        self.sizes, self.limit, self.together = sizes, limit, together
+        which = ", ".join(f"{task_id} ({size} bytes)" for task_id, size in sorted(sizes.items()))
+        scope = "all answers together" if together else "one task's answer"
+        super().__init__(f"too large to save: {which}; the limit for {scope} is {limit} bytes")
+
+
+def answer_size(value) -> int:
+    """Bytes the answer takes as stored (UTF-8 JSON), as the browser measures it too."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
 def save_responses(attempt: ScenarioAttempt, changes) -> list[str]:
-    """Merge changed task answers into the attempt; returns the task ids saved."""
+    """Merge changed task answers into the attempt; returns the task ids saved.
+
+    Run it through concurrency.commit_with_retry: the merge is only safe with the version
+    check on commit (another save or the submit may commit between our read and write).
+    """
     if attempt.submitted_at is not None:
-        raise SaveRejected("this attempt has been submitted; it can no longer change")
+        raise AttemptClosed("this attempt has been submitted; it can no longer change")
     if not isinstance(changes, dict):
         raise SaveRejected("expected a JSON object keyed by task id")
     spec = scenario_for(attempt.version, attempt.seed)
@@ -192,9 +217,13 @@ def save_responses(attempt: ScenarioAttempt, changes) -> list[str]:
     bad = [task_id for task_id, value in changes.items() if not isinstance(value, dict)]
     if bad:
         raise SaveRejected(f"the answer to task {bad[0]} must be a JSON object")
+    sizes = {task_id: answer_size(value) for task_id, value in changes.items()}
+    too_large = {task_id: size for task_id, size in sizes.items() if size > MAX_TASK_BYTES}
+    if too_large:
+        raise AnswerTooLarge(too_large, MAX_TASK_BYTES)
     merged = {**(attempt.responses or {}), **changes}
-    if len(json.dumps(merged)) > MAX_SAVED_BYTES:
-        raise SaveRejected("the answers are too large to save")
+    if answer_size(merged) > MAX_SAVED_BYTES:
+        raise AnswerTooLarge(sizes, MAX_SAVED_BYTES, together=True)
     attempt.responses = merged
     attempt.saved_at = utcnow()
     return sorted(changes)
@@ -216,7 +245,11 @@ def score(attempt: ScenarioAttempt) -> None:
 
 
 def submit(attempt: ScenarioAttempt) -> None:
-    """Final for this attempt: score it; a report task leaves it awaiting review."""
+    """Final for this attempt: score it; a report task leaves it awaiting review.
+
+    Committed through concurrency.commit_with_retry, so a save that commits first is scored
+    and one that comes after finds the attempt submitted.
+    """
     if attempt.submitted_at is None:
         attempt.submitted_at = utcnow()
         score(attempt)

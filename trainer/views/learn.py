@@ -12,6 +12,7 @@ from ..forms import EmptyForm
 from ..models import Certificate, QuizAttempt
 from ..permissions import own_or_404
 from ..services import courses as learning
+from ..services.concurrency import Contended, commit_with_retry
 
 bp = Blueprint("learn", __name__)
 
@@ -140,10 +141,13 @@ def attempt(attempt_id: int):
 def save_attempt(attempt_id: int):
     """Autosave: keep every well-formed answer of an unfinished attempt."""
     attempt = own_or_404(QuizAttempt, attempt_id)
-    if attempt.submitted_at:
-        return jsonify(saved=False, reason="submitted"), 409
-    errors = learning.read_answers(attempt, request.form)
-    db.session.commit()
+    try:
+        errors = commit_with_retry(lambda: learning.save_answers(attempt, request.form))
+    except learning.AttemptClosed:
+        return jsonify(saved=False, reason="submitted",
+                       message=_("This attempt has been submitted; it can no longer change.")), 409
+    except Contended:
+        return jsonify(saved=False, error="busy", message=_("Not saved yet: trying again.")), 503
     return jsonify(saved=True, problems=len(errors))
 
 
@@ -153,8 +157,10 @@ def submit_attempt(attempt_id: int):
     attempt = own_or_404(QuizAttempt, attempt_id)
     if attempt.submitted_at:
         return redirect(url_for("learn.result", attempt_id=attempt.id))
-    errors, certificate = learning.submit_attempt(current_user, attempt, request.form)
-    db.session.commit()
+    try:
+        errors, certificate = commit_with_retry(lambda: learning.submit_attempt(current_user, attempt, request.form))
+    except Contended:
+        abort(503)
     if errors:
         flash(_("Some answers could not be read; they are marked below."), "error")
         return render_template("learn/attempt.html", attempt=attempt, kind_label=KIND_LABELS[attempt.kind],

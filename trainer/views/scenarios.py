@@ -8,6 +8,7 @@ from ..forms import EmptyForm
 from ..models import ScenarioAttempt
 from ..permissions import own_or_404
 from ..services import scenarios as casework
+from ..services.concurrency import Contended, commit_with_retry
 
 bp = Blueprint("scenarios", __name__)
 
@@ -59,12 +60,36 @@ def workspace(attempt_id: int):
 def save(attempt_id: int):
     """Autosave: the browser sends only the tasks that changed since its last save."""
     attempt = own_or_404(ScenarioAttempt, attempt_id)
+    changes = request.get_json(silent=True)
     try:
-        saved = casework.save_responses(attempt, request.get_json(silent=True))
+        saved = commit_with_retry(lambda: casework.save_responses(attempt, changes))
+    except casework.AttemptClosed as problem:
+        return jsonify(saved=False, reason="submitted", error=str(problem),
+                       message=_("This attempt has been submitted; it can no longer change.")), 409
+    except casework.AnswerTooLarge as problem:
+        return too_large(attempt, problem)
     except casework.SaveRejected as problem:
-        return jsonify(saved=False, error=str(problem)), 409 if attempt.submitted_at else 400
-    db.session.commit()
+        return jsonify(saved=False, error=str(problem)), 400
+    except Contended:
+        return jsonify(saved=False, error="busy", message=_("Not saved yet: trying again.")), 503
     return jsonify(saved=True, tasks=saved, saved_at=attempt.saved_at.isoformat())
+
+
+def too_large(attempt: ScenarioAttempt, problem):
+    """413 naming each task whose answer is over the limit; nothing of this save was stored."""
+    titles = {task["id"]: task["title"] for task in casework.attempt_view(attempt)["tasks"]}
+    kb = lambda size: f"{size // 1000}"  # noqa: E731
+    names = ", ".join(f"“{titles.get(task_id, task_id)}” ({-(-size // 1000)} KB)"  # rounded up: over the limit
+                      for task_id, size in sorted(problem.sizes.items()))
+    if problem.together:
+        message = _("Not saved: your answers together are larger than the platform keeps (%(limit)s KB). "
+                    "Shorten %(tasks)s; your text stays in this browser meanwhile.", limit=kb(problem.limit), tasks=names)
+    else:
+        message = _("Not saved: the answer to %(tasks)s is larger than the platform keeps for one task "
+                    "(%(limit)s KB). Shorten it; your text stays in this browser meanwhile.", limit=kb(problem.limit), tasks=names)
+    return jsonify(saved=False, error=str(problem), message=message, limit=problem.limit,
+                   too_large=[{"task": task_id, "title": titles.get(task_id, task_id), "bytes": size}
+                              for task_id, size in sorted(problem.sizes.items())]), 413
 
 
 @bp.get("/scenario-attempts/<int:attempt_id>/reports")
@@ -93,8 +118,10 @@ def submit(attempt_id: int):
     attempt = own_or_404(ScenarioAttempt, attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    casework.submit(attempt)
-    db.session.commit()
+    try:
+        commit_with_retry(lambda: casework.submit(attempt))
+    except Contended:
+        abort(503)
     if attempt.status == "awaiting_review":
         flash(_("Submitted. Your report is waiting for a trainer's review; the other tasks are scored below."), "info")
     return redirect(url_for("scenarios.result", attempt_id=attempt.id))

@@ -1,0 +1,210 @@
+"""Saves, submits and starts that overlap: nothing confirmed is lost, a start makes one attempt."""
+import json
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from conftest import csrf_token, database_url_for, make_config, post_form
+from sample_course import write_course
+from sample_scenario import PERFECT
+from trainer import create_app
+from trainer.extensions import db
+from trainer.models import Course, Enrolment, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.services import courses as learning
+from trainer.services import scenarios as casework
+from trainer.services.concurrency import commit_with_retry
+from trainer.services.content import load_courses
+
+
+@pytest.fixture
+def app_config(request, backend, scenario_root, tmp_path):
+    write_course(tmp_path / "courses")
+    # A file, not memory: a second app (another worker) must see the same SQLite database.
+    url = f"sqlite:///{tmp_path / 'races.sqlite3'}" if backend == "sqlite" else database_url_for(request, backend)
+    return {"SQLALCHEMY_DATABASE_URI": url,
+            "CONTENT_SCENARIOS_DIR": str(scenario_root), "CONTENT_COURSES_DIR": str(tmp_path / "courses")}
+
+
+@contextmanager
+def another_worker(app_config):
+    """A second application on the same database, as another gunicorn worker is."""
+    other = create_app(make_config(**app_config))
+    with other.app_context():
+        yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def trainee(app, make_user, auth, example_loaded, tmp_path):
+    with app.app_context():
+        load_courses(tmp_path / "courses")
+        db.session.commit()
+    user = make_user("trainee")
+    auth.login(user)
+    return user
+
+
+def open_case(client) -> int:
+    response = post_form(client, "/scenarios/alay-road/start")
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def save(client, attempt_id, body, token=None):
+    return client.post(f"/scenario-attempts/{attempt_id}/save", data=json.dumps(body),
+                       headers={"Content-Type": "application/json", "X-CSRFToken": token or csrf_token(client),
+                                "Accept": "application/json"})
+
+
+def start_test(client, kind="pre_test") -> int:
+    response = post_form(client, f"/courses/grading-basics/tests/{kind}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].split("/attempts/")[1])
+
+
+# --- lost updates ----------------------------------------------------------------------------
+
+def test_a_save_that_read_a_stale_attempt_is_merged_again_not_lost(app, app_config, client, trainee, database):
+    attempt_id = open_case(client)
+    with app.app_context():
+        stale = db.session.get(ScenarioAttempt, attempt_id)
+        assert stale.responses == {}  # this request read the attempt...
+        with another_worker(app_config):  # ...then another worker's save committed first
+            commit_with_retry(lambda: casework.save_responses(db.session.get(ScenarioAttempt, attempt_id),
+                                                              {"evaluate": PERFECT["evaluate"]}))
+        saved = commit_with_retry(lambda: casework.save_responses(stale, {"timeline": PERFECT["timeline"]}))
+    assert saved == ["timeline"]
+    row = database.get(ScenarioAttempt, attempt_id)
+    assert row.responses == {"evaluate": PERFECT["evaluate"], "timeline": PERFECT["timeline"]}
+
+
+def test_a_save_racing_the_submit_is_refused_not_silently_dropped(app, app_config, client, trainee, database):
+    attempt_id = open_case(client)
+    with app.app_context():
+        stale = db.session.get(ScenarioAttempt, attempt_id)
+        assert stale.submitted_at is None  # the save read an open attempt...
+        with another_worker(app_config):  # ...and the submit committed before the save wrote
+            commit_with_retry(lambda: casework.submit(db.session.get(ScenarioAttempt, attempt_id)))
+        with pytest.raises(casework.AttemptClosed):
+            commit_with_retry(lambda: casework.save_responses(stale, {"timeline": PERFECT["timeline"]}))
+    row = database.get(ScenarioAttempt, attempt_id)
+    assert row.submitted_at is not None and "timeline" not in row.responses
+    answer = save(client, attempt_id, {"timeline": PERFECT["timeline"]})
+    assert answer.status_code == 409 and answer.get_json()["reason"] == "submitted"
+
+
+def test_a_save_that_commits_before_the_submit_is_scored(app, app_config, client, trainee, database):
+    attempt_id = open_case(client)
+    with app.app_context():
+        stale = db.session.get(ScenarioAttempt, attempt_id)
+        assert stale.responses == {}  # the submit read the attempt before the save committed
+        with another_worker(app_config):
+            commit_with_retry(lambda: casework.save_responses(db.session.get(ScenarioAttempt, attempt_id),
+                                                              {"timeline": PERFECT["timeline"]}))
+        commit_with_retry(lambda: casework.submit(stale))
+    result = database.get(ScenarioAttempt, attempt_id).result
+    timeline = next(task for task in result["tasks"] if task["task_id"] == "timeline")
+    assert timeline["score"] == 1
+
+
+def test_a_quiz_save_racing_the_submit_is_refused(app, app_config, client, trainee, database):
+    attempt_id = start_test(client)
+    with app.app_context():
+        stale = db.session.get(QuizAttempt, attempt_id)
+        assert stale.submitted_at is None and stale.items
+        with another_worker(app_config):
+            attempt = db.session.get(QuizAttempt, attempt_id)
+            owner = db.session.get(User, attempt.user_id)
+            errors, _ = commit_with_retry(lambda: learning.submit_attempt(owner, attempt, {}))
+            assert errors == {}
+        with pytest.raises(learning.AttemptClosed):
+            commit_with_retry(lambda: learning.save_answers(stale, {}))
+    assert database.get(QuizAttempt, attempt_id).submitted_at is not None
+    assert post_form(client, f"/attempts/{attempt_id}/save", {}).status_code == 409
+
+
+def test_a_stale_quiz_save_is_retried_on_fresh_answers(app, app_config, client, trainee, database):
+    attempt_id = start_test(client)
+    with app.app_context():
+        stale = db.session.get(QuizAttempt, attempt_id)
+        assert [item.response for item in stale.items] == [None] * len(stale.items)
+        with another_worker(app_config):
+            attempt = db.session.get(QuizAttempt, attempt_id)
+            commit_with_retry(lambda: learning.save_answers(attempt, {}))
+        commit_with_retry(lambda: learning.save_answers(stale, {}))
+    assert database.get(QuizAttempt, attempt_id).row_version == 3  # created, saved, saved after a retry
+
+
+# --- double starts ---------------------------------------------------------------------------
+
+def lost_the_race(monkeypatch, module, name):
+    """Make the first existence check miss, as when another request inserts just after it."""
+    real, calls = getattr(module, name), []
+
+    def check(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(module, name, check)
+
+
+def test_a_double_started_scenario_gives_one_attempt(app, client, trainee, database, monkeypatch):
+    first = open_case(client)
+    lost_the_race(monkeypatch, casework, "open_attempt")
+    assert open_case(client) == first
+    assert database.count(ScenarioAttempt) == 1
+
+
+def test_a_double_started_pre_test_gives_one_attempt(app, client, trainee, database, monkeypatch):
+    first = start_test(client)
+    lost_the_race(monkeypatch, learning, "open_attempt")
+    assert start_test(client) == first
+    assert database.count(QuizAttempt) == 1
+
+
+def test_a_double_started_course_is_one_enrolment_not_a_500(app, client, trainee, database, monkeypatch):
+    assert post_form(client, "/courses/grading-basics/start").status_code == 302
+    lost_the_race(monkeypatch, learning, "enrolment_for")
+    assert post_form(client, "/courses/grading-basics/start").status_code == 302
+    assert database.count(Enrolment) == 1
+
+
+def test_the_database_refuses_a_second_open_attempt(app, client, trainee):
+    attempt_id = open_case(client)
+    with app.app_context():
+        first = db.session.get(ScenarioAttempt, attempt_id)
+        db.session.add(ScenarioAttempt(user_id=first.user_id, version_id=first.version_id, responses={}))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        user = db.session.get(User, first.user_id)
+        course = db.session.scalar(select(Course))
+        for _ in range(2):
+            db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, kind="pre_test", course_version=1))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        # Submitted attempts and lesson checks of different lessons do not collide.
+        assert db.session.scalar(select(func.count()).select_from(Scenario)) == 1
+
+
+# --- size cap --------------------------------------------------------------------------------
+
+def test_an_oversized_task_is_named_and_later_small_saves_still_work(client, trainee, database):
+    attempt_id = open_case(client)
+    token = csrf_token(client)
+    big = {"text": "x" * (casework.MAX_TASK_BYTES + 10)}
+    refused = save(client, attempt_id, {"final-report": big, "timeline": PERFECT["timeline"]}, token)
+    assert refused.status_code == 413
+    body = refused.get_json()
+    assert body["saved"] is False and body["limit"] == casework.MAX_TASK_BYTES
+    assert [entry["task"] for entry in body["too_large"]] == ["final-report"]
+    assert "“Write the intelligence report” (51 KB)" in body["message"] and "(50 KB)" in body["message"]
+    assert database.get(ScenarioAttempt, attempt_id).responses == {}  # nothing half-saved
+    assert save(client, attempt_id, {"timeline": PERFECT["timeline"]}, token).status_code == 200
+    assert save(client, attempt_id, {"final-report": {"text": "Short now."}}, token).status_code == 200
+    assert database.get(ScenarioAttempt, attempt_id).responses == {
+        "timeline": PERFECT["timeline"], "final-report": {"text": "Short now."}}
