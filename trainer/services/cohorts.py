@@ -91,10 +91,15 @@ class EnrolmentResult:
 
 
 def enrol_from_rows(cohort: Cohort, rows: list[UserRow], problems: list[RowProblem]) -> EnrolmentResult:
-    """Enrol every row: existing trainees are added, missing accounts created; all or nothing."""
+    """Enrol every row: existing trainees are added, missing trainee accounts created; all or
+    nothing. A cohort import never grants a role: only an administrator's import does."""
     problems = list(problems)
     existing, new_rows = [], []
     for row in rows:
+        if row.role != "trainee":
+            problems.append(RowProblem(row.line, "role", f"'{row.role}': a trainer can create trainee accounts "
+                                       "only (leave the role empty or write trainee)"))
+            continue
         user = user_by_email(row.email)
         if user is None:
             new_rows.append(row)
