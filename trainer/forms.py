@@ -84,10 +84,23 @@ class AgencyForm(FlaskForm):
 
 class UserImportForm(FlaskForm):
     file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
+        _l("CSV or Excel file"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt", "xlsx"], _l("Upload a .csv or .xlsx file."))],
     )
     submit = SubmitField(_l("Check and import"))
+
+
+# Why an uploaded table could not be read at all, by the code of trainer.domain.tabular.UnreadableFile.
+UNREADABLE_UPLOAD = {
+    "encoding": _l("The file is not text in UTF-8 or Windows-1251 (nor an Excel workbook). Save it from "
+                   "your spreadsheet as “CSV UTF-8” or as an Excel workbook (.xlsx) and upload again."),
+    "xls": _l("This is an old Excel 97-2003 workbook (.xls). Save it as an Excel workbook (.xlsx) or as "
+              "“CSV UTF-8” and upload again."),
+    "xlsx": _l("The Excel workbook cannot be opened: the file is damaged or is not really a .xlsx file. "
+               "Open it in your spreadsheet, save it again as .xlsx (or as “CSV UTF-8”) and upload again."),
+    "xlsx_too_large": _l("The Excel workbook unpacks to more than 64 MB. Keep only the sheet of people and upload again."),
+    "empty": _l("The file is empty: the first line should name the columns, then one person per line."),
+}
 
 
 class CohortForm(FlaskForm):

@@ -35,8 +35,8 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     csv_file.write_text("email,full_name,agency,gender\ntrainee@example.org,Demo Trainee,,\n"
                         "border.officer@example.org,Border Officer,SBGS KG,female\n")
     page.get_by_text("Add trainees").click()
-    page.get_by_label("A CSV file (accounts that do not exist are created)").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Enrol from CSV").click()
+    page.get_by_label("A CSV or Excel file (trainee accounts that do not exist are created)").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Enrol from file").click()
     expect(page.get_by_role("status")).to_contain_text("2 trainee(s) enrolled.")
     page.get_by_role("button", name="Back to the cohort").click()
 

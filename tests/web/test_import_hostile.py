@@ -87,3 +87,81 @@ def test_the_administrators_import_still_grants_roles(admin_client, database):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert database.scalar(select(User.role).where(User.email == "boss@example.org")) == "admin"
     assert database.scalar(select(User.role).where(User.email == "new.trainer@example.org")) == "trainer"
+
+
+# -- item 10: real files from spreadsheets, and garbage, through both imports -------------------
+
+EXCEL_QUOTES = (b'email,full_name,rank\r\nshaman@example.org,"Aibek ""Shaman"" Sadykov",Captain\r\n'
+                b'comma@example.org,"Sadykov, Aibek",Major\r\n')
+CYRILLIC = "email;full_name\r\nrustam@example.org;Рустам Назаров\r\n"
+
+
+@pytest.mark.parametrize("data, filename, expected", [
+    (EXCEL_QUOTES, "officers.csv", {"shaman@example.org": ('Aibek "Shaman" Sadykov', "Captain"),
+                                    "comma@example.org": ("Sadykov, Aibek", "Major")}),
+    (b"\xef\xbb\xbf" + CYRILLIC.encode("utf-8"), "officers.csv", {"rustam@example.org": ("Рустам Назаров", "")}),
+    (CYRILLIC.encode("cp1251"), "officers.csv", {"rustam@example.org": ("Рустам Назаров", "")}),
+    (xlsx_bytes([["email", "full_name", "rank"], ["shaman@example.org", 'Aibek "Shaman" Sadykov', 3]]),
+     "officers.xlsx", {"shaman@example.org": ('Aibek "Shaman" Sadykov', "3")}),
+], ids=["excel-quotes", "utf8-bom-semicolon", "cp1251", "xlsx"])
+@pytest.mark.parametrize("where", ["admin", "cohort"])
+def test_files_from_spreadsheets_are_stored_as_written(request, client, make_user, auth, database, where, data,
+                                                       filename, expected):
+    path = request.getfixturevalue("cohort_path") if where == "cohort" else "/admin/users/import"
+    if where == "admin":
+        auth.login(make_user("admin"))
+    response = upload(client, path, data, filename)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    for email, (full_name, rank) in expected.items():
+        stored = database.scalar(select(User).where(User.email == email))
+        assert (stored.full_name, stored.rank, stored.role) == (full_name, rank, "trainee")
+    if where == "cohort":
+        assert database.count(CohortMember) == len(expected)
+
+
+@pytest.mark.parametrize("where", ["admin", "cohort"])
+def test_a_split_row_is_reported_and_nobody_is_imported(request, client, make_user, auth, database, where):
+    path = request.getfixturevalue("cohort_path") if where == "cohort" else "/admin/users/import"
+    if where == "admin":
+        auth.login(make_user("admin"))
+    before = database.count(User)
+    # Hand-edited: a comma inside a name with no quotes around it.
+    data = b"email,full_name,rank\nfine@example.org,Fine Officer,Major\nsplit@example.org,Sadykov, Aibek,Captain\n"
+    response = upload(client, path, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<tr><td>3</td><td></td><td>has 4 cells but the header has 3" in page
+    assert database.count(User) == before and database.count(CohortMember) == 0
+
+
+GARBAGE = [
+    (b"x" * 1_000_000, "notes.csv", "cannot be read as CSV"),
+    (b'email,full_name\nx@example.org,"never closed\n' + b"lorem ipsum, dolor\n" * 50_000, "o.csv", "cannot be read as CSV"),
+    (b"\x00\x01\x02binary" * 1000, "photo.csv", "not text in UTF-8 or Windows-1251"),
+    (b"PK\x03\x04 this is not really a workbook", "officers.xlsx", "The Excel workbook cannot be opened"),
+    (b"not a workbook at all", "officers.xlsx", "The Excel workbook cannot be opened"),
+    (b"", "empty.csv", "The file is empty"),
+]
+
+
+@pytest.mark.parametrize("data, filename, message", GARBAGE, ids=["1mb-field", "open-quote", "binary", "bad-zip",
+                                                                   "not-zip", "empty"])
+def test_garbage_to_the_admin_import_is_a_clear_400(admin_client, database, data, filename, message):
+    before = database.count(User)
+    response = upload(admin_client, "/admin/users/import", data, filename)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert database.count(User) == before
+
+
+@pytest.mark.parametrize("data, filename, message", GARBAGE, ids=["1mb-field", "open-quote", "binary", "bad-zip",
+                                                                   "not-zip", "empty"])
+def test_garbage_to_the_cohort_import_is_a_clear_message(client, cohort_path, database, data, filename, message):
+    before = database.count(User)
+    response = upload(client, cohort_path, data, filename)
+    page = client.get(response.headers["Location"]).get_data(as_text=True) if response.status_code == 302 \
+        else response.get_data(as_text=True)
+    assert response.status_code in (302, 400)
+    assert message in page
+    assert database.count(User) == before and database.count(CohortMember) == 0

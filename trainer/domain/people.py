@@ -3,11 +3,11 @@
 Codes are what the database and CSV files hold; the labels people read are translated in
 `trainer/choices.py`, outside the domain.
 """
-import csv
-import io
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+
+from .tabular import RowProblem, Table, UnreadableFile, read_csv_text, read_table
 
 ROLES = ("trainee", "trainer", "manager", "admin")
 GENDERS = ("female", "male", "prefer_not_to_say")
@@ -42,18 +42,6 @@ class UserRow:
     language: str = "en"
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """What is wrong with one cell (or the header, line 1) of an import file."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
 def normalise_email(raw: str) -> str:
     """Check an address's form and return it lower-cased; raises ValueError if malformed."""
     try:
@@ -63,33 +51,38 @@ def normalise_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
-def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    # Spreadsheets set to Russian locale save CSV with semicolons.
-    try:
-        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+def parse_user_file(data: bytes, filename: str = "") -> tuple[list[UserRow], list[RowProblem]]:
+    """Read an uploaded users file (CSV in UTF-8 or cp1251, or XLSX), returning every row and
+    every problem found; raises UnreadableFile when it is not a table at all."""
+    return parse_user_table(read_table(data, filename))
 
 
 def parse_user_csv(text: str) -> tuple[list[UserRow], list[RowProblem]]:
-    """Read a users CSV, returning every row and every problem found (not only the first)."""
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text), dialect=_sniff_dialect(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    """Read users CSV text, returning every row and every problem found (not only the first)."""
+    try:
+        table = read_csv_text(text)
+    except UnreadableFile:  # an empty file: no rows, nothing wrong with any of them
+        return [], []
+    return parse_user_table(table)
+
+
+def parse_user_table(table: Table) -> tuple[list[UserRow], list[RowProblem]]:
+    """Users from an uploaded table: each row checked, every problem collected with its line."""
+    header = [name.strip().lower() for name in table.header]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing and not header and table.problems:
+        return [], list(table.problems)  # not even the header could be read: say why
     if missing:
         expected = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
         return [], [RowProblem(1, column, f"required column is missing (expected columns: {expected})")
                     for column in missing]
     rows: list[UserRow] = []
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = list(table.problems)
     first_line_of_email: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
-        cells = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()
-                 if not isinstance(value, list)}
-        if not any(cells.values()):
-            continue  # blank lines at the end of a spreadsheet export
+    for line, values in table.rows:
+        cells: dict[str, str] = {}
+        for name, value in zip(header, values):
+            cells.setdefault(name, value.strip())  # a repeated column: the first one counts
         row, row_problems = _parse_row(line, cells)
         problems.extend(row_problems)
         if row is None:
@@ -100,6 +93,7 @@ def parse_user_csv(text: str) -> tuple[list[UserRow], list[RowProblem]]:
             continue
         first_line_of_email[row.email] = line
         rows.append(row)
+    problems.sort(key=lambda problem: problem.line)
     return rows, problems
 
 

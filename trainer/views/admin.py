@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.people import parse_user_csv
+from ..domain.people import UnreadableFile, parse_user_file
 from ..extensions import db
-from ..forms import AgencyForm, EmptyForm, UserForm, UserImportForm
+from ..forms import UNREADABLE_UPLOAD, AgencyForm, EmptyForm, UserForm, UserImportForm
 from ..models import Agency, User
 from ..permissions import role_required
 from ..services import create_user, email_taken, import_users, new_password, would_remove_last_admin
@@ -135,13 +135,11 @@ def user_toggle_active(user_id: int):
 def users_import():
     form = UserImportForm()
     if form.validate_on_submit():
-        raw = form.file.data.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors.append(_("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."))
+            rows, problems = parse_user_file(form.file.data.read(), form.file.data.filename or "")
+        except UnreadableFile as error:
+            form.file.errors.append(str(UNREADABLE_UPLOAD[error.code]))
             return render_template("admin/users_import.html", form=form), 400
-        rows, problems = parse_user_csv(text)
         result = import_users(rows, problems)
         if result.problems:
             db.session.rollback()

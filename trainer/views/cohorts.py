@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..domain.people import parse_user_csv
+from ..domain.people import UnreadableFile, parse_user_file
 from ..extensions import db
-from ..forms import CohortForm, EmptyForm, SessionForm, UserImportForm
+from ..forms import UNREADABLE_UPLOAD, CohortForm, EmptyForm, SessionForm, UserImportForm
 from ..models import ATTENDANCE_STATUSES, Agency, Cohort, Course, LiveExercise, Scenario, ScenarioAttempt, TrainingSession, utcnow
 from ..permissions import can_manage_cohort, role_required
 from ..services import cohorts as programme
@@ -167,14 +167,14 @@ def import_members(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     form = UserImportForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.file.errors) or _("Choose a CSV file."), "error")
+        flash(" ".join(form.file.errors) or _("Choose a CSV or Excel file."), "error")
         return back_to(cohort, "members")
     try:
-        text = form.file.data.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        flash(_("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."), "error")
+        rows, problems = parse_user_file(form.file.data.read(), form.file.data.filename or "")
+    except UnreadableFile as error:
+        flash(str(UNREADABLE_UPLOAD[error.code]), "error")
         return back_to(cohort, "members")
-    result = programme.enrol_from_rows(cohort, *parse_user_csv(text))
+    result = programme.enrol_from_rows(cohort, rows, problems)
     if result.problems:
         db.session.rollback()
         return render_template("cohorts/import_problems.html", cohort=cohort, problems=result.problems), 400
