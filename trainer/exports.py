@@ -23,6 +23,14 @@ from .certificates import FONT_DIR
 from .domain.reports import Column, format_cell, suppress_rows
 
 CSV_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (Cyrillic names) only when it starts with this
+# A text cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP
+# "CSV injection"): an officer named =HYPERLINK(...) must not become a link in a manager's file.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text as a spreadsheet cell: prefixed with a single quote when it would read as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @dataclass(frozen=True)
@@ -46,26 +54,38 @@ class Table:
         """A row's cells as text, in column order."""
         return [format_cell(row.get(column.key), column.kind) for column in self.columns]
 
+    def csv_cells(self, row: dict) -> list[str]:
+        """A row's cells for a CSV file: empty for nothing, and text (names, never numbers such
+        as a negative gain) made safe from formula injection."""
+        return [_csv_cell(row.get(column.key), text) for column, text in zip(self.columns, self.cells(row))]
+
+
+def _csv_cell(value, text: str) -> str:
+    if value is None or text == "—":
+        return ""
+    return spreadsheet_text(text) if isinstance(value, str) else text
+
 
 def to_csv(table: Table) -> bytes:
     """The table as CSV: UTF-8 with a byte-order mark, one header row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([str(column.label) for column in table.columns])
+    writer.writerow([spreadsheet_text(str(column.label)) for column in table.columns])
     for row in table.published():
-        writer.writerow(["" if cell == "—" else cell for cell in table.cells(row)])
+        writer.writerow(table.csv_cells(row))
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]]) -> bytes:
     """A workbook: an "About" sheet (filters, who, when, the suppression rule), then one sheet
-    per table. Numbers are stored as numbers, suppressed cells as the text "<5"."""
+    per table. Numbers are stored as numbers, suppressed cells as the text "<5", and text as
+    text: never a formula, whatever an officer is called."""
     book = Workbook(write_only=True)  # streams rows: tens of thousands of officers stay quick
     sheet = book.create_sheet("About")
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 90
     for name, value in about:
-        sheet.append([str(name), str(value)])
+        sheet.append([_text_cell(sheet, str(name)), _text_cell(sheet, str(value))])
     used: set[str] = {"About"}
     for table in tables:
         sheet = book.create_sheet(_sheet_name(str(table.title), used))
@@ -74,15 +94,23 @@ def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]]) -> bytes:
         sheet.freeze_panes = "A2"
         sheet.append([_bold(sheet, str(column.label)) for column in table.columns])
         for row in table.published():
-            sheet.append([_xlsx_value(row.get(column.key), column.kind) for column in table.columns])
+            sheet.append([_xlsx_value(sheet, row.get(column.key), column.kind) for column in table.columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 def _bold(sheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = _text_cell(sheet, text)
     cell.font = Font(bold=True)
+    return cell
+
+
+def _text_cell(sheet, text: str) -> WriteOnlyCell:
+    # openpyxl makes any str starting with "=" a formula; the quote and the explicit type keep
+    # it a string even if the list of formula characters ever misses one.
+    cell = WriteOnlyCell(sheet, value=spreadsheet_text(text))
+    cell.data_type = "s"
     return cell
 
 
@@ -97,12 +125,14 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def _xlsx_value(value, kind: str):
+def _xlsx_value(sheet, value, kind: str):
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
     if isinstance(value, float) and kind in ("percent", "score"):
         return round(value, 1)
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # spreadsheets have no time zones; stored as UTC
-    return value  # numbers stay numbers; "<5", text, dates and None as they are
+    return value  # numbers stay numbers; dates and None as they are
 
 
 # -- PDF --------------------------------------------------------------------------------------
