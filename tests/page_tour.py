@@ -58,7 +58,11 @@ PAGES = [
     TourPage("scenario list", "trainee", "/scenarios"),
     TourPage("scenario workspace", "trainee", "/scenario-attempts/{open}", ready=".task"),
     TourPage("scenario result", "trainee", "/scenario-attempts/{finished}/result"),
+    TourPage("cohorts", "trainer", "/cohorts"),
     TourPage("cohort", "trainer", "/cohorts/{cohort}"),
+    TourPage("reviews", "trainer", "/reviews"),
+    TourPage("course authoring", "trainer", "/author/courses"),
+    TourPage("scenario authoring", "trainer", "/author/scenarios"),
     TourPage("users", "admin", "/admin/users"),
     # every report page (trainer/views/reports.py), and the printable overview
     *[TourPage(f"report {key}", "manager", endpoint) for key, (endpoint, _) in REPORTS.items()],
