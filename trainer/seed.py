@@ -91,7 +91,10 @@ class _Builder:
 
     def __init__(self, rng: random.Random, fake, seed: int):
         self.rng, self.fake, self.seed = rng, fake, seed
-        self.courses = list(db.session.scalars(select(Course).where(Course.active).order_by(Course.slug)))
+        # A translation is the same work as its original: enrolling officers in both would count
+        # the work twice, so the synthetic programme uses originals only.
+        self.courses = [course for course in db.session.scalars(select(Course).where(Course.active).order_by(Course.slug))
+                        if not (course.settings or {}).get("translation_of")]
         self.lessons = {course.id: [lesson.id for lesson in course.lessons] for course in self.courses}
         self.scenarios = list(db.session.scalars(select(Scenario).where(Scenario.active,
                                                                         Scenario.current_version_id.is_not(None))
