@@ -1,6 +1,7 @@
 """trainer: e-learning and training simulation for intelligence-led policing."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 
 from flask import Flask, request
@@ -60,10 +61,16 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        # The session holds "id.token": a token changed by logout, a password change or a
+        # deactivation makes every older session and remember-me cookie load nobody.
+        user_id, _, token = session_id.partition(".")
+        if not user_id.isdigit() or not token:
+            return None
         user = db.session.get(models.User, int(user_id))
-        # A deactivated account loses its open sessions on the next request.
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+            return None
+        return user
 
 
 def select_locale() -> str | None:
@@ -127,6 +134,12 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages and downloads carry personal data: no browser or proxy may keep a copy.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

@@ -11,11 +11,13 @@ from flask_migrate import upgrade
 
 from . import services
 from .domain.courses import check_courses
+from .domain.passwords import TOO_SHORT, password_problems
 from .domain.people import ROLES, normalise_email
 from .domain.scenario import check_scenarios
 from .extensions import db
 from .models import user_by_email
 from .seed import seed_command
+from .services.audit import record_audit
 
 
 def prepare_platform(demo_password: str | None = None) -> list[str]:
@@ -102,8 +104,18 @@ def users_create(email: str, full_name: str, role: str, password: str | None):
         raise click.BadParameter(str(error), param_hint="--email") from error
     if user_by_email(email) is not None:
         raise click.ClickException(f"{email} already has an account")
+    if password is not None:
+        problems = password_problems(password, current_app.config["PASSWORD_MIN_LENGTH"], (email, full_name))
+        if TOO_SHORT in problems:
+            raise click.BadParameter(f"use at least {current_app.config['PASSWORD_MIN_LENGTH']} characters",
+                                     param_hint="--password")
+        if problems:
+            raise click.BadParameter("too easy to guess (a common password, a name, a date, a keyboard pattern or "
+                                     "your own details); a few unrelated words work well", param_hint="--password")
     chosen = password or services.new_password()
-    services.create_user(email, full_name, chosen, role=role)
+    user = services.create_user(email, full_name, chosen, role=role)
+    db.session.flush()
+    record_audit("user.created", None, user, role=role, by="command line")
     db.session.commit()
     click.echo(f"Created {role} {email}" + ("" if password else f" with password {chosen}"))
 
@@ -117,6 +129,8 @@ def users_reset_password(email: str):
         raise click.ClickException(f"no account has the email {email}")
     password = services.new_password()
     user.set_password(password)
+    user.end_all_sessions()
+    record_audit("password.reset", None, user, by="command line")
     db.session.commit()
     click.echo(f"New password for {user.email}: {password}")
 

@@ -1,6 +1,7 @@
 """Configuration classes. Environment variables override the defaults."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A session ends after this long without a request (police computers are often shared)...
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("TRAINER_IDLE_TIMEOUT_MINUTES", "480")))
+    # ...unless "keep me logged in" was ticked: then at the latest after these days.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("TRAINER_REMEMBER_DAYS", "7")))
+    HSTS_SECONDS = 0  # only behind HTTPS: see ProductionConfig
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("TRAINER_PROXY_COUNT", "0"))
 
@@ -90,6 +96,8 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Browsers that once reached the platform over HTTPS never try plain HTTP for a year.
+    HSTS_SECONDS = int(os.environ.get("TRAINER_HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 class TestConfig(Config):
@@ -110,3 +118,12 @@ CONFIGS = {"development": Config, "production": ProductionConfig, "testing": Tes
 def config_from_env() -> type[Config]:
     """The config class named by TRAINER_ENV (development by default)."""
     return CONFIGS[os.environ.get("TRAINER_ENV", "development")]
+
+
+def rate_limit_store_warning(storage_uri: str, workers: int) -> str | None:
+    """A warning when login limits are counted in each worker's memory, so not really enforced."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        return (f"Rate limits are kept in each worker's memory: with {workers} workers an attacker gets "
+                f"{workers} times the configured login attempts. Set RATELIMIT_STORAGE_URI=redis://... "
+                "to share them.")
+    return None

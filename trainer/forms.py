@@ -28,21 +28,33 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save profile"))
 
 
-class MinLengthFromConfig:
-    """Password length rule read from PASSWORD_MIN_LENGTH at validation time."""
+class PasswordPolicy:
+    """The platform's password rule (length from PASSWORD_MIN_LENGTH, not easy to guess)."""
 
     def __call__(self, form, field):
         from flask import current_app
+        from flask_login import current_user
 
+        from .domain.passwords import TOO_SHORT, password_problems
+
+        if not field.data:
+            return
         minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-        if field.data and len(field.data) < minimum:
+        personal = [getattr(form, name).data or "" for name in ("email", "full_name") if hasattr(form, name)]
+        if current_user and current_user.is_authenticated and not hasattr(form, "email"):
+            personal += [current_user.email, current_user.full_name]
+        problems = password_problems(field.data, minimum, tuple(personal))
+        if TOO_SHORT in problems:
             raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+        if problems:
+            raise ValidationError(_l("This password is too easy to guess: avoid common passwords, names, dates, "
+                                     "keyboard patterns and your own details. A few unrelated words work well."))
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), MinLengthFromConfig()]
+        _l("New password"), validators=[DataRequired(), PasswordPolicy()]
     )
     confirm = PasswordField(
         _l("Repeat new password"),
@@ -70,7 +82,7 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         description=_l("Leave empty to keep the current password, or to generate one for a new account."),
-        validators=[Optional(), MinLengthFromConfig()],
+        validators=[Optional(), PasswordPolicy()],
     )
     submit = SubmitField(_l("Save"))
 

@@ -1,6 +1,7 @@
 """Database models (SQLAlchemy 2.0 typed declarations)."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timezone
 from typing import Optional
 
@@ -66,8 +67,19 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
+    # Part of every session and remember-me cookie. A new token (logout, password change,
+    # deactivation) makes every cookie issued before it worthless, on every device.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
     agency: Mapped[Optional[Agency]] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the current session token."""
+        return f"{self.id}.{self.session_token}"
+
+    def end_all_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie of this user."""
+        self.session_token = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash (scrypt unless the config says otherwise), never the password."""
@@ -539,14 +551,17 @@ class CourseVersion(db.Model):
 # --- audit ----------------------------------------------------------------------------------
 
 class AuditEvent(db.Model):
-    """Who did what and when, for actions a programme must be able to account for (exports)."""
+    """Who did what to whom and when: logins, account and role changes, publication, exports."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)  # who acted
     action: Mapped[str] = mapped_column(String(100), index=True)  # e.g. "export.completion.csv"
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # filters used, row count
+    subject_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)  # whom
+    address: Mapped[str] = mapped_column(String(64), default="")  # the client's IP address
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # filters used, old and new role...
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
+    subject: Mapped[Optional[User]] = relationship(foreign_keys=[subject_id])

@@ -4,7 +4,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import func, select, text
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.people import RowProblem, UserRow
 from ..extensions import db
@@ -38,14 +40,32 @@ class LoginOutcome:
 
 
 def authenticate(email: str, password: str) -> LoginOutcome:
-    """Check credentials; unknown email and wrong password look the same to the caller."""
+    """Check credentials; unknown email and wrong password look the same to the caller.
+
+    They also take the same time: an unknown email is checked against a dummy hash, so the
+    answer's timing does not tell an attacker which addresses have accounts.
+    """
     user = user_by_email(email)
-    if user is None or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return LoginOutcome(None, "invalid")
+    if not user.check_password(password):
         return LoginOutcome(None, "invalid")
     if not user.active:
         return LoginOutcome(None, "inactive")
     user.last_login_at = utcnow()
     return LoginOutcome(user, None)
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made with the configured method, for checks that must cost as much as a real one."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def create_user(email: str, full_name: str, password: str, role: str = "trainee", **fields) -> User:

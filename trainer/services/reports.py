@@ -33,6 +33,7 @@ from ..models import (
     Agency, Assignment, Attendance, AuditEvent, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson,
     LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion, TrainingSession, User, utcnow,
 )
+from .audit import record_audit
 from .scenarios import scenario_for
 
 NOT_RECORDED = "not_recorded"
@@ -1116,6 +1117,4 @@ def officer_rows(filters: ReportFilters, page: int | None) -> list[dict]:
 
 def record_export(user, action: str, filters: ReportFilters, rows: int, **detail) -> AuditEvent:
     """Log who exported what with which filters (the caller commits)."""
-    event = AuditEvent(user_id=user.id, action=action, detail={"filters": filters.as_args(), "rows": rows, **detail})
-    db.session.add(event)
-    return event
+    return record_audit(action, user, filters=filters.as_args(), rows=rows, **detail)

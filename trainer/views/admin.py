@@ -11,6 +11,7 @@ from ..forms import UNREADABLE_UPLOAD, AgencyForm, EmptyForm, UserForm, UserImpo
 from ..models import Agency, User
 from ..permissions import role_required
 from ..services import create_user, email_taken, import_users, new_password, would_remove_last_admin
+from ..services.audit import ACTIONS, account_snapshot, audit_query, record_account_changes, record_audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -76,6 +77,8 @@ def user_new():
             password = form.password.data or new_password()
             user = create_user(form.email.data, form.full_name.data, password)
             apply_user_form(form, user)
+            db.session.flush()
+            record_audit("user.created", current_user, user, role=user.role)
             db.session.commit()
             if form.password.data:
                 flash(_("Account created for %(name)s.", name=user.full_name), "success")
@@ -101,9 +104,14 @@ def user_edit(user_id: int):
         elif would_remove_last_admin(user, form.role.data, form.active.data):
             flash(_("This is the last active administrator: make someone else an administrator first."), "error")
         else:
+            before = account_snapshot(user)
             apply_user_form(form, user)
+            record_account_changes(current_user, user, before)
             if form.password.data:
                 user.set_password(form.password.data)
+                record_audit("password.reset", current_user, user)
+            if form.password.data or not user.active:
+                user.end_all_sessions()
             db.session.commit()
             flash(_("Changes to %(name)s saved.", name=user.full_name), "success")
             return redirect(url_for("admin.users"))
@@ -122,6 +130,9 @@ def user_toggle_active(user_id: int):
         flash(_("This is the last active administrator: make someone else an administrator first."), "error")
     else:
         user.active = not user.active
+        if not user.active:
+            user.end_all_sessions()
+        record_audit("user.reactivated" if user.active else "user.deactivated", current_user, user)
         db.session.commit()
         if user.active:
             flash(_("%(name)s can log in again.", name=user.full_name), "success")
@@ -185,3 +196,15 @@ def agency_form(agency_id: int | None):
             flash(_("Agency %(name)s saved.", name=agency.name), "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=agency), 400 if form.errors else 200
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+@bp.get("/audit")
+def audit():
+    """Logins, failed logins, account and role changes, publication and exports, newest first."""
+    action = request.args.get("action", "")
+    action = action if action in ACTIONS else ""
+    person = db.session.get(User, request.args.get("person", type=int) or 0)
+    page = db.paginate(audit_query(action, person.id if person else None), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", page=page, actions=ACTIONS, action=action, person=person)

@@ -1,13 +1,14 @@
 """Log in, log out, and a user's own profile."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import EmptyForm, LoginForm, PasswordChangeForm, ProfileForm
 from ..services import authenticate
+from ..services.audit import record_audit
 
 bp = Blueprint("auth", __name__)
 
@@ -16,6 +17,11 @@ def login_limit_key() -> str:
     """Rate-limit attempts per address and account, not per address alone."""
     email = (request.form.get("email") or "").strip().lower()
     return f"{request.remote_addr}|{email}"
+
+
+def failed_login(response) -> bool:
+    """Only failures count towards the login limits: six correct logins in a minute are no attack."""
+    return response.status_code >= 400
 
 
 def safe_next(target: str | None) -> str:
@@ -27,8 +33,9 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=login_limit_key,
-               methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
+               methods=["POST"], deduct_when=failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -36,9 +43,14 @@ def login():
     if form.validate_on_submit():
         outcome = authenticate(form.email.data, form.password.data)
         if outcome.user is not None:
+            record_audit("login", outcome.user, outcome.user)
             db.session.commit()
+            # A permanent session expires after PERMANENT_SESSION_LIFETIME without a request.
+            session.permanent = True
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
+        record_audit("login.failed", email=(form.email.data or "")[:254], reason=outcome.error)
+        db.session.commit()
         if outcome.error == "inactive":
             flash(_("This account has been deactivated. Ask your administrator to reactivate it."), "error")
         else:
@@ -51,6 +63,10 @@ def login():
 @login_required
 def logout():
     if EmptyForm().validate_on_submit():
+        # Logging out ends the user's sessions everywhere, so a copied cookie is worthless too.
+        current_user.end_all_sessions()
+        record_audit("logout", current_user, current_user)
+        db.session.commit()
         logout_user()
         flash(_("You have logged out."), "info")
         return redirect(url_for("auth.login"))
@@ -72,9 +88,14 @@ def profile():
         if not current_user.check_password(password_form.current_password.data):
             password_form.current_password.errors.append(_("This is not your current password."))
         else:
-            current_user.set_password(password_form.new_password.data)
+            user = current_user._get_current_object()
+            user.set_password(password_form.new_password.data)
+            user.end_all_sessions()  # whoever else holds a session with the old password loses it
+            record_audit("password.changed", user, user)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)  # this session goes on with the new token
+            flash(_("Your password has been changed. Every other session of yours has been logged out."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if (profile_form.errors or password_form.errors) else 200
     return render_template("auth/profile.html", profile_form=profile_form,

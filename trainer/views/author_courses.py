@@ -17,6 +17,7 @@ from ..forms import EmptyForm
 from ..models import Course, CourseDraft
 from ..permissions import role_required
 from ..services import course_authoring as authoring
+from ..services.audit import record_audit
 
 bp = Blueprint("author_courses", __name__, url_prefix="/author/courses")
 
@@ -390,6 +391,7 @@ def publish(draft_id: int):
         return redirect(url_for(".draft", draft_id=draft.id))
     except PermissionError:
         abort(403)
+    record_audit("course.published", current_user, course=published.course_slug, version=published.number)
     try:
         db.session.commit()
     except IntegrityError:                       # someone published the same course at the same moment

@@ -17,6 +17,7 @@ from ..forms import EmptyForm
 from ..models import Scenario, ScenarioDraft
 from ..permissions import role_required
 from ..services import scenario_authoring as authoring
+from ..services.audit import record_audit
 
 bp = Blueprint("author_scenarios", __name__, url_prefix="/author/scenarios")
 
@@ -225,8 +226,10 @@ def publish(draft_id: int):
     if outcome.version is None:
         flash(_("Not published: fix the problems listed first."), "error")
         return render_editor(draft, DraftForm(source=draft.source), 400, outcome.problems)
-    db.session.commit()
     scenario = outcome.version.scenario
+    if outcome.created:
+        record_audit("scenario.published", current_user, scenario=scenario.slug, version=outcome.version.number)
+    db.session.commit()
     if outcome.created:
         flash(_("Published “%(title)s” as version %(n)d. Trainees see it now; attempts already made keep "
                 "the version they were made on.", title=scenario.title, n=outcome.version.number), "success")
@@ -248,7 +251,8 @@ def edit(slug: str):
 
 @bp.get("/<slug>/export")
 def export(slug: str):
-    scenario = scenario_or_404(slug)
+    # The file holds the answer key: only those who may edit the scenario take it away.
+    scenario = editable_scenario(slug)
     return yaml_download(authoring.export_source(scenario), f"{scenario.slug}.yml")
 
 

@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..extensions import db
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
     401: (_l("Please log in"), _l("You need to log in to see this page.")),
@@ -46,4 +48,9 @@ def register(app) -> None:
     # back at teardown) and lands here too; under TESTING it propagates to the test instead.
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return error_response(error.code or 500)
+        code = error.code or 500
+        if code >= 500:
+            # After a failed statement the session refuses every query until rolled back, and
+            # the page below reads the current user: roll back first or the error page fails too.
+            db.session.rollback()
+        return error_response(code)
