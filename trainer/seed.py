@@ -96,7 +96,9 @@ class _Builder:
         self.courses = [course for course in db.session.scalars(select(Course).where(Course.active).order_by(Course.slug))
                         if not (course.settings or {}).get("translation_of")]
         self.lessons = {course.id: [lesson.id for lesson in course.lessons] for course in self.courses}
-        self.scenarios = list(db.session.scalars(select(Scenario).where(Scenario.active,
+        # English scenarios only: a Russian translation is the same work, and shipping one must
+        # not reshuffle the seeded programme.
+        self.scenarios = list(db.session.scalars(select(Scenario).where(Scenario.active, Scenario.language == "en",
                                                                         Scenario.current_version_id.is_not(None))
                                                  .order_by(Scenario.slug)))
         self.counts: dict[str, int] = {}

@@ -1,0 +1,109 @@
+"""The Russian heroin border-crossing scenario: the English case, answer key and scoring, in Russian."""
+import dataclasses
+import re
+
+import pytest
+
+from trainer.config import PROJECT_ROOT
+from trainer.domain.generation import generate_variant
+from trainer.domain.scenario import check_scenarios
+
+SCENARIOS, PROBLEMS = check_scenarios(PROJECT_ROOT / "scenarios")
+BY_ID = {s.id: s for s in SCENARIOS}
+EN, RU = BY_ID.get("heroin-border-crossing"), BY_ID.get("heroin-border-crossing-ru")
+
+# Text a trainee reads, as opposed to ids, codes, weights and key values.
+PROSE = {"title", "text", "rationale", "explanation", "question", "criterion", "guidance",
+         "prompt", "instructions", "time"}
+# Latin words a Russian officer's case may hold: brands, the app, codes and references.
+LATIN_ALLOWED = {"Shacman", "X3000", "Toyota", "Camry", "Telegram", "SIM", "CMR", "SRC", "FIU",
+                 "INT", "SBS", "SURV", "x4"}  # x4: "4x4"
+
+
+def structure(value):
+    """A value with every prose field removed: ids, types, weights, grades and answers."""
+    if dataclasses.is_dataclass(value):
+        return tuple((f.name, structure(getattr(value, f.name)))
+                     for f in dataclasses.fields(value) if f.name not in PROSE)
+    if isinstance(value, (tuple, list)):
+        return tuple(structure(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, structure(v)) for k, v in value.items()))
+    return value
+
+
+def all_prose(scenario):
+    """Every rendered text of the case, reports, tasks and key."""
+    texts = [scenario.title, scenario.summary, scenario.brief, scenario.tasking]
+    for report in scenario.reports:
+        texts += [report.title, report.text, report.source.description, report.source.track_record]
+    for entity in scenario.entities:
+        texts += [value for name, value in entity.attributes
+                  if name not in ("gender", "nationality", "country")]  # codes, not prose
+
+    def walk(value):
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                item = getattr(value, f.name)
+                if f.name in PROSE and isinstance(item, str):
+                    texts.append(item)
+                else:
+                    walk(item)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    walk(scenario.tasks)
+    return [scenario.render(text) for text in texts]
+
+
+def test_the_russian_version_ships_as_a_translation():
+    assert PROBLEMS == []
+    assert RU is not None and EN is not None
+    assert (RU.language, RU.translation_of, EN.language, EN.translation_of) == (
+        "ru", "heroin-border-crossing", "en", None)
+
+
+def test_same_case_same_key_same_scoring_as_the_english():
+    assert [(e.id, e.type, [k for k, _ in e.attributes]) for e in RU.entities] == \
+           [(e.id, e.type, [k for k, _ in e.attributes]) for e in EN.entities]
+    assert [(r.id, r.received, r.release, r.source.type, r.source.ref) for r in RU.reports] == \
+           [(r.id, r.received, r.release, r.source.type, r.source.ref) for r in EN.reports]
+    assert structure(RU.tasks) == structure(EN.tasks)
+    same = ("version", "estimated_minutes", "pass_mark", "min_safeguards", "grading_scheme",
+            "template", "seed")
+    assert [getattr(RU, f) for f in same] == [getattr(EN, f) for f in same]
+
+
+def test_adds_no_article_number_or_year_the_english_does_not_have():
+    en, ru = "\n".join(all_prose(EN)), "\n".join(all_prose(RU))
+    articles = lambda text, word, conj: {n for m in re.finditer(rf"{word} (\d+)(?: {conj} (\d+))?", text)
+                                         for n in m.groups() if n}
+    assert articles(ru, r"ст\.", "и") == articles(en, r"art\.", "and")
+    years = lambda text: set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    assert years(ru) == years(en)
+
+
+@pytest.mark.parametrize("seed", [RU.seed if RU else 0, 1, 2, 3, 17, 404])
+def test_each_variant_reads_in_russian_with_cyrillic_people_and_firms(seed):
+    variant = generate_variant(RU, seed)
+    assert variant == generate_variant(RU, seed)
+    for entity in variant.entities:
+        if entity.type in ("person", "organisation", "location"):
+            assert not re.search(r"[A-Za-z]", entity.display), (entity.id, entity.display)
+    prose = all_prose(variant)
+    assert not any("{{" in text or "{faker" in text for text in prose)
+    plates_and_codes = {variant.entity(i).display for i in ("V1", "V2")}
+    latin = {word for text in prose for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", text)}
+    latin -= {w for plate in plates_and_codes for w in plate.split()}
+    codes = {w for w in latin if re.fullmatch(r"(?:[ABCX][1-4]?|H[0-3]|[RDECHP]V?\d+|EV\d|ACH)", w)}
+    assert latin - codes - LATIN_ALLOWED == set()
+
+
+def test_a_woman_in_the_russian_case_has_a_feminine_surname():
+    for seed in range(40):
+        p3 = generate_variant(RU, seed).entity("P3").display  # a Kyrgyz woman, sister of P2
+        assert p3.endswith(("ова", "ева", "ина", " кызы")), p3
