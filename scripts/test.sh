@@ -17,11 +17,14 @@ fi
 
 # axe-core for the accessibility tests, at the version pinned in tests/browser/package-lock.json.
 if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
-  if command -v npm > /dev/null; then
-    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
-  else
-    echo "npm not found: the accessibility tests will be skipped (install Node.js to run them)." >&2
+  if ! command -v npm > /dev/null; then
+    echo "Installing Debian's npm to fetch axe-core for the accessibility tests..."
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq npm > /dev/null
   fi
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
 
 # The database tests need PostgreSQL and the two-server test needs Redis: start them when down.
