@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from conftest import post_form
-from trainer.models import CohortMember, User
+from trainer.extensions import db
+from trainer.models import AuditEvent, CohortMember, User
 
 
 def upload(client, path: str, data: bytes, filename: str = "officers.csv"):
@@ -165,3 +166,16 @@ def test_garbage_to_the_cohort_import_is_a_clear_message(client, cohort_path, da
     assert response.status_code in (302, 400)
     assert message in page
     assert database.count(User) == before and database.count(CohortMember) == 0
+
+
+def test_roles_granted_by_the_administrators_import_are_in_the_audit_log(admin_client, database):
+    csv_text = ("email,full_name,role\nofficer@example.org,Officer,trainee\n"
+                "new.trainer@example.org,New Trainer,trainer\nboss@example.org,Boss,admin\n")
+    assert upload(admin_client, "/admin/users/import", csv_text.encode()).status_code == 200
+    with database.app.app_context():
+        events = db.session.execute(select(AuditEvent.action, User.email, AuditEvent.detail)
+                                    .outerjoin(User, User.id == AuditEvent.subject_id)
+                                    .where(AuditEvent.action.in_(("user.created", "users.imported")))).all()
+    granted = {(email, detail["role"]) for action, email, detail in events if action == "user.created"}
+    assert granted == {("new.trainer@example.org", "trainer"), ("boss@example.org", "admin")}
+    assert [detail["count"] for action, _, detail in events if action == "users.imported"] == [3]

@@ -156,6 +156,11 @@ def users_import():
             db.session.rollback()
             return render_template("admin/users_import.html", form=form, problems=result.problems,
                                    row_count=len(rows) + len({p.line for p in problems})), 400
+        db.session.flush()
+        record_audit("users.imported", current_user, None, count=len(result.created))
+        for user, _password in result.created:
+            if user.role != "trainee":  # a role granted: logged per account, as a hand-made one is
+                record_audit("user.created", current_user, user, role=user.role, source="import")
         db.session.commit()
         return render_template("admin/users_import_done.html", created=result.created)
     return render_template("admin/users_import.html", form=form), 400 if form.errors else 200
