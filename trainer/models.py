@@ -528,6 +528,11 @@ class LiveExercise(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[Optional[datetime]]
     released_reports: Mapped[list] = mapped_column(JSON, default=list)  # report ids, in release order
+    # Checked by every UPDATE: two trainers releasing at once (on two servers) both get their
+    # report out, the later one retrying on fresh data (see services/concurrency.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     cohort: Mapped[Cohort] = relationship()
     scenario: Mapped[Scenario] = relationship()

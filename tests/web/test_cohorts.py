@@ -214,3 +214,33 @@ def test_review_queue_scores_the_report_and_the_trainee_sees_it(app, client, aut
     auth.login(world["aibek"])
     result = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
     assert "Give the handling code of every source." in result and "Total: 100%" in result
+
+
+@pytest.fixture
+def two_injects(app_config, tmp_path):
+    """The example scenario with a second inject: R3 waits for the trainer as R4 does."""
+    from sample_scenario import EXAMPLE
+    write_scenario(tmp_path / "scenarios", EXAMPLE.replace("release: after 40m", "release: trainer"))
+
+
+def test_two_trainers_releasing_at_once_both_get_their_report_out(two_injects, app, world, database):
+    from trainer.models import Scenario
+    from trainer.services import exercises
+    from trainer.services.concurrency import commit_with_retry
+    with app.app_context():
+        trainer = db.session.get(type(world["trainer"]), world["trainer"].id)
+        cohort = Cohort(name="Live", trainers=[trainer])
+        db.session.add(cohort)
+        db.session.flush()
+        scenario = db.session.scalar(select(Scenario).where(Scenario.slug == "alay-road"))
+        exercise_id = exercises.start_exercise(cohort, scenario, trainer, None).id
+        db.session.commit()
+    with app.app_context():
+        mine = db.session.get(LiveExercise, exercise_id)
+        assert mine.released_reports == []  # read before the colleague's release
+        with app.app_context():  # the colleague, on another server, releases R3 first
+            theirs = db.session.get(LiveExercise, exercise_id)
+            assert exercises.release_report(theirs, "R3")
+            db.session.commit()
+        assert commit_with_retry(lambda: exercises.release_report(mine, "R4"))
+    assert database.get(LiveExercise, exercise_id).released_reports == ["R3", "R4"]

@@ -15,6 +15,7 @@ from ..permissions import can_manage_cohort, role_required
 from ..services import cohorts as programme
 from ..services import exercises
 from ..services import scenarios as casework
+from ..services.concurrency import commit_with_retry
 
 bp = Blueprint("cohorts", __name__)
 
@@ -321,8 +322,8 @@ def exercise_live(exercise_id: int):
 def release(exercise_id: int):
     exercise = exercise_or_404(exercise_id)
     report_id = request.form.get("report_id", "")
-    if exercises.release_report(exercise, report_id):
-        db.session.commit()
+    # Another trainer may release at the same moment: re-read and retry rather than lose theirs.
+    if commit_with_retry(lambda: exercises.release_report(exercise, report_id)):
         flash(_("Report %(id)s released to the cohort.", id=report_id), "success")
     else:
         flash(_("That report cannot be released (unknown, not an inject, or already out)."), "error")
