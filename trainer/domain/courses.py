@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from . import yamlsafe
 from .markdown import FrontMatterError, find_unsafe_html, render_markdown, split_front_matter, yaml_error_text
 from .questions import Question, build_question, draw, validate_question
 
@@ -267,7 +268,9 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
     loader = _LineLoader(text)
     loader.first_line = first_line
     try:
-        return loader.get_single_data()
+        # Size, depth and alias limits first. Error lines, as PyYAML's own, count from the text.
+        node = yamlsafe.compose(loader, text)
+        return loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
 
@@ -431,6 +434,8 @@ class _CourseReader:
             return None
         try:
             return load_yaml(text)
+        except yamlsafe.YamlLimitError as exc:
+            self.problems.append(Problem(self.display(path), exc.line, "", exc.message))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None

@@ -15,6 +15,8 @@ import nh3
 import yaml
 from markdown.extensions.tables import TableExtension
 
+from . import yamlsafe
+
 # attr_list is deliberately absent: it would let authors set arbitrary attributes.
 # use_align_attribute emits align="left" rather than an inline style, so no style
 # attribute has to be allowed through the sanitiser.
@@ -128,13 +130,16 @@ def split_front_matter(
     end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
     if end is None:
         raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)
-    data = _load_front_matter("".join(lines[1:end]), load or yaml.safe_load)
+    data = _load_front_matter("".join(lines[1:end]), load or yamlsafe.safe_load)
     return data, "".join(lines[end + 1:]), end + 2
 
 
 def _load_front_matter(source: str, load: Callable[[str], Any]) -> dict:
     try:
         data = load(source)
+    except yamlsafe.YamlLimitError as exc:
+        # +1: the YAML starts on the line after the opening '---'.
+        raise FrontMatterError(f"front matter {exc.message}", exc.line + 1 if exc.line else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # +2: the YAML starts on the line after the opening '---'.

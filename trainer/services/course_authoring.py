@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 
+from ..domain import yamlsafe
 from ..domain.courses import CourseSpec, Problem, read_course
 from ..domain.markdown import FrontMatterError, render_markdown, split_front_matter
 from ..extensions import db
@@ -192,8 +193,8 @@ def yaml_scalar(value: str | int) -> str:
 def parse_course_yml(files: dict[str, str]) -> dict | None:
     """course.yml as a mapping, or None if it is missing or not valid YAML keys."""
     try:
-        data = yaml.safe_load(files.get(COURSE_FILE, ""))
-    except yaml.YAMLError:
+        data = yamlsafe.safe_load(files.get(COURSE_FILE, ""))
+    except yaml.YAMLError:                       # YamlLimitError included: check_files says why
         return None
     return data if isinstance(data, dict) else None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import yaml
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, insert, or_, select
 
@@ -27,9 +26,6 @@ KIND = "scenario"  # content_editors.content_kind
 MAX_SOURCE_BYTES = 1_000_000  # the largest shipped scenario is about 55 kB
 SLUG_LENGTH, TITLE_LENGTH = 100, 300  # the columns' sizes (PostgreSQL enforces them)
 MAX_SEED = 2**31 - 1  # seeds are stored in a 32-bit column
-# Aliases (*a) let a few lines of YAML stand for millions of values ("billion laughs"); a
-# real scenario has a few thousand, so a draft that expands beyond this is refused unread.
-MAX_YAML_VALUES = 200_000
 TOP_ID_RE = re.compile(r"^id:[^\n]*$", re.MULTILINE)
 TOP_TITLE_RE = re.compile(r"^title:[ \t]*[^|>\s#][^\n]*$", re.MULTILINE)
 
@@ -287,61 +283,11 @@ def save_draft(draft: ScenarioDraft, text: str) -> list[Problem]:
 
 def validate(text: str, filename: str = "draft.yml") -> tuple[ScenarioSpec | None, list[Problem]]:
     """The same check as `flask content check`; problems sorted by line."""
-    too_big = _expansion_problem(text, filename)
-    if too_big is not None:
-        return None, [too_big]
     try:
         spec, problems = parse_scenario(text, filename)
     except RecursionError:  # lists or mappings nested thousands deep
         return None, [Problem(filename, None, "", _("the YAML is nested too deeply to read"))]
     return spec, sorted(problems, key=lambda p: (p.line or 0, p.severity != "error", p.path))
-
-
-def _expansion_problem(text: str, filename: str) -> Problem | None:
-    """A problem when the YAML, once its aliases are expanded, holds too many values."""
-    if "&" not in text or "*" not in text:  # no anchor or no alias: nothing to expand
-        return None
-    try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        return None  # not YAML: parse_scenario says where
-    except RecursionError:
-        return Problem(filename, None, "", _("the YAML is nested too deeply to read"))
-    if root is None or _expanded_size(root) <= MAX_YAML_VALUES:
-        return None
-    return Problem(filename, None, "", _("the YAML expands to more than %(n)d values through "
-                                         "aliases (*name); write the values out", n=MAX_YAML_VALUES))
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """Values the node stands for with aliases expanded; shared nodes are counted once each
-    time they are used, without walking them again. A node that contains itself is endless."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    open_nodes: set[int] = set()
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if children_done:
-            open_nodes.discard(id(node))
-            sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_YAML_VALUES + 1)
-            continue
-        if id(node) in open_nodes:
-            return MAX_YAML_VALUES + 1
-        open_nodes.add(id(node))
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
 
 
 def errors_in(problems: list[Problem]) -> list[Problem]:
@@ -351,8 +297,6 @@ def errors_in(problems: list[Problem]) -> list[Problem]:
 
 def _top_level(text: str) -> tuple[dict, dict]:
     """The top-level mapping and its lines, or empty ones when the text is not YAML."""
-    if _expansion_problem(text, "") is not None:
-        return {}, {}
     try:
         data, lines, _duplicates = load_yaml(text)
     except (YamlError, RecursionError):

@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from trainer.domain import yamlsafe
+
 Path = tuple[str | int, ...]
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -37,10 +39,12 @@ def load_yaml(text: str) -> tuple[Any, dict[Path, int], list[tuple[int, Path, st
     """Parse text into plain values plus {path: line}, and duplicate-key findings."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node = yamlsafe.compose(loader, text)    # size, depth and alias limits first
         lines: dict[Path, int] = {}
         duplicates: list[tuple[int, Path, str]] = []
         data = _convert(loader, node, (), 1, lines, duplicates) if node is not None else None
+    except yamlsafe.YamlLimitError as exc:
+        raise YamlError(exc.message, exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
