@@ -82,3 +82,33 @@ def test_three_scenarios_ship_with_every_task_type_and_one_template():
     assert all({task.type for task in scenario.tasks} == task_types for scenario in SCENARIOS)
     assert any(scenario.template for scenario in SCENARIOS)
     assert all(scenario.min_safeguards for scenario in SCENARIOS)
+
+
+TRANSLATIONS = [spec for spec in SPECS if spec.translation_of]
+
+
+def test_the_russian_courses_ship_as_translations():
+    assert {(spec.id, spec.translation_of, spec.language) for spec in TRANSLATIONS} >= {
+        ("ilp-foundations-ru", "ilp-foundations", "ru"), ("source-evaluation-ru", "source-evaluation", "ru"),
+    }
+
+
+@pytest.mark.parametrize("spec", TRANSLATIONS, ids=lambda spec: spec.id)
+def test_a_translation_keeps_the_structure_and_answer_key_of_its_original(spec):
+    original = next(s for s in SPECS if s.id == spec.translation_of)
+    assert spec.language != original.language
+    assert [l.slug for l in spec.lessons] == [l.slug for l in original.lessons]
+    assert [l.minutes for l in spec.lessons] == [l.minutes for l in original.lessons]
+    assert (spec.pass_mark, spec.completion, spec.topic) == (original.pass_mark, original.completion, original.topic)
+    for mine, theirs in zip(spec.lessons, original.lessons):
+        assert [q.id for q in mine.check.questions] == [q.id for q in theirs.check.questions]
+    for bank in ("pre_test", "post_test"):
+        assert getattr(spec, bank).count == getattr(original, bank).count
+    ours, theirs = spec.all_questions(), original.all_questions()
+    assert list(ours) == list(theirs)
+    for key, question in ours.items():
+        other = theirs[key]
+        assert (question.type, question.competency, question.correct, question.truth, question.shuffle) == (
+            other.type, other.competency, other.correct, other.truth, other.shuffle), key
+        assert (len(question.options), len(question.pairs), len(question.items)) == (
+            len(other.options), len(other.pairs), len(other.items)), key
