@@ -1,6 +1,8 @@
 """Every route, for every role, against objects that belong to someone else; and CSRF on every POST.
 
-Both tests walk `app.url_map`, so a route nobody declared fails them.
+The tests walk `app.url_map`, so a route nobody declared fails them (test_every_route_is_declared
+says which). The world (users, a course, the example scenario, a cohort with a session and live
+exercises, attempts, drafts, a certificate) is built once per database for the whole module.
 
 HOW TO DECLARE A NEW ROUTE: add one line to ACCESS below, keyed by the endpoint name
 (`blueprint.function`), saying who gets through:
@@ -10,8 +12,8 @@ HOW TO DECLARE A NEW ROUTE: add one line to ACCESS below, keyed by the endpoint 
 
 - `allow(*roles)`: these roles get through (a page, a redirect that is not to the login page,
   or a form re-shown with its validation errors); every other logged-in role gets 403, and an
-  anonymous visitor the login page (or 401 for JSON). Use PUBLIC for pages anyone may open
-  and LOGGED_IN for any logged-in user.
+  anonymous visitor the login page with `next=` (or 401). Use PUBLIC for pages anyone may open
+  and LOGGED_IN for any logged-in user. Every refusal is checked first and must change no row.
 - `hidden=`: roles that get 404 instead of 403, where the app hides that the object exists
   (another trainer's cohort or draft, another trainee's attempt).
 - The roles are: anonymous, trainee, trainee2, trainer, trainer2, manager, admin. Objects in
