@@ -1,13 +1,13 @@
 // Scenario workspace: each task panel is read into its JSON answer; only panels that
 // changed are sent, a moment after the last change, so 100 trainees make few requests.
+// Saving sends one request at a time; every change waits in localStorage (by attempt and
+// task) until the server confirms it, so a reload or a lost connection loses nothing.
 (function () {
   "use strict";
   var root = document.querySelector(".workspace");
   if (!root) { return; }
   var status = document.getElementById("autosave-status");
-  var dirty = {};
   var timer = null;
-  var inFlight = null;
   var DELAY_MS = 1500;
 
   function say(text) { if (status) { status.textContent = text; } }
@@ -63,38 +63,218 @@
     }
   };
 
-  function save() {
-    var ids = Object.keys(dirty);
-    if (!ids.length) { return Promise.resolve(true); }
-    var body = {};
-    ids.forEach(function (id) {
-      var panel = root.querySelector('[data-task="' + id + '"]');
-      body[id] = readers[panel.dataset.kind](panel);
+  // Putting a saved or pending answer back into its panel (the readers in reverse).
+  function setSelect(select, value) { select.value = value || ""; }
+  var writers = {
+    grade: function (panel, answer) {
+      var grades = answer.grades || {};
+      all(panel, "select[data-report]").forEach(function (select) {
+        setSelect(select, (grades[select.dataset.report] || {})[select.dataset.field]);
+      });
+    },
+    link_chart: function (panel, answer) {
+      // Runs before the chart is drawn, which then draws these links.
+      var list = panel.querySelector("[data-links]");
+      var labels = {}, typeLabels = {};
+      JSON.parse(panel.querySelector("[data-board]").textContent).forEach(function (e) { labels[e.id] = e.label; });
+      all(panel, "[data-link-type] option").forEach(function (o) { typeLabels[o.value] = o.textContent; });
+      all(list, "li[data-a]").forEach(function (li) { li.remove(); });
+      (answer.links || []).forEach(function (link) {
+        var li = document.createElement("li");
+        li.dataset.a = link.between[0]; li.dataset.b = link.between[1];
+        li.dataset.type = link.type; li.dataset.strength = link.strength;
+        var text = document.createElement("span");
+        text.textContent = labels[li.dataset.a] + " — " + (typeLabels[link.type] || link.type) + " — " +
+          labels[li.dataset.b] + " (" + link.strength + ")";
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.className = "secondary outline compact";
+        remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;
+        li.appendChild(text); li.appendChild(remove);
+        list.appendChild(li);
+      });
+    },
+    timeline: function (panel, answer) {
+      var list = panel.querySelector("[data-timeline]");
+      (answer.order || []).forEach(function (id) {
+        var li = list.querySelector('li[data-event="' + id + '"]');
+        if (li) { list.appendChild(li); }
+      });
+      all(list, "li").forEach(function (li) {
+        li.querySelector("[data-time]").value = (answer.times || {})[li.dataset.event] || "";
+      });
+    },
+    hypotheses: function (panel, answer) {
+      all(panel, "select[data-evidence]").forEach(function (select) {
+        setSelect(select, ((answer.matrix || {})[select.dataset.evidence] || {})[select.dataset.hypothesis]);
+      });
+      all(panel, "[data-conclusion]").forEach(function (radio) { radio.checked = radio.value === answer.conclusion; });
+    },
+    decision: function (panel, answer) {
+      all(panel, "input[data-decision]").forEach(function (input) {
+        var chosen = (answer.choices || {})[input.dataset.decision];
+        input.checked = Array.isArray(chosen) ? chosen.indexOf(input.value) !== -1 : chosen === input.value;
+      });
+    },
+    report: function (panel, answer) { panel.querySelector("[data-report-text]").value = answer.text || ""; }
+  };
+
+  // Pending answers: localStorage "trainer.pending.<attempt>.<task>" = {value, rev}; kept in
+  // memory instead when the browser refuses storage (private mode, full quota).
+  var PREFIX = "trainer.pending." + root.dataset.attemptId + ".";
+  var memory = {};
+  var store = {
+    get: function (id) {
+      try { var raw = window.localStorage.getItem(PREFIX + id); if (raw) { return JSON.parse(raw); } } catch (e) { /* memory */ }
+      return memory[id] || null;
+    },
+    set: function (id, entry) {
+      memory[id] = entry;
+      try { window.localStorage.setItem(PREFIX + id, JSON.stringify(entry)); delete memory[id]; } catch (e) { /* memory */ }
+    },
+    remove: function (id) {
+      delete memory[id];
+      try { window.localStorage.removeItem(PREFIX + id); } catch (e) { /* nothing stored */ }
+    },
+    ids: function () {
+      var ids = Object.keys(memory);
+      try {
+        for (var i = 0; i < window.localStorage.length; i++) {
+          var key = window.localStorage.key(i);
+          if (key.indexOf(PREFIX) === 0 && ids.indexOf(key.slice(PREFIX.length)) === -1) { ids.push(key.slice(PREFIX.length)); }
+        }
+      } catch (e) { /* memory only */ }
+      return ids;
+    }
+  };
+
+  var LIMIT = Number(root.dataset.taskLimit) || 50000;
+  var sending = null;     // the request in flight: only one at a time
+  var tooLarge = {};      // task id -> rev refused as too large; sent again once edited
+  var backoff = 0;
+  var nextRev = Date.now();
+
+  function panelOf(id) { return root.querySelector('[data-task="' + id + '"]'); }
+  function size(value) { return new Blob([JSON.stringify(value)]).size; }
+  function titleOf(id) { var h = panelOf(id) && panelOf(id).querySelector("h3"); return h ? h.firstChild.textContent.trim() : id; }
+
+  function showProblem(id, text) {
+    var panel = panelOf(id);
+    if (!panel) { return; }
+    var note = panel.querySelector("[data-save-problem]");
+    if (!text) { if (note) { note.remove(); } return; }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "flash flash-error"; note.setAttribute("role", "alert"); note.dataset.saveProblem = "";
+      panel.appendChild(note);
+    }
+    note.textContent = text;
+  }
+
+  function blockTooLarge(id, rev, message) {
+    tooLarge[id] = rev;
+    showProblem(id, message);
+  }
+
+  function sendable() {
+    return store.ids().filter(function (id) {
+      var entry = store.get(id);
+      return entry && panelOf(id) && tooLarge[id] !== entry.rev;
     });
-    dirty = {};
+  }
+
+  function schedule(ms) { clearTimeout(timer); timer = setTimeout(flush, ms); }
+
+  // Send every pending answer in one request; when it is answered, send what changed meanwhile.
+  function flush() {
+    clearTimeout(timer);
+    if (sending) { return sending; }
+    var body = {}, revs = {}, count = 0;
+    sendable().forEach(function (id) {
+      var entry = store.get(id), bytes = size(entry.value);
+      if (bytes > LIMIT) {
+        blockTooLarge(id, entry.rev, root.dataset.textTooLarge.replace("%(task)s", titleOf(id))
+          .replace("%(size)s", String(Math.ceil(bytes / 1000))).replace("%(limit)s", String(Math.floor(LIMIT / 1000))));
+        return;
+      }
+      body[id] = entry.value; revs[id] = entry.rev; count++;
+    });
+    if (!count) {
+      say(Object.keys(tooLarge).length ? root.dataset.textPartly : root.dataset.textSaved);
+      return Promise.resolve(!Object.keys(tooLarge).length);
+    }
     say(root.dataset.textSaving);
-    inFlight = fetch(root.dataset.saveUrl, {
+    sending = fetch(root.dataset.saveUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf, "Accept": "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
-      say(root.dataset.textSaved);
-      return true;
-    }).catch(function () {
-      ids.forEach(function (id) { dirty[id] = true; });  // try again with the next change
-      say(root.dataset.textFailed);
-      return false;
+      return response.json().catch(function () { return {}; }).then(function (data) { return answered(response.status, data, revs); });
+    }, function () {
+      say(root.dataset.textOffline);
+      return "retry";
+    }).then(function (outcome) {
+      sending = null;
+      if (outcome === "retry") {
+        backoff = Math.min(60000, backoff ? backoff * 2 : 2000);
+        schedule(backoff);
+        return false;
+      }
+      backoff = 0;
+      if (outcome === "closed") { return false; }
+      if (sendable().length) { return flush(); }  // changes made while this one was on its way
+      say(Object.keys(tooLarge).length ? root.dataset.textPartly : root.dataset.textSaved);
+      return outcome === "saved" && !Object.keys(tooLarge).length;
     });
-    return inFlight;
+    return sending;
+  }
+
+  function answered(code, data, revs) {
+    var ids = Object.keys(revs);
+    if (code === 200 && data.saved) {
+      ids.forEach(function (id) {
+        var entry = store.get(id);
+        if (entry && entry.rev === revs[id]) { store.remove(id); }  // else it changed meanwhile: keep
+        if (tooLarge[id] === undefined) { showProblem(id, ""); }
+      });
+      return "saved";
+    }
+    if (code === 413) {
+      var named = (data.too_large || []).map(function (t) { return t.task; });
+      if (!named.length) {  // refused before the app saw it: the largest answer is the culprit
+        named = [ids.sort(function (a, b) { return size(store.get(b).value) - size(store.get(a).value); })[0]];
+      }
+      named.forEach(function (id) {
+        blockTooLarge(id, revs[id], data.message || root.dataset.textTooLarge.replace("%(task)s", titleOf(id))
+          .replace("%(size)s", "?").replace("%(limit)s", String(Math.floor(LIMIT / 1000))));
+      });
+      return "partly";  // the other tasks go again at once
+    }
+    if (code === 409) {
+      store.ids().forEach(store.remove);
+      say(data.message || root.dataset.textFailed);
+      return "closed";
+    }
+    say(data.message || root.dataset.textFailed);  // logged out, refused or server trouble: kept here
+    return "retry";
   }
 
   function changed(panel) {
-    dirty[panel.dataset.task] = true;
-    clearTimeout(timer);
-    timer = setTimeout(save, DELAY_MS);
+    var id = panel.dataset.task;
+    store.set(id, { value: readers[panel.dataset.kind](panel), rev: ++nextRev });
+    if (tooLarge[id] !== undefined) { delete tooLarge[id]; showProblem(id, ""); }
+    schedule(DELAY_MS);
   }
+
+  // Answers typed before a reload or while offline: back into their panels, then sent.
+  var restored = store.ids().filter(function (id) {
+    var panel = panelOf(id), entry = store.get(id);
+    if (!panel || !entry) { return false; }
+    try { writers[panel.dataset.kind](panel, entry.value); } catch (e) { return false; }
+    nextRev = Math.max(nextRev, Number(entry.rev) || 0);
+    return true;
+  });
+  if (restored.length) { say(root.dataset.textRestored); setTimeout(flush, 0); }
 
   all(root, "[data-task]").forEach(function (panel) {
     panel.addEventListener("change", function () { changed(panel); });
@@ -248,9 +428,13 @@
     submitForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!window.confirm(submitForm.dataset.confirm)) { return; }
-      clearTimeout(timer);
-      save().then(function (ok) { if (ok) { submitForm.submit(); } });
+      // flush() resolves once the queue is empty (it sends what changed meanwhile itself).
+      flush().then(function (ok) {
+        if (ok && !sendable().length) { submitForm.submit(); }
+        else { say(Object.keys(tooLarge).length ? root.dataset.textPartly : root.dataset.textFailed); }
+      });
     });
   }
-  window.addEventListener("beforeunload", function () { if (Object.keys(dirty).length) { save(); } });
+  // Pending answers are already in localStorage; still try to send them before leaving.
+  window.addEventListener("beforeunload", function () { if (sendable().length) { flush(); } });
 })();

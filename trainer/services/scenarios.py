@@ -197,7 +197,7 @@ class AnswerTooLarge(SaveRejected):
 
 def answer_size(value) -> int:
     """Bytes the answer takes as stored (UTF-8 JSON), as the browser measures it too."""
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def save_responses(attempt: ScenarioAttempt, changes) -> list[str]:

@@ -52,7 +52,7 @@ def workspace(attempt_id: int):
     if attempt.submitted_at:
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
     return render_template("scenarios/workspace.html", attempt=attempt, view=casework.attempt_view(attempt),
-                           responses=attempt.responses or {})
+                           responses=attempt.responses or {}, task_limit=casework.MAX_TASK_BYTES)
 
 
 @bp.post("/scenario-attempts/<int:attempt_id>/save")

@@ -1,0 +1,97 @@
+"""Autosave in Chromium: one save at a time, pending work survives a reload, an oversized answer is named."""
+import uuid
+
+from playwright.sync_api import expect
+
+from trainer.extensions import db
+from trainer.models import ScenarioAttempt, User
+
+PASSWORD = "autosave test password"
+# Counts the workspace's save requests in flight, each held 700 ms as on a slow connection.
+SLOW_SAVES = """
+window.__saves = 0; window.__inFlight = 0; window.__maxInFlight = 0;
+const realFetch = window.fetch;
+window.fetch = function (url, options) {
+  if (!String(url).endsWith('/save')) { return realFetch(url, options); }
+  window.__saves++; window.__inFlight++;
+  window.__maxInFlight = Math.max(window.__maxInFlight, window.__inFlight);
+  return new Promise(function (done) { setTimeout(done, 700); })
+    .then(function () { return realFetch(url, options); })
+    .finally(function () { window.__inFlight--; });
+};
+"""
+
+
+def new_trainee(live_app) -> str:
+    email = f"autosave-{uuid.uuid4().hex[:8]}@example.org"
+    with live_app.app_context():
+        user = User(email=email, full_name="Aida Autosave", role="trainee")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return email
+
+
+def open_case(page, log_in, live_app) -> int:
+    log_in(new_trainee(live_app), PASSWORD)
+    page.goto("/scenarios")
+    page.get_by_role("link", name="The Alay road").click()
+    page.get_by_role("button", name="Open the case file").click()
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def responses(live_app, attempt_id) -> dict:
+    with live_app.app_context():
+        return db.session.get(ScenarioAttempt, attempt_id).responses
+
+
+def report(page):
+    return page.locator('[data-task="final-report"] [data-report-text]')
+
+
+def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, live_app):
+    page.add_init_script(SLOW_SAVES)
+    attempt_id = open_case(page, log_in, live_app)
+    report(page).fill("First draft")
+    page.wait_for_function("() => window.__inFlight === 1")  # the first save is on its way...
+    report(page).fill("Second draft")                   # ...while the trainee keeps typing
+    page.locator('[data-task="decisions"] input[data-decision]').first.check()
+    page.wait_for_function("() => window.__saves >= 2 && window.__inFlight === 0", timeout=15_000)
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.")
+    assert page.evaluate("() => window.__maxInFlight") == 1
+    saved = responses(live_app, attempt_id)
+    assert saved["final-report"] == {"text": "Second draft"} and "decisions" in saved
+
+
+def test_work_not_yet_saved_survives_a_reload_and_is_saved_when_the_server_answers(page, log_in, live_app):
+    attempt_id = open_case(page, log_in, live_app)
+    page.route("**/save", lambda route: route.abort())  # the connection is gone
+    report(page).fill("Typed while offline")
+    expect(page.locator("#autosave-status")).to_contain_text("no connection")
+    page.reload()
+    expect(report(page)).to_have_value("Typed while offline")  # put back from the browser
+    assert "final-report" not in responses(live_app, attempt_id)
+    page.unroute("**/save")  # the connection is back: the retry sends it
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=15_000)
+    assert responses(live_app, attempt_id)["final-report"] == {"text": "Typed while offline"}
+
+
+def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_in, live_app):
+    attempt_id = open_case(page, log_in, live_app)
+    huge = "Too long. " * 6000  # 60 KB, over the 50 KB one task may hold
+    report(page).fill(huge)
+    problem = page.locator('[data-task="final-report"] [data-save-problem]')
+    expect(problem).to_contain_text("Write the intelligence report")
+    expect(problem).to_contain_text("50 KB")
+    with page.expect_response("**/save", timeout=10_000) as answer:
+        page.locator('[data-task="decisions"] input[data-decision]').first.check()
+    assert answer.value.status == 200
+    expect(page.locator("#autosave-status")).to_contain_text("Other tasks are saved")
+    saved = responses(live_app, attempt_id)
+    assert "decisions" in saved and "final-report" not in saved
+    page.reload()
+    expect(report(page)).to_have_value(huge)  # still in the browser
+    report(page).fill("Short enough now.")
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
+    expect(problem).to_have_count(0)
+    assert responses(live_app, attempt_id)["final-report"] == {"text": "Short enough now."}
