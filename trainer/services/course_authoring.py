@@ -351,6 +351,20 @@ def draft_for(user: User, draft_id: int) -> CourseDraft | None:
     return draft
 
 
+def copyable_courses(user: User) -> list[Course]:
+    """Active courses the user may start a draft from.
+
+    A copy holds the question banks with their keys, so it is offered only of courses the
+    user may edit, and of shipped ones, whose files are public in the repository anyway.
+    """
+    query = select(Course).where(Course.active).order_by(Course.title)
+    if user.role != "admin":
+        granted = select(content_editors.c.content_slug).where(
+            content_editors.c.user_id == user.id, content_editors.c.content_kind == "course")
+        query = query.where(or_(Course.owner_id.is_(None), Course.owner_id == user.id, Course.slug.in_(granted)))
+    return list(db.session.scalars(query))
+
+
 def editable_courses(user: User) -> list[Course]:
     """Courses the user may edit: owned or given to them; every course for administrators."""
     query = select(Course).order_by(Course.title)
@@ -583,23 +597,42 @@ def read_zip(data: bytes) -> dict[str, str]:
         raise ImportRefused([_("'%(path)s' points outside the course folder (no '..', no leading '/'): "
                                "nothing was imported.", path=name) for name in hostile])
     names = [name for name in entries if not _is_junk(name)]
+    too_large = _("The course is larger than %(mb)d MB in all.", mb=MAX_TOTAL_BYTES // 1024 // 1024)
+    if sum(entries[name].file_size for name in names) > MAX_TOTAL_BYTES:
+        raise ImportRefused([too_large])         # as declared: refused before unpacking anything
     prefix = _strip_top_folder(names)
-    files, messages = {}, []
+    files, messages, unpacked = {}, [], 0
     for name in names:
+        if unpacked > MAX_TOTAL_BYTES:           # declared sizes may lie: stop unpacking
+            break
         path = name.removeprefix(prefix)
         problem = path_problem(path) or folder_clash(files, path)
         text, problem = ("", problem) if problem else _read_entry(archive, entries[name], path)
+        if not problem and path.endswith((".yml", ".yaml")):
+            problem = _hostile_yaml(text, path)
+        unpacked += len(text.encode("utf-8"))
         if problem:
             messages.append(problem)
         else:
             files[path] = text
-    if size_of(files) > MAX_TOTAL_BYTES:
-        messages.append(_("The course is larger than %(mb)d MB in all.", mb=MAX_TOTAL_BYTES // 1024 // 1024))
+    if unpacked > MAX_TOTAL_BYTES or size_of(files) > MAX_TOTAL_BYTES:
+        messages.append(too_large)
     if not messages and COURSE_FILE not in files:
         messages.append(_("The zip has no course.yml at its top (or in one folder at its top)."))
     if messages:
         raise ImportRefused(messages)
     return files
+
+
+def _hostile_yaml(text: str, path: str) -> str | None:
+    """Why a YAML file is refused unread (too deep or too large), or None."""
+    try:
+        yamlsafe.check_text(text)
+    except yamlsafe.YamlLimitError as exc:
+        if exc.line is None:
+            return _("'%(path)s': %(reason)s.", path=path, reason=exc.message)
+        return _("'%(path)s' line %(line)d: %(reason)s.", path=path, line=exc.line, reason=exc.message)
+    return None
 
 
 def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, path: str) -> tuple[str, str | None]:
