@@ -190,3 +190,31 @@ def test_content_check_names_deep_files_and_lines_and_fails(runner, tmp_path):
     assert "Traceback" not in result.output
     assert re.search(r"questions/check\.yml:2: nesting deeper than 50 levels", result.output)
     assert re.search(r"deep\.yml:2: nesting deeper than 50 levels", result.output)
+
+
+# --- raw HTML left open in a lesson --------------------------------------------------------
+
+UNCLOSED = "---\ntitle: Intro\nminutes: 5\n---\n# Intro\n\n<style>\n\nThe **rest** of the lesson.\n"
+
+
+def test_an_unclosed_style_is_listed_in_the_editor_and_the_text_after_it_is_previewed(client, trainer, database):
+    draft_id = create_course_draft(client)
+    url = f"/author/courses/drafts/{draft_id}"
+    assert post_form(client, f"{url}/edit/01-introduction.md", {"text": UNCLOSED}).status_code == 302
+    page = page_of(client.get(url))
+    assert "None found" not in page
+    assert "<style> element is never closed".replace("<", "&lt;").replace(">", "&gt;") in page
+    assert '<td class="num">7</td>' in page                          # the line of <style> in the file
+    preview = client.post(f"{url}/preview", json={"text": UNCLOSED}, headers={"X-CSRFToken": csrf_token(client)})
+    assert "The <strong>rest</strong> of the lesson." in preview.get_json()["html"]
+
+
+def test_content_check_names_the_line_of_an_unclosed_element(runner, tmp_path):
+    courses = tmp_path / "check-courses"
+    folder = write_course(courses, lesson_body="Intro.\n\n<math>\n\nThe rest.")
+    line = (folder / "01-source.md").read_text().splitlines().index("<math>") + 1
+    empty = tmp_path / "no-scenarios"
+    empty.mkdir()
+    result = runner.invoke(args=["content", "check", "--courses", str(courses), "--scenarios", str(empty)])
+    assert result.exit_code == 1
+    assert f"01-source.md:{line}: body: raw HTML <math> element is never closed" in result.output

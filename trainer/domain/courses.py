@@ -18,7 +18,10 @@ from typing import Any
 import yaml
 
 from . import yamlsafe
-from .markdown import FrontMatterError, find_unsafe_html, render_markdown, split_front_matter, yaml_error_text
+from .markdown import (
+    FrontMatterError, find_lost_text, find_unclosed_html, find_unsafe_html, render_markdown, split_front_matter,
+    yaml_error_text,
+)
 from .questions import Question, build_question, draw, validate_question
 
 LANGUAGES = ("en", "ru")
@@ -589,6 +592,18 @@ class _CourseReader:
     def check_body(self, file: str, body: str, body_line: int) -> None:
         if not body.strip():
             self.problems.append(Problem(file, body_line, "body", "the lesson has no text", "warning"))
+        unclosed = find_unclosed_html(body)
+        for line, what in unclosed:
+            self.problems.append(Problem(
+                file, body_line + line - 1, "body",
+                f"raw HTML {what} is never closed, so the text after it would be lost: close it "
+                "or remove it (until then it is shown as text)"))
+        lost = None if unclosed else find_lost_text(body)
+        if lost is not None:
+            self.problems.append(Problem(
+                file, body_line + lost - 1, "body",
+                "text from this line on does not reach the page (raw HTML around it is removed "
+                "with its content); write it as Markdown", "warning"))
         for line, what in find_unsafe_html(body):
             self.problems.append(Problem(
                 file, body_line + line - 1, "body",

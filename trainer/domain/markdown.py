@@ -7,7 +7,9 @@ course file can run script in a trainee's browser.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import markdown as _markdown
@@ -68,12 +70,20 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def render_markdown(text: str) -> str:
-    """Render lesson Markdown to sanitised HTML."""
+def _to_html(text: str) -> str:
     # A fresh Markdown object per call: instances keep state (footnotes) and are not
     # safe to share between threads.
-    html = _markdown.markdown(text, extensions=_extensions(), output_format="html")
-    return sanitise_html(html)
+    return _markdown.markdown(text, extensions=_extensions(), output_format="html")
+
+
+def render_markdown(text: str) -> str:
+    """Render lesson Markdown to sanitised HTML; raw HTML left open shows as text."""
+    html = _to_html(text)
+    if _unclosed(html):
+        # Escape the openings in the Markdown so the rest is still rendered as Markdown;
+        # anything that escape misses (inside code, say) is escaped in the HTML.
+        html = _to_html(_escape_in_source(text, {tag for _at, tag in _unclosed(html)}))
+    return sanitise_html(_escape_unclosed(html))
 
 
 def sanitise_html(html: str) -> str:
@@ -105,6 +115,108 @@ def find_unsafe_html(text: str) -> list[tuple[int, str]]:
             found.extend((lineno, label.format(name)) for m in source.finditer(line)
                          if (name := m.group(1).lower()) in live)
     return sorted(found)
+
+
+# Elements whose content a browser's parser reads as raw text, foreign content or one
+# block, and comments: left open, they swallow the rest of the lesson, which the sanitiser
+# then drops or mangles. <plaintext> never ends at all.
+SWALLOWING_TAGS = (
+    "script", "style", "iframe", "object", "template", "noscript", "noembed", "noframes",
+    "textarea", "title", "xmp", "plaintext", "math", "svg", "select",
+)
+_SWALLOWING_OPEN = re.compile(r"<(%s)(?=[\s/>]|$)" % "|".join(SWALLOWING_TAGS), re.I | re.M)
+_COMMENT = "!--"
+
+
+def _unclosed(html: str) -> list[tuple[int, str]]:
+    """(offset, tag) of each opening in HTML that nothing after it closes; "!--" for comments."""
+    found = []
+    last_comment_end = html.rfind("-->")
+    found.extend((m.start(), _COMMENT) for m in re.finditer("<!--", html) if m.start() > last_comment_end)
+    ends: dict[str, int] = {}
+    for m in _SWALLOWING_OPEN.finditer(html):
+        tag = m.group(1).lower()
+        if tag not in ends:
+            closes = [c.start() for c in re.finditer(rf"</{tag}(?=[\s/>]|$)", html, re.I | re.M)]
+            ends[tag] = -1 if tag == "plaintext" or not closes else closes[-1]
+        if m.start() > ends[tag]:
+            found.append((m.start(), tag))
+    return sorted(found)
+
+
+def _escape_unclosed(html: str) -> str:
+    for offset, _tag in reversed(_unclosed(html)):
+        html = f"{html[:offset]}&lt;{html[offset + 1:]}"
+    return html
+
+
+def _open_in_source(text: str, tags: set[str]) -> list[tuple[int, int, str]]:
+    """(line, offset, tag) of openings of `tags` in Markdown that nothing after them closes,
+    outside fenced code and `code spans` (where they are shown, not parsed)."""
+    found, offset, fence = [], 0, None
+    last_close = {tag: -1 if tag == "plaintext" else max(
+        (m.start() for m in re.finditer(rf"</{tag}(?=[\s/>]|$)", text, re.I | re.M)), default=-1)
+        for tag in tags if tag != _COMMENT}
+    last_close[_COMMENT] = text.rfind("-->")
+    opening = re.compile("<(%s)" % "|".join(
+        re.escape(tag) if tag == _COMMENT else rf"{tag}(?=[\s/>]|$)" for tag in sorted(tags)), re.I | re.M)
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        marker = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
+        if fence is None and marker:
+            fence = marker.group(1)[0]
+        elif fence is not None:
+            if marker and marker.group(1)[0] == fence:
+                fence = None
+        elif not line.startswith(("    ", "\t")):
+            for m in opening.finditer(line):
+                tag = m.group(1).lower()
+                if offset + m.start() > last_close.get(tag, -1) \
+                        and line.count("`", 0, m.start()) % 2 == 0:
+                    found.append((number, offset + m.start(), tag))
+        offset += len(line)
+    return found
+
+
+def _escape_in_source(text: str, tags: set[str]) -> str:
+    for _line, offset, _tag in reversed(_open_in_source(text, tags)):
+        text = f"{text[:offset]}&lt;{text[offset + 1:]}"
+    return text
+
+
+def find_unclosed_html(text: str) -> list[tuple[int, str]]:
+    """(line within text, what) for raw HTML left open, which would swallow the text after it."""
+    tags = {tag for _at, tag in _unclosed(_to_html(text))}
+    if not tags:
+        return []
+    found = sorted({(line, tag) for line, _offset, tag in _open_in_source(text, tags)})
+    named = {tag for _line, tag in found}
+    found += [(1, tag) for tag in sorted(tags - named)]     # not found in the source: say so anyway
+    return [(line, "<!-- comment" if tag == _COMMENT else f"<{tag}> element") for line, tag in found]
+
+
+# Removed with their content on purpose (and reported by find_unsafe_html): not "lost".
+_CLEANED_BLOCK = re.compile(r"<(%s)\b.*?</\1\s*>" % "|".join(CLEAN_CONTENT_TAGS), re.I | re.S)
+
+
+def _words(html: str) -> list[str]:
+    html = _CLEANED_BLOCK.sub(" ", re.sub(r"<!--.*?-->", " ", html, flags=re.S))
+    return re.findall(r"\w+", unescape(re.sub(r"<[^>]*>", " ", html)))
+
+
+def find_lost_text(text: str) -> int | None:
+    """The line (within text) of the first words that rendering drops, or None if none is lost."""
+    html = _to_html(text)
+    before, after = _words(html), Counter(_words(render_markdown(text)))
+    cursor = 0
+    for word in before:
+        if after[word] > 0:
+            after[word] -= 1
+            found = text.find(word, cursor)
+            cursor = found if found >= 0 else cursor
+            continue
+        found = text.find(word, cursor)
+        return text.count("\n", 0, found if found >= 0 else cursor) + 1
+    return None
 
 
 class FrontMatterError(ValueError):
