@@ -235,18 +235,3 @@ def test_only_administrators_read_the_audit_log(client, auth, make_user):
         auth.login(make_user(role))
         assert client.get("/admin/audit").status_code == 403
         auth.logout()
-
-
-# --- 13. scenario answer keys -----------------------------------------------------------------
-
-def test_only_editors_download_a_scenario_with_its_key(client, auth, make_user, app, scenario_root):
-    from trainer.services.scenarios import load_scenarios
-    with app.app_context():
-        load_scenarios(scenario_root)
-        db.session.commit()
-    auth.login(make_user("trainer"))
-    assert client.get("/author/scenarios/alay-road/export").status_code == 403
-    auth.logout()
-    auth.login(make_user("admin"))
-    response = client.get("/author/scenarios/alay-road/export")
-    assert response.status_code == 200 and b"alay-road" in response.data

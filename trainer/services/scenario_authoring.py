@@ -121,6 +121,15 @@ def can_edit_scenario(user: User, scenario: Scenario) -> bool:
     return can_edit_content(user, KIND, scenario.slug, scenario.owner_id)
 
 
+def may_copy(user: User, scenario: Scenario) -> bool:
+    """Whether the user may take the scenario's file, answer key included (export, copy).
+
+    Shipped scenarios are public in the repository; one written in the browser belongs to its
+    owner, the editors they named and administrators.
+    """
+    return scenario.owner_id is None or can_edit_scenario(user, scenario)
+
+
 def can_manage_editors(user: User, scenario: Scenario) -> bool:
     """Only the owner (or an administrator) hands out the right to edit."""
     return user.role == "admin" or (user.role == "trainer" and scenario.owner_id == user.id)
@@ -155,11 +164,18 @@ def visible_drafts(user: User) -> list[ScenarioDraft]:
     return list(db.session.scalars(query))
 
 
-def copyable_scenarios(templates_only: bool = False) -> list[Scenario]:
-    """Published scenarios to start a new one from (only templates, if asked)."""
+def copyable_scenarios(user: User, templates_only: bool = False) -> list[Scenario]:
+    """Published scenarios the user may start a new one from (only templates, if asked).
+
+    A copy holds the answer key, so it is offered only of scenarios the user may edit, and
+    of shipped ones, whose files (keys included) are public in the repository anyway.
+    """
     query = select(Scenario).where(Scenario.active, Scenario.current_version_id.is_not(None))
     if templates_only:
         query = query.where(Scenario.is_template)
+    if user.role != "admin":
+        query = query.where(or_(Scenario.owner_id.is_(None), Scenario.owner_id == user.id,
+                                Scenario.slug.in_(_editable_slugs(user))))
     return list(db.session.scalars(query.order_by(Scenario.title)))
 
 

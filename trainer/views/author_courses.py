@@ -110,7 +110,7 @@ def require_csrf() -> None:
 
 
 def source_choices() -> list[tuple[str, str]]:
-    courses = db.session.scalars(select(Course).where(Course.active).order_by(Course.title))
+    courses = authoring.copyable_courses(current_user)
     return [("", _("A blank course (one lesson, one question bank)"))] + [
         (course.slug, _("A copy of “%(title)s”", title=course.title)) for course in courses]
 

@@ -82,7 +82,7 @@ def editable_scenario(slug: str):
 def pick_form(templates_only: bool) -> PickScenarioForm:
     form = PickScenarioForm(prefix="template" if templates_only else "copy")
     form.scenario_id.label.text = _("Template") if templates_only else _("Scenario to copy")
-    form.scenario_id.choices = [(s.id, s.title) for s in authoring.copyable_scenarios(templates_only)]
+    form.scenario_id.choices = [(s.id, s.title) for s in authoring.copyable_scenarios(current_user, templates_only)]
     return form
 
 
@@ -251,8 +251,9 @@ def edit(slug: str):
 
 @bp.get("/<slug>/export")
 def export(slug: str):
-    # The file holds the answer key: only those who may edit the scenario take it away.
-    scenario = editable_scenario(slug)
+    scenario = scenario_or_404(slug)
+    if not authoring.may_copy(current_user, scenario):  # the file holds the answer key
+        abort(403)
     return yaml_download(authoring.export_source(scenario), f"{scenario.slug}.yml")
 
 
