@@ -11,7 +11,7 @@ from sample_course import write_course
 from sample_scenario import PERFECT
 from trainer import create_app
 from trainer.extensions import db
-from trainer.models import Course, Enrolment, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.models import Course, Enrolment, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, User
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.concurrency import commit_with_retry
@@ -170,6 +170,13 @@ def test_a_double_started_course_is_one_enrolment_not_a_500(app, client, trainee
     lost_the_race(monkeypatch, learning, "enrolment_for")
     assert post_form(client, "/courses/grading-basics/start").status_code == 302
     assert database.count(Enrolment) == 1
+
+
+def test_a_lesson_opened_in_two_tabs_at_once_is_one_progress_row(app, client, trainee, database, monkeypatch):
+    assert client.get("/courses/grading-basics/lessons/01-source").status_code == 200
+    lost_the_race(monkeypatch, learning, "lesson_progress")
+    assert client.get("/courses/grading-basics/lessons/01-source").status_code == 200
+    assert database.count(LessonProgress) == 1
 
 
 def test_the_database_refuses_a_second_open_attempt(app, client, trainee):

@@ -127,9 +127,9 @@ def record_lesson_view(user: User, lesson: Lesson) -> LessonProgress:
     """Remember the lesson as the place to resume, and that the trainee has opened it."""
     enrol(user, lesson.course).last_lesson_id = lesson.id
     progress = lesson_progress(user, lesson)
-    if progress is None:
-        progress = LessonProgress(user_id=user.id, lesson_id=lesson.id)
-        db.session.add(progress)
+    if progress is None:  # two tabs opening the lesson at once keep one row (unique constraint)
+        progress = insert_or_existing(LessonProgress(user_id=user.id, lesson_id=lesson.id),
+                                      lambda: lesson_progress(user, lesson))
     return progress
 
 
