@@ -1,4 +1,4 @@
-"""The main pages of every role, filled with data, for the accessibility and CSP tests.
+"""Browser tests: the main pages of every role, filled with data, for the accessibility and CSP tests.
 
 A live server of its own (a seeded programme would change what the other browser tests see):
 a synthetic programme for the reports, and the demo trainee with a finished pre-test, an open
@@ -7,6 +7,7 @@ post-test, a submitted and an open scenario attempt, in a cohort run by the demo
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -109,7 +110,7 @@ class Tour:
 
 
 @pytest.fixture(scope="session")
-def tour(tmp_path_factory, content_dir, scenario_dir, browser) -> Tour:
+def tour(tmp_path_factory, content_dir, scenario_dir, browser) -> Iterator[Tour]:
     """A live server with the tour's data, and a logged-in browser state per role."""
     folder = tmp_path_factory.mktemp("tour")
     config = make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'tour.sqlite3'}",
