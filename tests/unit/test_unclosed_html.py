@@ -61,3 +61,13 @@ def test_course_validation_warns_about_dropped_text(tmp_path):
     warned = [p for p in problems if "does not reach the page" in p.message]
     assert spec is not None and [(p.severity, p.line) for p in warned] == [
         ("warning", next(i for i, line in enumerate(lesson, 1) if "forty" in line))]
+
+
+@pytest.mark.parametrize("unit", ["<script-x ", "<embed ", "<!-- ", "<div>a < b ", "&eacute; ", "<style ", "<math>"])
+def test_checks_stay_fast_on_hostile_lessons(unit):
+    import time
+
+    text = unit * (100_000 // len(unit)) + "\n\n</script></style>-->" + AFTER
+    started = time.perf_counter()
+    render_markdown(text), find_unclosed_html(text), find_lost_text(text)
+    assert time.perf_counter() - started < 5

@@ -79,10 +79,12 @@ def _to_html(text: str) -> str:
 def render_markdown(text: str) -> str:
     """Render lesson Markdown to sanitised HTML; raw HTML left open shows as text."""
     html = _to_html(text)
-    if _unclosed(html):
+    unclosed = _unclosed(html)
+    if 0 < len(unclosed) <= _MAX_SOURCE_ESCAPES:
         # Escape the openings in the Markdown so the rest is still rendered as Markdown;
-        # anything that escape misses (inside code, say) is escaped in the HTML.
-        html = _to_html(_escape_in_source(text, {tag for _at, tag in _unclosed(html)}))
+        # anything that escape misses (inside code, say) is escaped in the HTML. Thousands of
+        # them are escaped in the HTML only: Python-Markdown is slow on thousands of entities.
+        html = _to_html(_escape_in_source(text, {tag for _at, tag in unclosed}))
     return sanitise_html(_escape_unclosed(html))
 
 
@@ -126,6 +128,7 @@ SWALLOWING_TAGS = (
 )
 _SWALLOWING_OPEN = re.compile(r"<(%s)(?=[\s/>]|$)" % "|".join(SWALLOWING_TAGS), re.I | re.M)
 _COMMENT = "!--"
+_MAX_SOURCE_ESCAPES = 100
 
 
 def _unclosed(html: str) -> list[tuple[int, str]]:
@@ -144,10 +147,17 @@ def _unclosed(html: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _escape_at(text: str, offsets: list[int]) -> str:
+    """The text with the "<" at each offset written as "&lt;"."""
+    parts, start = [], 0
+    for offset in offsets:
+        parts += [text[start:offset], "&lt;"]
+        start = offset + 1
+    return "".join(parts) + text[start:]
+
+
 def _escape_unclosed(html: str) -> str:
-    for offset, _tag in reversed(_unclosed(html)):
-        html = f"{html[:offset]}&lt;{html[offset + 1:]}"
-    return html
+    return _escape_at(html, [offset for offset, _tag in _unclosed(html)])
 
 
 def _open_in_source(text: str, tags: set[str]) -> list[tuple[int, int, str]]:
@@ -168,19 +178,18 @@ def _open_in_source(text: str, tags: set[str]) -> list[tuple[int, int, str]]:
             if marker and marker.group(1)[0] == fence:
                 fence = None
         elif not line.startswith(("    ", "\t")):
+            ticks, seen = 0, 0                   # backticks before the match: odd means in code
             for m in opening.finditer(line):
+                ticks, seen = ticks + line.count("`", seen, m.start()), m.start()
                 tag = m.group(1).lower()
-                if offset + m.start() > last_close.get(tag, -1) \
-                        and line.count("`", 0, m.start()) % 2 == 0:
+                if offset + m.start() > last_close.get(tag, -1) and ticks % 2 == 0:
                     found.append((number, offset + m.start(), tag))
         offset += len(line)
     return found
 
 
 def _escape_in_source(text: str, tags: set[str]) -> str:
-    for _line, offset, _tag in reversed(_open_in_source(text, tags)):
-        text = f"{text[:offset]}&lt;{text[offset + 1:]}"
-    return text
+    return _escape_at(text, [offset for _line, offset, _tag in _open_in_source(text, tags)])
 
 
 def find_unclosed_html(text: str) -> list[tuple[int, str]]:
@@ -195,12 +204,14 @@ def find_unclosed_html(text: str) -> list[tuple[int, str]]:
 
 
 # Removed with their content on purpose (and reported by find_unsafe_html): not "lost".
-_CLEANED_BLOCK = re.compile(r"<(%s)\b.*?</\1\s*>" % "|".join(CLEAN_CONTENT_TAGS), re.I | re.S)
+# Only called when nothing is left open, so each lazy match ends at a close (linear time).
+_CLEANED_BLOCK = re.compile(r"<(%s)(?=[\s/>]).*?</\1\s*>" % "|".join(
+    sorted(CLEAN_CONTENT_TAGS - {"embed"})), re.I | re.S)   # <embed> is empty: nothing inside
 
 
 def _words(html: str) -> list[str]:
     html = _CLEANED_BLOCK.sub(" ", re.sub(r"<!--.*?-->", " ", html, flags=re.S))
-    return re.findall(r"\w+", unescape(re.sub(r"<[^>]*>", " ", html)))
+    return re.findall(r"\w+", unescape(re.sub(r"<[^<>]*>", " ", html)))
 
 
 def find_lost_text(text: str) -> int | None:
@@ -209,12 +220,13 @@ def find_lost_text(text: str) -> int | None:
     before, after = _words(html), Counter(_words(render_markdown(text)))
     cursor = 0
     for word in before:
+        # Follow the words through the source for the line; a word written as an entity
+        # is not there as such, so look only a little way ahead.
+        found = text.find(word, cursor, cursor + 2000)
         if after[word] > 0:
             after[word] -= 1
-            found = text.find(word, cursor)
             cursor = found if found >= 0 else cursor
             continue
-        found = text.find(word, cursor)
         return text.count("\n", 0, found if found >= 0 else cursor) + 1
     return None
 
