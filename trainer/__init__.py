@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
 from .database import register_database
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .i18n import register_i18n, select_locale, select_timezone
 
 
 def create_app(config: type[Config] | Mapping | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_context(app)
+    register_i18n(app)
     register_security_headers(app)
     register_commands(app)
     return app
@@ -54,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -71,14 +73,6 @@ def register_extensions(app: Flask) -> None:
         if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
             return None
         return user
-
-
-def select_locale() -> str | None:
-    """The user's chosen language, else the browser's best match."""
-    languages = Config.LANGUAGES
-    if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
-    return request.accept_languages.best_match(languages)
 
 
 def register_blueprints(app: Flask) -> None:

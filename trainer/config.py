@@ -56,6 +56,8 @@ class Config:
 
     LANGUAGES = ("en", "ru")
     BABEL_DEFAULT_LOCALE = "en"
+    # The zone of users and cohorts that have not chosen one (an IANA name).
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TRAINER_TIMEZONE", "Asia/Bishkek")
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "trainer" / "translations")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

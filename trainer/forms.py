@@ -22,10 +22,51 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ProfileForm(FlaskForm):
+def language_choices() -> list[tuple[str, str]]:
+    """Every interface language, named in itself."""
+    from .i18n import interface_languages, language_name
+
+    return [(code, language_name(code)) for code in interface_languages()]
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """The region's time zones, led by "the platform's" (an empty value)."""
+    from flask import current_app
+
+    from .i18n import REGIONAL_ZONES
+
+    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    zones = REGIONAL_ZONES if default in REGIONAL_ZONES else (default, *REGIONAL_ZONES)
+    return [("", _l("The platform's (%(zone)s)", zone=default))] + [(zone, zone) for zone in zones]
+
+
+class ZoneField(SelectField):
+    """A time zone; empty (or absent from the form) means the platform's."""
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            self.data = ""
+            return
+        super().pre_validate(form)
+
+
+class LanguageAndZoneMixin:
+    """Choices read when the form is made: catalogues and zones may differ per installation."""
+
+    def fill_choices(self):
+        self.language.choices = language_choices()
+        self.timezone.choices = zone_choices()
+
+
+class ProfileForm(LanguageAndZoneMixin, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=choices.as_choices(choices.LANGUAGE_LABELS))
+    language = SelectField(_l("Language"))
+    timezone = ZoneField(_l("Time zone"), description=_l("Dates and times are shown in this zone."))
     submit = SubmitField(_l("Save profile"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fill_choices()
 
 
 class PasswordPolicy:
@@ -63,8 +104,12 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UserForm(FlaskForm):
+class UserForm(LanguageAndZoneMixin, FlaskForm):
     """An administrator's view of an account."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fill_choices()
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -77,7 +122,8 @@ class UserForm(FlaskForm):
     gender = SelectField(
         _l("Gender"), choices=choices.as_choices(choices.GENDER_LABELS, blank=_l("Not recorded"))
     )
-    language = SelectField(_l("Language"), choices=choices.as_choices(choices.LANGUAGE_LABELS))
+    language = SelectField(_l("Language"))
+    timezone = ZoneField(_l("Time zone"))
     active = BooleanField(_l("Active (may log in)"), default=True)
     password = PasswordField(
         _l("Password"),
@@ -121,10 +167,15 @@ class CohortForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     start_date = DateField(_l("First day"), validators=[Optional()])
     end_date = DateField(_l("Last day"), validators=[Optional()])
+    timezone = ZoneField(_l("Time zone"), description=_l("Session times are typed and shown in this zone."))
     attendance_required_percent = IntegerField(
         _l("Attendance needed to complete (%)"), validators=[Optional(), NumberRange(0, 100)],
         description=_l("Leave empty if attendance does not count. Excused absences that were caught up count as attended."))
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -132,7 +183,8 @@ class CohortForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()],
+                                   description=_l("Local time of the cohort's time zone."))
     minutes = IntegerField(_l("Length (minutes)"), default=90, validators=[DataRequired(), NumberRange(5, 600)])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
     place = StringField(_l("Room or webinar link"), validators=[Optional(), Length(max=500)])

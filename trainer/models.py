@@ -11,7 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .domain.people import GENDERS, LANGUAGES, ROLES
+from .domain.people import GENDERS, ROLES
 from .extensions import db
 
 
@@ -49,7 +49,6 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(_in("role", ROLES), name="role"),
-        CheckConstraint(_in("language", LANGUAGES), name="language"),
         CheckConstraint(f"gender IS NULL OR {_in('gender', GENDERS)}", name="gender"),
     )
 
@@ -64,6 +63,8 @@ class User(UserMixin, db.Model):
     # NULL means not recorded; "prefer_not_to_say" is the person's own choice.
     gender: Mapped[Optional[str]] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # An IANA zone name (Asia/Bishkek); None: the platform's zone (TRAINER_TIMEZONE).
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
@@ -432,6 +433,9 @@ class Cohort(db.Model):
     # Completion rule: the share of sessions a trainee must attend (excused absences that
     # were caught up count as attended). None: attendance is not required.
     attendance_required_percent: Mapped[Optional[int]]
+    # Where the cohort meets: session times are typed and shown in this zone. None: the
+    # platform's zone (TRAINER_TIMEZONE).
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

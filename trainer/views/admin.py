@@ -63,6 +63,7 @@ def apply_user_form(form: UserForm, user: User) -> None:
     user.rank = (form.rank.data or "").strip()
     user.gender = form.gender.data or None
     user.language = form.language.data
+    user.timezone = form.timezone.data or None
     user.active = form.active.data
 
 
@@ -98,6 +99,7 @@ def user_edit(user_id: int):
         form.agency_id.data = user.agency_id or 0
         form.country.data = user.country or ""
         form.gender.data = user.gender or ""
+        form.timezone.data = user.timezone or ""
     if form.validate_on_submit():
         if email_taken(form.email.data, except_user=user):
             form.email.errors.append(_("Another account already uses this email."))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from ..forms import EmptyForm, LoginForm, PasswordChangeForm, ProfileForm
 from ..services import authenticate
+from ..i18n import choose_language, interface_languages
 from ..services.audit import record_audit
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +44,8 @@ def login():
     if form.validate_on_submit():
         outcome = authenticate(form.email.data, form.password.data)
         if outcome.user is not None:
+            if session.get("language") in interface_languages():  # chosen on the login page
+                outcome.user.language = session["language"]
             record_audit("login", outcome.user, outcome.user)
             db.session.commit()
             # A permanent session expires after PERMANENT_SESSION_LIFETIME without a request.
@@ -73,14 +76,25 @@ def logout():
     return redirect(url_for("main.home"))
 
 
+@bp.post("/language")
+def language():
+    """The language switch in every page's header, for visitors and users alike."""
+    choose_language((request.form.get("language") or "").strip().lower())
+    return redirect(safe_next(request.form.get("next")))
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
     profile_form = ProfileForm(obj=current_user, prefix="profile")
+    if request.method == "GET":
+        profile_form.timezone.data = current_user.timezone or ""
     password_form = PasswordChangeForm(prefix="password")
     if profile_form.submit.data and profile_form.validate_on_submit():
         current_user.full_name = profile_form.full_name.data.strip()
         current_user.language = profile_form.language.data
+        current_user.timezone = profile_form.timezone.data or None
+        session["language"] = current_user.language
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))

@@ -15,6 +15,7 @@ from ..permissions import can_manage_cohort, role_required
 from ..services import cohorts as programme
 from ..services import exercises
 from ..services import scenarios as casework
+from ..i18n import to_utc
 from ..services.concurrency import commit_with_retry
 
 bp = Blueprint("cohorts", __name__)
@@ -69,7 +70,8 @@ def parse_due(raw: str | None) -> tuple[date | None, bool]:
 def cohort_fields(form: CohortForm) -> dict:
     return {"name": form.name.data.strip(), "description": form.description.data or "",
             "start_date": form.start_date.data, "end_date": form.end_date.data,
-            "attendance_required_percent": form.attendance_required_percent.data}
+            "attendance_required_percent": form.attendance_required_percent.data,
+            "timezone": form.timezone.data or None}
 
 
 @bp.get("/cohorts")
@@ -234,7 +236,9 @@ def add_session(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     form = SessionForm()
     if form.validate_on_submit():
-        db.session.add(TrainingSession(cohort_id=cohort.id, starts_at=form.starts_at.data, minutes=form.minutes.data,
+        # Typed as the wall clock where the cohort meets; stored as the UTC moment it means.
+        starts_at = to_utc(form.starts_at.data, cohort.timezone)
+        db.session.add(TrainingSession(cohort_id=cohort.id, starts_at=starts_at, minutes=form.minutes.data,
                                        topic=form.topic.data.strip(), place=(form.place.data or "").strip(),
                                        recording_url=(form.recording_url.data or "").strip()))
         db.session.commit()

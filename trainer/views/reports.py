@@ -142,9 +142,9 @@ class ReportView:
 PEOPLE_COLUMNS = (
     people("officers", _l("Officers")),
     people("trained", _l("Trained")),
-    Column("trained_percent", _l("% of all trained"), "percent", of="trained"),
+    Column("trained_percent", _l("Share of all trained"), "percent", of="trained"),
     people("completers", _l("Completed a course")),
-    Column("completers_percent", _l("% of trained who completed a course"), "percent", of="completers"),
+    Column("completers_percent", _l("Share of trained who completed a course"), "percent", of="completers"),
     people("certificates", _l("Certificates issued")),
     people("scenario_passers", _l("Passed a scenario")),
     Column("pass_percent", _l("Scenario pass rate %"), "percent", of="scenario_passers"),
