@@ -25,6 +25,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+def _own_slug(context) -> str:
+    """A course or scenario inserted without a work is its own work."""
+    return context.get_current_parameters()["slug"]
+
+
 class Agency(db.Model):
     """A law-enforcement body whose officers take part (e.g. a ministry or border service)."""
 
@@ -127,6 +132,9 @@ class Course(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), index=True)
     topic: Mapped[str] = mapped_column(String(100), index=True)
+    # The work this course is a version of: the original's slug (its own for an original).
+    # Versions of one work in other languages count as one course for completion and reports.
+    work: Mapped[str] = mapped_column(String(100), index=True, default=_own_slug)
     version: Mapped[int] = mapped_column(default=1)
     estimated_minutes: Mapped[int] = mapped_column(default=0)
     pass_mark: Mapped[int] = mapped_column(default=70)
@@ -296,6 +304,8 @@ class Scenario(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # The work this scenario is a version of: the original's slug (its own for an original).
+    work: Mapped[str] = mapped_column(String(100), index=True, default=_own_slug)
     estimated_minutes: Mapped[int] = mapped_column(default=0)
     is_template: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)

@@ -7,6 +7,7 @@ import pytest
 from trainer.config import PROJECT_ROOT
 from trainer.domain.generation import generate_variant
 from trainer.domain.scenario import check_scenarios
+from trainer.domain.works import scenario_differences, structure
 
 SCENARIOS, PROBLEMS = check_scenarios(PROJECT_ROOT / "scenarios")
 BY_ID = {s.id: s for s in SCENARIOS}
@@ -18,18 +19,6 @@ PROSE = {"title", "text", "rationale", "explanation", "question", "criterion", "
 # Latin words a Russian officer's case may hold: brands, the app, codes and references.
 LATIN_ALLOWED = {"Shacman", "X3000", "Toyota", "Camry", "Telegram", "SIM", "CMR", "SRC", "FIU",
                  "INT", "SBS", "SURV", "x4"}  # x4: "4x4"
-
-
-def structure(value):
-    """A value with every prose field removed: ids, types, weights, grades and answers."""
-    if dataclasses.is_dataclass(value):
-        return tuple((f.name, structure(getattr(value, f.name)))
-                     for f in dataclasses.fields(value) if f.name not in PROSE)
-    if isinstance(value, (tuple, list)):
-        return tuple(structure(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, structure(v)) for k, v in value.items()))
-    return value
 
 
 def all_prose(scenario):
@@ -72,6 +61,8 @@ def test_same_case_same_key_same_scoring_as_the_english():
            [(e.id, e.type, [k for k, _ in e.attributes]) for e in EN.entities]
     assert [(r.id, r.received, r.release, r.source.type, r.source.ref) for r in RU.reports] == \
            [(r.id, r.received, r.release, r.source.type, r.source.ref) for r in EN.reports]
+    # Entity, report and task ids and the answer key: the check `flask content check` runs.
+    assert scenario_differences(RU, EN) == []
     assert structure(RU.tasks) == structure(EN.tasks)
     same = ("version", "estimated_minutes", "pass_mark", "min_safeguards", "grading_scheme",
             "template", "seed")

@@ -7,6 +7,7 @@ from trainer import create_app
 from trainer.config import PROJECT_ROOT
 from trainer.domain.courses import check_courses
 from trainer.domain.scenario import check_scenarios
+from trainer.domain.works import course_differences
 
 COURSES = PROJECT_ROOT / "courses"
 BROKEN = Path(__file__).parent / "broken_courses"
@@ -97,18 +98,7 @@ def test_the_russian_courses_ship_as_translations():
 def test_a_translation_keeps_the_structure_and_answer_key_of_its_original(spec):
     original = next(s for s in SPECS if s.id == spec.translation_of)
     assert spec.language != original.language
-    assert [l.slug for l in spec.lessons] == [l.slug for l in original.lessons]
     assert [l.minutes for l in spec.lessons] == [l.minutes for l in original.lessons]
-    assert (spec.pass_mark, spec.completion, spec.topic) == (original.pass_mark, original.completion, original.topic)
-    for mine, theirs in zip(spec.lessons, original.lessons):
-        assert [q.id for q in mine.check.questions] == [q.id for q in theirs.check.questions]
-    for bank in ("pre_test", "post_test"):
-        assert getattr(spec, bank).count == getattr(original, bank).count
-    ours, theirs = spec.all_questions(), original.all_questions()
-    assert list(ours) == list(theirs)
-    for key, question in ours.items():
-        other = theirs[key]
-        assert (question.type, question.competency, question.correct, question.truth, question.shuffle) == (
-            other.type, other.competency, other.correct, other.truth, other.shuffle), key
-        assert (len(question.options), len(question.pairs), len(question.items)) == (
-            len(other.options), len(other.pairs), len(other.items)), key
+    assert spec.topic == original.topic
+    # Lessons, question ids, draws and answer keys: the check `flask content check` runs.
+    assert course_differences(spec, original) == []

@@ -23,6 +23,7 @@ from .markdown import (
     yaml_error_text,
 )
 from .questions import Question, build_question, draw, validate_question
+from .works import check_course_works
 
 LANGUAGES = ("en", "ru")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -190,7 +191,10 @@ def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
         if spec is not None:
             specs.append(spec)
     wrong = _check_translations(readers, problems)
-    return [spec for spec in specs if spec.folder not in wrong], problems
+    specs = [spec for spec in specs if spec.folder not in wrong]
+    # Linked versions are one work: a translation must keep its original's lessons and key.
+    problems.extend(Problem(d.file, None, d.key, d.message) for d in check_course_works(specs, root.name))
+    return specs, problems
 
 
 def _check_translations(readers: list[_CourseReader], problems: list[Problem]) -> set[str]:

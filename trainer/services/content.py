@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..domain.courses import CourseSpec, QuestionBank, check_courses
 from ..extensions import db
 from ..models import Course, Lesson, Question
-from .scenarios import load_scenarios
+from .scenarios import load_scenarios, work_of
 
 
 def load_content() -> list[str]:
@@ -35,6 +35,7 @@ def load_courses(root: Path) -> list[str]:
         if current is not None and current.active and current.settings.get("disk_digest") == digest:
             # The folder has not changed since it was loaded: keep what the database has,
             # including a newer version published from the browser.
+            current.work = work_of(Course, spec.id, spec.translation_of)
             continue
         course = upsert_course(spec)
         course.settings = {**course.settings, "disk_digest": digest}
@@ -66,6 +67,7 @@ def upsert_course(spec: CourseSpec) -> Course:
     course.title, course.summary, course.language, course.topic = spec.title, spec.summary, spec.language, spec.topic
     course.version, course.estimated_minutes, course.pass_mark = spec.version, spec.estimated_minutes, spec.pass_mark
     course.folder, course.active = spec.folder, True
+    course.work = work_of(Course, spec.id, spec.translation_of)
     disk_digest = (course.settings or {}).get("disk_digest")  # kept: see load_courses
     course.settings = {
         "disk_digest": disk_digest,

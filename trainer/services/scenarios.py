@@ -23,6 +23,17 @@ MAX_SAVED_BYTES = 200_000  # one attempt's answers; a long report fits many time
 MAX_TASK_BYTES = 50_000    # one task's answer: about 7 000 words of report
 
 
+def work_of(model, slug: str, translation_of: str | None) -> str:
+    """The work a course or scenario belongs to: its original's work, else its own slug.
+
+    A translation of a translation joins its original's work, so a work has one key.
+    """
+    if not translation_of:
+        return slug
+    original = db.session.scalar(select(model.work).where(model.slug == translation_of))
+    return original or translation_of
+
+
 def load_scenarios(root: Path) -> list[str]:
     """Store each valid scenario file whose text changed as a new version."""
     if not root.is_dir():
@@ -34,6 +45,9 @@ def load_scenarios(root: Path) -> list[str]:
         source = path.read_text(encoding="utf-8")
         if not file_already_loaded(spec.id, source):
             store_version(spec, source, path.relative_to(root.parent).as_posix())
+        else:  # unchanged since loaded: its row may predate works
+            scenario = db.session.scalar(select(Scenario).where(Scenario.slug == spec.id))
+            scenario.work = work_of(Scenario, spec.id, spec.translation_of)
     # A file taken off disk hides its scenario (attempts are kept). Scenarios written in the
     # browser have an owner and no file, so they are left alone; a file with errors keeps its
     # last good version.
@@ -63,6 +77,7 @@ def store_version(spec: ScenarioSpec, source: str, filename: str) -> ScenarioVer
     scenario.title, scenario.summary, scenario.language = spec.title, spec.summary, spec.language
     scenario.estimated_minutes, scenario.is_template = spec.estimated_minutes, spec.template
     scenario.filename, scenario.active = filename, True
+    scenario.work = work_of(Scenario, spec.id, spec.translation_of)
     db.session.add(scenario)
     db.session.flush()
     current = scenario.current_version

@@ -14,6 +14,7 @@ from trainer.domain.scenario.model import (
     Source, Task,
 )
 from trainer.domain.scenario.validation import Ctx
+from trainer.domain.works import check_scenario_works
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ATTR_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -71,7 +72,10 @@ def check_scenarios(root: FsPath) -> tuple[list[Scenario], list[Problem]]:
             match = TRANSLATION_OF_RE.search(text)
             translation_lines[name] = text.count("\n", 0, match.start()) + 1 if match else None
     wrong = _check_translations(scenarios, translation_lines, problems)
-    return [s for s in scenarios if s.filename not in wrong], problems
+    scenarios = [s for s in scenarios if s.filename not in wrong]
+    # Linked versions are one work: a translation must keep its original's ids and answer key.
+    problems.extend(Problem(d.file, None, d.key, d.message) for d in check_scenario_works(scenarios))
+    return scenarios, problems
 
 
 def _check_translations(scenarios: list[Scenario], lines: dict[str, int | None],

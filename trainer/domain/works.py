@@ -1,0 +1,247 @@
+"""Works: a course or scenario and its versions in other languages, which must agree in structure.
+
+A translation (`translation_of: <id>`) is the same work as its original: officers who complete
+either have completed the work, so both must teach and test the same thing. Prose may differ;
+lessons (file stems), question ids and answer keys, and a scenario's entity, report and task ids
+and answer key may not. Each difference names the translation's file and the key.
+
+Plain functions over the course and scenario specs (duck-typed: this module imports neither).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way a translation's structure departs from its original's."""
+
+    file: str          # the translation's file where it differs
+    key: str           # YAML path, e.g. "questions[q3].correct"
+    message: str
+
+
+def _listed(values: Iterable[Any]) -> str:
+    return ", ".join(str(v) for v in values) or "none"
+
+
+def _compare_ids(ours: Sequence[str], theirs: Sequence[str], what: str, original: str) -> str | None:
+    """A sentence naming the ids missing, extra or reordered; None when they agree."""
+    if list(ours) == list(theirs):
+        return None
+    missing = [i for i in theirs if i not in ours]
+    extra = [i for i in ours if i not in theirs]
+    parts = []
+    if missing:
+        parts.append(f"missing {what} {_listed(missing)}")
+    if extra:
+        parts.append(f"{what} {_listed(extra)} not in the original")
+    if not parts:
+        parts.append(f"{what} in another order ({_listed(ours)}; the original: {_listed(theirs)})")
+    return f"{'; '.join(parts)} (original: '{original}')"
+
+
+# ------------------------------------------------------------------------------------ courses
+
+QUESTION_KEY_FIELDS = ("type", "competency", "correct", "truth", "shuffle")
+
+
+def _question_files(course) -> dict[str, str]:
+    """Question id -> the bank file (relative to the course folder) that holds it."""
+    files: dict[str, str] = {}
+    banks = [lesson.check for lesson in course.lessons] + [course.pre_test, course.post_test]
+    for bank in banks:
+        if bank is not None:
+            for question in bank.questions:
+                files.setdefault(question.id, bank.bank)
+    return files
+
+
+def course_differences(translation, original, root_name: str = "courses") -> list[Difference]:
+    """Where a course translation's lessons, question ids and answer keys depart from its original."""
+    folder = f"{root_name}/{translation.folder}"
+    course_file = f"{folder}/course.yml"
+    found: list[Difference] = []
+
+    def add(file: str, key: str, message: str | None) -> None:
+        if message:
+            found.append(Difference(file, key, message))
+
+    add(course_file, "lessons", _compare_ids([l.slug for l in translation.lessons],
+                                            [l.slug for l in original.lessons], "lesson(s)", original.id))
+    for name in ("pass_mark", "completion"):
+        if getattr(translation, name) != getattr(original, name):
+            add(course_file, name, f"{getattr(translation, name)!r} differs from the original's "
+                                   f"{getattr(original, name)!r} ('{original.id}')")
+    theirs_by_slug = {lesson.slug: lesson for lesson in original.lessons}
+    for index, lesson in enumerate(translation.lessons):
+        other = theirs_by_slug.get(lesson.slug)
+        if other is None:
+            continue
+        mine = [q.id for q in lesson.check.questions] if lesson.check else []
+        theirs = [q.id for q in other.check.questions] if other.check else []
+        file = f"{folder}/{lesson.check.bank}" if lesson.check else f"{folder}/{lesson.slug}.md"
+        add(file, f"lessons[{index}].check", _compare_ids(mine, theirs, "question(s)", original.id))
+    for bank in ("pre_test", "post_test"):
+        mine, theirs = getattr(translation, bank), getattr(original, bank)
+        if (mine is None) != (theirs is None):
+            add(course_file, bank, f"{'present' if mine else 'missing'} here but "
+                                   f"{'present' if theirs else 'missing'} in the original ('{original.id}')")
+        elif mine is not None:
+            file = f"{folder}/{mine.bank}"
+            add(file, "questions", _compare_ids([q.id for q in mine.questions], [q.id for q in theirs.questions],
+                                                "question(s)", original.id))
+            if mine.count != theirs.count:
+                add(course_file, f"{bank}.count", f"draws {mine.count} question(s), the original "
+                                                  f"'{original.id}' {theirs.count}")
+    files = _question_files(translation)
+    ours, theirs = translation.all_questions(), original.all_questions()
+    for key, question in ours.items():
+        other = theirs.get(key)
+        if other is None:
+            continue  # reported above with its bank
+        file = f"{folder}/{files.get(key, 'questions')}"
+        for name in QUESTION_KEY_FIELDS:
+            if getattr(question, name) != getattr(other, name):
+                add(file, f"questions[{key}].{name}",
+                    f"{_shown(getattr(question, name))} differs from the original's "
+                    f"{_shown(getattr(other, name))} ('{original.id}')")
+        for name in ("options", "pairs", "items"):
+            if len(getattr(question, name)) != len(getattr(other, name)):
+                add(file, f"questions[{key}].{name}",
+                    f"{len(getattr(question, name))} {name} where the original ('{original.id}') has "
+                    f"{len(getattr(other, name))}")
+    return found
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return f"[{', '.join(str(v) for v in value)}]"
+    return repr(value)
+
+
+def check_course_works(courses: Sequence, root_name: str = "courses") -> list[Difference]:
+    """Compare every course that declares `translation_of` with the course it names."""
+    by_id = {course.id: course for course in courses}
+    found: list[Difference] = []
+    for course in courses:
+        original = by_id.get(course.translation_of) if course.translation_of else None
+        if original is not None:
+            found += course_differences(course, original, root_name)
+    return found
+
+
+# ---------------------------------------------------------------------------------- scenarios
+
+# Text a trainee reads; everything else in a task (ids, types, weights, grades, answers) is key.
+PROSE_FIELDS = frozenset({"title", "text", "rationale", "explanation", "question", "criterion", "guidance",
+                          "prompt", "instructions", "time", "label", "description"})
+
+
+def structure(value: Any) -> Any:
+    """A value with every prose field removed: ids, types, weights, grades and answers remain."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple((f.name, structure(getattr(value, f.name)))
+                     for f in dataclasses.fields(value) if f.name not in PROSE_FIELDS)
+    if isinstance(value, (tuple, list)):
+        return tuple(structure(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(structure(v) for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted((k, structure(v)) for k, v in value.items() if k not in PROSE_FIELDS))
+    return value
+
+
+def _first_difference(ours: Any, theirs: Any, path: str) -> str | None:
+    """The path of the first place two structures differ (for the message), or None."""
+    if ours == theirs:
+        return None
+    if isinstance(ours, tuple) and isinstance(theirs, tuple) and len(ours) == len(theirs):
+        for index, (a, b) in enumerate(zip(ours, theirs)):
+            if a != b:
+                if (isinstance(a, tuple) and len(a) == 2 and isinstance(a[0], str)
+                        and isinstance(b, tuple) and len(b) == 2 and a[0] == b[0]):
+                    return _first_difference(a[1], b[1], f"{path}.{a[0]}")
+                return _first_difference(a, b, f"{path}[{_record_id(a) or index}]")
+    return path
+
+
+ID_FIELDS = ("id", "report_id", "event_id", "evidence_id", "report", "event", "evidence")
+
+
+def _record_id(record: Any) -> str | None:
+    """The id of a record in a structure (its "id", "report"... field), to name it by."""
+    if isinstance(record, tuple) and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                                         for p in record):
+        fields = dict(record)
+        return next((str(fields[name]) for name in ID_FIELDS if isinstance(fields.get(name), str)), None)
+    return None
+
+
+SCENARIO_SAME_FIELDS = ("estimated_minutes", "pass_mark", "min_safeguards", "template")
+
+
+def scenario_differences(translation, original) -> list[Difference]:
+    """Where a scenario translation's entity, report and task ids and answer key depart from its original."""
+    file = translation.filename
+    found: list[Difference] = []
+
+    def add(key: str, message: str | None) -> None:
+        if message:
+            found.append(Difference(file, key, message))
+
+    add("entities", _compare_ids([e.id for e in translation.entities], [e.id for e in original.entities],
+                                 "entity id(s)", original.id))
+    add("reports", _compare_ids([r.id for r in translation.reports], [r.id for r in original.reports],
+                                "report id(s)", original.id))
+    add("tasks", _compare_ids([t.id for t in translation.tasks], [t.id for t in original.tasks],
+                              "task id(s)", original.id))
+    for name in SCENARIO_SAME_FIELDS:
+        if getattr(translation, name) != getattr(original, name):
+            add(name, f"{getattr(translation, name)!r} differs from the original's {getattr(original, name)!r} "
+                      f"('{original.id}')")
+    entities = {entity.id: entity for entity in original.entities}
+    for index, entity in enumerate(translation.entities):
+        other = entities.get(entity.id)
+        if other is not None and entity.type != other.type:
+            add(f"entities[{index}].type", f"'{entity.type}' where the original ('{original.id}') has '{other.type}'")
+    reports = {report.id: report for report in original.reports}
+    for index, report in enumerate(translation.reports):
+        other = reports.get(report.id)
+        if other is None:
+            continue
+        for name, ours, theirs in (("source.type", report.source.type, other.source.type),
+                                   ("release", report.release, other.release),
+                                   ("received", report.received, other.received)):
+            if ours != theirs:
+                add(f"reports[{index}].{name}", f"{ours} where the original ('{original.id}') has {theirs}")
+    tasks = {task.id: task for task in original.tasks}
+    for index, task in enumerate(translation.tasks):
+        other = tasks.get(task.id)
+        if other is None:
+            continue
+        for name in ("type", "weight", "safeguard"):
+            if getattr(task, name) != getattr(other, name):
+                add(f"tasks[{index}].{name}", f"{_shown(structure(getattr(task, name)))} where the original "
+                                              f"('{original.id}') has {_shown(structure(getattr(other, name)))}")
+        for name in ("key", "content"):
+            where = _first_difference(structure(getattr(task, name)), structure(getattr(other, name)),
+                                      f"tasks[{index}].{name}")
+            if where:
+                what = "answer key" if name == "key" else "structure (ids, options, codes)"
+                add(where, f"the {what} differs from the original's ('{original.id}', task {task.id})")
+    return found
+
+
+def check_scenario_works(scenarios: Sequence) -> list[Difference]:
+    """Compare every scenario that declares `translation_of` with the scenario it names."""
+    by_id = {scenario.id: scenario for scenario in scenarios}
+    found: list[Difference] = []
+    for scenario in scenarios:
+        original = by_id.get(scenario.translation_of) if scenario.translation_of else None
+        if original is not None:
+            found += scenario_differences(scenario, original)
+    return found
