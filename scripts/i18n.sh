@@ -14,6 +14,10 @@ extract() {
     --project trainer --omit-header -o "$POT" . > /dev/null
 }
 
+# One writer at a time: several people (or scripts) may update the same catalogue.
+exec 9> "${TMPDIR:-/tmp}/trainer-po.lock"
+command -v flock > /dev/null && flock 9
+
 case "${1:-}" in
   update)  extract && "$PYBABEL" update -i "$POT" -d trainer/translations --no-wrap --ignore-obsolete --no-fuzzy-matching ;;
   init)    extract && "$PYBABEL" init -i "$POT" -d trainer/translations -l "${2:?language code, e.g. ky}" --no-wrap ;;

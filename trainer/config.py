@@ -68,6 +68,7 @@ class Config:
     # Per email and address, so a whole webinar behind one police NAT can still log in.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
     LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "60 per minute")
+    PREVIEW_RATE_LIMIT = os.environ.get("PREVIEW_RATE_LIMIT", "90 per minute")  # Markdown previews per author
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

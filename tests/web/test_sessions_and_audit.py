@@ -235,3 +235,18 @@ def test_only_administrators_read_the_audit_log(client, auth, make_user):
         auth.login(make_user(role))
         assert client.get("/admin/audit").status_code == 403
         auth.logout()
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "PREVIEW_RATE_LIMIT": "3 per minute",
+                                         "RATELIMIT_KEY_PREFIX": "preview-test"}], indirect=True)
+def test_markdown_previews_are_rate_limited_per_author(app, client, auth, make_user):
+    from flask import json
+    auth.login(make_user("trainer"))
+    response = post_form(client, "/author/courses/drafts", {"title": "Border checks", "source": ""})
+    draft = response.headers["Location"].rstrip("/").split("/drafts/")[1].split("/")[0]
+    from conftest import csrf_token
+    token = csrf_token(client, f"/author/courses/drafts/{draft}")
+    answers = [client.post(f"/author/courses/drafts/{draft}/preview", data=json.dumps({"text": "# Hi"}),
+                           headers={"Content-Type": "application/json", "X-CSRFToken": token}).status_code
+               for _ in range(4)]
+    assert answers == [200, 200, 200, 429]

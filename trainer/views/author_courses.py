@@ -1,7 +1,7 @@
 """Course authoring for trainers: drafts, the file editor with preview, publishing, zips, editors."""
 import io
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import Course, CourseDraft
 from ..permissions import role_required
@@ -336,7 +336,14 @@ def edit_file(draft_id: int, name: str):
                            preview=authoring.render_preview(text) if markdown else ""), status
 
 
+def preview_limit_key() -> str:
+    return f"preview:{current_user.id}"
+
+
 @bp.post("/drafts/<int:draft_id>/preview")
+# Rendering is the one place a trainer can make the server work hard on demand (deeply nested
+# HTML, thousands of entities): the editor asks at most once a second while typing.
+@limiter.limit(lambda: current_app.config["PREVIEW_RATE_LIMIT"], key_func=preview_limit_key)
 def preview(draft_id: int):
     """Sanitised HTML of Markdown sent as JSON {"text": ...}: the editor's live preview."""
     draft_or_404(draft_id)

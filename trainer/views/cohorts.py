@@ -381,12 +381,12 @@ def review(attempt_id: int):
             if kind in ("points", "comment") and criterion_id:
                 (points if kind == "points" else comments).setdefault(task_id, {})[criterion_id] = value
         try:
-            exercises.review(attempt, current_user, points, comments)
+            # The trainee's attempt has a version: a colleague's review (or a rescore) saved a
+            # moment earlier makes this one re-read and apply again instead of failing.
+            commit_with_retry(lambda: exercises.review(attempt, current_user, points, comments))
         except exercises.ReviewRejected as problem:
-            db.session.rollback()
             error = str(problem)
         else:
-            db.session.commit()
             flash(_("Review saved: %(name)s now has %(t)s%%.", name=attempt.user.full_name, t="%.0f" % attempt.total_percent), "success")
             return redirect(url_for("cohorts.reviews"))
     return render_template("cohorts/review.html", attempt=attempt, spec=spec, error=error,

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from ..services.concurrency import Contended
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -14,6 +15,7 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("File too large"), _l("The file is larger than the platform accepts (8 MB).")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
+    503: (_l("Busy"), _l("Many people are saving at this moment. Your work is kept in your browser; try again in a few seconds.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Your saved work is safe; try again in a moment.")),
 }
 CSRF_MESSAGE = _l("The form was sent without a valid security token (it may have expired). "
@@ -39,6 +41,11 @@ def error_response(code: int, message=None):
 
 def register(app) -> None:
     """Attach the handlers to the app."""
+
+    @app.errorhandler(Contended)
+    def contended(error):
+        db.session.rollback()
+        return error_response(503)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
