@@ -11,7 +11,12 @@ Definitions shown to managers on the pages:
   issued, session held, test or scenario submitted); completion statuses are as they stood
   at the end of the period;
 - a course or scenario filter picks what is counted: choose a course and only that course is
-  counted (scenario figures are then empty), and the other way round.
+  counted (scenario figures are then empty), and the other way round;
+- a course and its translations are one work (Course.work, Scenario.work): an officer's
+  completion of a work counts once whichever language version they took, rows are grouped by
+  work (target_id: the work's first course or scenario id) and titled in the reader's language;
+  choosing a course counts its whole work, and a language filter counts only what was taken in
+  that language (sessions, which belong to no language, are then left out).
 """
 from __future__ import annotations
 
@@ -27,8 +32,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from ..domain import reports as rules
+from ..domain.courses import LANGUAGES
 from ..domain.people import COUNTRIES, GENDERS, ROLES
 from ..extensions import db
+from ..i18n import reader_language
 from ..models import (
     Agency, Assignment, Attendance, AuditEvent, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson,
     LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion, TrainingSession, User, utcnow,
@@ -77,6 +84,7 @@ class ReportFilters:
     scenario_id: int | None = None
     gender: str | None = None
     role: str = "trainee"
+    language: str | None = None  # the language a course or scenario was taken in
 
     ARG_NAMES = {"start": "from", "end": "to", "agency_id": "agency", "cohort_id": "cohort",
                  "course_id": "course", "scenario_id": "scenario"}
@@ -103,8 +111,8 @@ class ReportFilters:
 
     @property
     def counts_sessions(self) -> bool:
-        """Sessions belong to no course or scenario: counted when neither is chosen."""
-        return self.course_id is None and self.scenario_id is None
+        """Sessions belong to no course, scenario or language: counted when none is chosen."""
+        return self.course_id is None and self.scenario_id is None and self.language is None
 
     def as_args(self) -> dict[str, str]:
         """The filters as URL arguments, defaults left out (for links, exports and the audit log)."""
@@ -159,6 +167,7 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
         agency_id=row_id("agency", Agency, _("agency")), cohort_id=row_id("cohort", Cohort, _("cohort")),
         course_id=row_id("course", Course, _("course")), scenario_id=row_id("scenario", Scenario, _("scenario")),
         gender=code("gender", GENDER_FILTERS), role=code("role", ROLES) or "trainee",
+        language=code("language", content_languages()),
     )
     if filters.start and filters.end and filters.start > filters.end:
         problems.append(_("The period starts (%(start)s) after it ends (%(end)s).",
@@ -168,25 +177,35 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
     return filters
 
 
+def content_languages() -> tuple[str, ...]:
+    """Languages a course or scenario can be taken in: the content format's and any stored."""
+    stored = set(db.session.scalars(select(Course.language).distinct()))
+    stored |= set(db.session.scalars(select(Scenario.language).distinct()))
+    return tuple(sorted(set(LANGUAGES) | {code for code in stored if code}))
+
+
 @dataclass(frozen=True)
 class FilterChoices:
     """What the filter form offers."""
 
     agencies: list[tuple[int, str, str]]  # id, name, country
     cohorts: list[tuple[int, str]]
-    courses: list[tuple[int, str]]
+    courses: list[tuple[int, str]]  # one per work: its first id, its title in the reader's language
     scenarios: list[tuple[int, str]]
+    languages: tuple[str, ...] = ()
 
 
 def filter_choices() -> FilterChoices:
-    """Agencies, cohorts, courses and scenarios to pick from (four small queries)."""
+    """Agencies, cohorts, works (courses and scenarios) and languages to pick from."""
+    titles = target_titles()
+    works = lambda kind: sorted(((target, title) for (k, target), title in titles.items() if k == kind),
+                                key=lambda pair: pair[1])
     return FilterChoices(
         agencies=[tuple(row) for row in db.session.execute(
             select(Agency.id, Agency.name, Agency.country).order_by(Agency.country, Agency.name))],
         cohorts=[tuple(row) for row in db.session.execute(
             select(Cohort.id, Cohort.name).order_by(Cohort.start_date.desc(), Cohort.name))],
-        courses=[tuple(row) for row in db.session.execute(select(Course.id, Course.title).order_by(Course.title))],
-        scenarios=[tuple(row) for row in db.session.execute(select(Scenario.id, Scenario.title).order_by(Scenario.title))],
+        courses=works("course"), scenarios=works("scenario"), languages=content_languages(),
     )
 
 
@@ -249,6 +268,52 @@ def json_elements(document, key: str, name: str, parsed: bool = False):
     return elements, elements.c.key, elements.c.value
 
 
+def _targets(model, name: str):
+    """model id -> the work's target id (its first id) and the version's language, as a subquery."""
+    return select(model.id.label("item_id"), model.language.label("language"),
+                  func.min(model.id).over(partition_by=model.work).label("target_id")).subquery(name)
+
+
+def course_targets():
+    """Course id -> target_id (the work's first course id) and language."""
+    return _targets(Course, "course_target")
+
+
+def scenario_targets():
+    """Scenario id -> target_id (the work's first scenario id) and language."""
+    return _targets(Scenario, "scenario_target")
+
+
+def _chosen(model, chosen_id: int | None, language: str | None):
+    """Ids of the versions counted: those of the chosen item's work and language; None: all."""
+    conditions = []
+    if chosen_id is not None:
+        chosen = aliased(model)
+        conditions.append(model.work == select(chosen.work).where(chosen.id == chosen_id).scalar_subquery())
+    if language:
+        conditions.append(model.language == language)
+    return select(model.id).where(*conditions) if conditions else None
+
+
+def course_ids(filters: ReportFilters):
+    """A query of the course ids the filters count (a chosen course's whole work, in the chosen
+    language), or None when every course counts."""
+    return _chosen(Course, filters.course_id, filters.language)
+
+
+def scenario_ids(filters: ReportFilters):
+    """A query of the scenario ids the filters count, or None when every scenario counts."""
+    return _chosen(Scenario, filters.scenario_id, filters.language)
+
+
+def target_of(kind: str, item_id: int | None) -> int | None:
+    """The target id (work) of a course or scenario id."""
+    if item_id is None:
+        return None
+    targets = course_targets() if kind == "course" else scenario_targets()
+    return db.session.scalar(select(targets.c.target_id).where(targets.c.item_id == item_id))
+
+
 class People:
     """The officers a report counts, joined straight onto a query's user id column.
 
@@ -309,14 +374,14 @@ def trained_users(filters: ReportFilters):
     parts = []
     if filters.counts_courses:
         query = select(Enrolment.user_id).where(in_period(Enrolment.started_at, filters))
-        if filters.course_id:
-            query = query.where(Enrolment.course_id == filters.course_id)
+        if course_ids(filters) is not None:
+            query = query.where(Enrolment.course_id.in_(course_ids(filters)))
         parts.append(query)
     if filters.counts_scenarios:
         query = (select(ScenarioAttempt.user_id).join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
                  .where(in_period(ScenarioAttempt.started_at, filters)))
-        if filters.scenario_id:
-            query = query.where(ScenarioVersion.scenario_id == filters.scenario_id)
+        if scenario_ids(filters) is not None:
+            query = query.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
         parts.append(query)
     if filters.counts_sessions:
         parts.append(select(Attendance.user_id).join(TrainingSession, TrainingSession.id == Attendance.session_id)
@@ -325,32 +390,47 @@ def trained_users(filters: ReportFilters):
     return (parts[0].distinct() if len(parts) == 1 else union(*parts)).subquery("trained")
 
 
-def completed_in_period(filters: ReportFilters) -> list:
-    """Conditions on Enrolment: a course completed in the period."""
-    conditions = [Enrolment.completed_at.is_not(None), in_period(Enrolment.completed_at, filters)]
-    if filters.course_id:
-        conditions.append(Enrolment.course_id == filters.course_id)
-    return conditions if filters.counts_courses else [false_()]
+def _first_per_work(filters: ReportFilters, model, moment, name: str):
+    """One row per officer and course work: (user_id, target_id, moment), the first time the
+    work was completed (in any counted language version), when that falls in the period."""
+    targets = course_targets()
+    first = func.min(moment)
+    query = (select(model.user_id, targets.c.target_id, first.label("moment"))
+             .join(targets, targets.c.item_id == model.course_id)
+             .where(moment.is_not(None)).group_by(model.user_id, targets.c.target_id))
+    if course_ids(filters) is not None:
+        query = query.where(model.course_id.in_(course_ids(filters)))
+    if filters.start:
+        query = query.having(first >= filters.starts_at)
+    if filters.end:
+        query = query.having(first < filters.ends_before)
+    if not filters.counts_courses:
+        query = query.where(false_())
+    return query.subquery(name)
 
 
-def issued_in_period(filters: ReportFilters) -> list:
-    """Conditions on Certificate: issued in the period."""
-    conditions = [in_period(Certificate.issued_at, filters)]
-    if filters.course_id:
-        conditions.append(Certificate.course_id == filters.course_id)
-    return conditions if filters.counts_courses else [false_()]
+def completions_in_period(filters: ReportFilters):
+    """Officer x course work completed in the period (counted once whichever language)."""
+    return _first_per_work(filters, Enrolment, Enrolment.completed_at, "completion")
+
+
+def certificates_in_period(filters: ReportFilters):
+    """Officer x course work whose (first) certificate was issued in the period."""
+    return _first_per_work(filters, Certificate, Certificate.issued_at, "issued")
 
 
 def scenario_outcomes(filters: ReportFilters):
     """One row per officer and scenario with a final score in the period: passed (1) or not (0)."""
-    query = (select(ScenarioAttempt.user_id, ScenarioVersion.scenario_id,
+    targets = scenario_targets()
+    query = (select(ScenarioAttempt.user_id, targets.c.target_id.label("scenario_id"),
                     func.max(case((ScenarioAttempt.status == "passed", 1), else_=0)).label("passed"))
              .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+             .join(targets, targets.c.item_id == ScenarioVersion.scenario_id)
              .where(ScenarioAttempt.status.in_(DECIDED), ScenarioAttempt.submitted_at.is_not(None),
                     in_period(ScenarioAttempt.submitted_at, filters))
-             .group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id))
-    if filters.scenario_id:
-        query = query.where(ScenarioVersion.scenario_id == filters.scenario_id)
+             .group_by(ScenarioAttempt.user_id, targets.c.target_id))
+    if scenario_ids(filters) is not None:
+        query = query.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
     if not filters.counts_scenarios:
         query = query.where(false_())
     return query.subquery("outcome")
@@ -379,14 +459,15 @@ def people_groups(filters: ReportFilters) -> list[dict]:
     keys = people.group_columns()
     trained = trained_users(filters)
     outcome = scenario_outcomes(filters)
+    completed, issued = completions_in_period(filters), certificates_in_period(filters)
     queries = (
         people.select(*keys, func.count().label("officers")),
         people.join(select().select_from(trained), trained.c.user_id).add_columns(*keys, func.count().label("trained")),
-        people.join(select().select_from(Enrolment), Enrolment.user_id).where(*completed_in_period(filters))
-        .add_columns(*keys, func.count(func.distinct(Enrolment.user_id)).label("completers"),
+        people.join(select().select_from(completed), completed.c.user_id)
+        .add_columns(*keys, func.count(func.distinct(completed.c.user_id)).label("completers"),
                      func.count().label("completions")),
-        people.join(select().select_from(Certificate), Certificate.user_id).where(*issued_in_period(filters))
-        .add_columns(*keys, func.count(func.distinct(Certificate.user_id)).label("certified"),
+        people.join(select().select_from(issued), issued.c.user_id)
+        .add_columns(*keys, func.count(func.distinct(issued.c.user_id)).label("certified"),
                      func.count().label("certificates")),
         people.join(select().select_from(outcome), outcome.c.user_id)
         .add_columns(*keys, func.count(func.distinct(outcome.c.user_id)).label("scenario_takers"),
@@ -501,18 +582,21 @@ def overview(filters: ReportFilters) -> Overview:
 def trend(filters: ReportFilters) -> list[dict]:
     """Per month: course completions, certificates issued, first scenario passes (zeros filled)."""
     people = People(filters)
+    targets = scenario_targets()
     first_pass = (select(ScenarioAttempt.user_id, func.min(ScenarioAttempt.submitted_at).label("moment"))
                   .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+                  .join(targets, targets.c.item_id == ScenarioVersion.scenario_id)
                   .where(ScenarioAttempt.status == "passed", in_period(ScenarioAttempt.submitted_at, filters))
-                  .group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id))
-    if filters.scenario_id:
-        first_pass = first_pass.where(ScenarioVersion.scenario_id == filters.scenario_id)
+                  .group_by(ScenarioAttempt.user_id, targets.c.target_id))
+    if scenario_ids(filters) is not None:
+        first_pass = first_pass.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
     if not filters.counts_scenarios:
         first_pass = first_pass.where(false_())
     first_pass = first_pass.subquery("first_pass")
+    completed, issued = completions_in_period(filters), certificates_in_period(filters)
     sources = (
-        ("completions", Enrolment, Enrolment.user_id, Enrolment.completed_at, completed_in_period(filters)),
-        ("certificates", Certificate, Certificate.user_id, Certificate.issued_at, issued_in_period(filters)),
+        ("completions", completed, completed.c.user_id, completed.c.moment, []),
+        ("certificates", issued, issued.c.user_id, issued.c.moment, []),
         ("scenario_passes", first_pass, first_pass.c.user_id, first_pass.c.moment, []),
     )
     series = {}
@@ -638,13 +722,16 @@ def gain_pairs(filters: ReportFilters):
     # One pass over the attempts, grouped by officer and course, then the first pre-test by
     # primary key: no join between derived tables, whose plan SQLite (without statistics)
     # may get badly wrong.
-    tests = (select(QuizAttempt.user_id, QuizAttempt.course_id,
+    # Grouped by work: a pre-test in English and a post-test in Russian make one pair.
+    targets = course_targets()
+    tests = (select(QuizAttempt.user_id, targets.c.target_id.label("course_id"),
                     func.min(case((pre_test, QuizAttempt.id))).label("pre_id"),
                     func.max(case((post_test, QuizAttempt.score_percent))).label("post"))
+             .join(targets, targets.c.item_id == QuizAttempt.course_id)
              .where(QuizAttempt.kind.in_(("pre_test", "post_test")), QuizAttempt.score_percent.is_not(None))
-             .group_by(QuizAttempt.user_id, QuizAttempt.course_id))
-    if filters.course_id:
-        tests = tests.where(QuizAttempt.course_id == filters.course_id)
+             .group_by(QuizAttempt.user_id, targets.c.target_id))
+    if course_ids(filters) is not None:
+        tests = tests.where(QuizAttempt.course_id.in_(course_ids(filters)))
     if not filters.counts_courses:
         tests = tests.where(false_())
     tests = tests.subquery("tests")
@@ -697,9 +784,13 @@ class GainReport:
 def knowledge_gain(filters: ReportFilters) -> GainReport:
     """Pre- against post-test per course and per cohort, and the distribution of gains."""
     pairs = gain_pairs(filters)
-    by_course = _gain_summary(pairs, ["course_id"]).subquery("by_course")
-    courses = (select(by_course, Course.title.label("course")).join(Course, Course.id == by_course.c.course_id)
-               .order_by(Course.title))
+    titles = target_titles()
+    by_course = []
+    for row in db.session.execute(_gain_summary(pairs, ["course_id"])):
+        row = _gain_row(row)
+        row["course"] = titles.get(("course", row["course_id"]), "")
+        by_course.append(row)
+    by_course.sort(key=lambda row: row["course"])
     member = select(pairs, CohortMember.cohort_id).join(CohortMember, CohortMember.user_id == pairs.c.user_id)
     if filters.cohort_id:
         member = member.where(CohortMember.cohort_id == filters.cohort_id)
@@ -711,7 +802,7 @@ def knowledge_gain(filters: ReportFilters) -> GainReport:
     counts = dict(db.session.execute(_count_by(binned, "bin")).all())
     return GainReport(
         total=gain_total(filters),
-        by_course=[_gain_row(row) for row in db.session.execute(courses)],
+        by_course=by_course,
         by_cohort=[_gain_row(row) for row in db.session.execute(cohorts)],
         distribution=[counts.get(i, 0) for i in range(len(GAIN_BINS) - 1)],
     )
@@ -726,8 +817,8 @@ def _submitted(filters: ReportFilters, *columns) -> Select:
     query = (People(filters).join(query, ScenarioAttempt.user_id)
              .where(ScenarioAttempt.submitted_at.is_not(None), ScenarioAttempt.status != "in_progress",
                     in_period(ScenarioAttempt.submitted_at, filters)))
-    if filters.scenario_id:
-        query = query.where(ScenarioVersion.scenario_id == filters.scenario_id)
+    if scenario_ids(filters) is not None:
+        query = query.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
     if not filters.counts_scenarios:
         query = query.where(false_())
     return query
@@ -753,26 +844,31 @@ def scenario_analytics(filters: ReportFilters, top: int = 15) -> ScenarioReport:
     def count_status(status):
         return func.coalesce(func.sum(case((submitted.c.status == status, 1), else_=0)), 0)
 
-    summary = (select(Scenario.id.label("scenario_id"), Scenario.title.label("scenario"),
+    targets = scenario_targets()
+    summary = (select(targets.c.target_id.label("scenario_id"),
                       func.count(func.distinct(submitted.c.user_id)).label("officers"),
                       func.count().label("attempts"), count_status("passed").label("passed"),
                       count_status("failed").label("failed"), count_status("awaiting_review").label("awaiting_review"),
                       func.avg(submitted.c.total_percent).label("mean_total"),
                       func.avg(submitted.c.case_percent).label("mean_case"),
                       func.avg(submitted.c.safeguards_percent).label("mean_safeguards"))
-               .select_from(submitted).join(Scenario, Scenario.id == submitted.c.scenario_id)
-               .group_by(Scenario.id, Scenario.title).order_by(Scenario.title))
+               .select_from(submitted).join(targets, targets.c.item_id == submitted.c.scenario_id)
+               .group_by(targets.c.target_id))
+    titles = target_titles()
     rows = []
-    for row in db.session.execute(summary):
+    for row in db.session.execute(summary):  # one row per work, titled in the reader's language
         row = dict(row._mapping)
+        row["scenario"] = titles.get(("scenario", row["scenario_id"]), "")
         for name in ("mean_total", "mean_case", "mean_safeguards"):
             row[name] = None if row[name] is None else round(float(row[name]), 1)
         row["pass_percent"] = rules.percent(row["passed"], row["passed"] + row["failed"])
         rows.append(row)
+    rows.sort(key=lambda row: row["scenario"])
     binned = (select(bin_of(submitted.c.total_percent, SCORE_BINS).label("bin"))
               .where(submitted.c.total_percent.is_not(None)).subquery("binned"))
     counts = dict(db.session.execute(_count_by(binned, "bin")).all())
-    chosen = next((row for row in rows if row["scenario_id"] == filters.scenario_id), None)
+    chosen_target = target_of("scenario", filters.scenario_id)
+    chosen = next((row for row in rows if row["scenario_id"] == chosen_target), None) if chosen_target else None
     tasks = task_distributions(filters) if chosen else []
     items = items_most_often_wrong(filters, top) if chosen else []
     analysed = min(chosen["attempts"], ANALYSIS_SAMPLE) if chosen else 0
@@ -895,9 +991,9 @@ def _course_rows(filters: ReportFilters, only=None) -> Select:
     """
     enrolled = select(Enrolment.user_id, Enrolment.course_id).where(by_end(Enrolment.started_at, filters))
     assigned = _assigned(filters, Assignment.course_id)
-    if filters.course_id:
-        enrolled = enrolled.where(Enrolment.course_id == filters.course_id)
-        assigned = assigned.where(Assignment.course_id == filters.course_id)
+    if course_ids(filters) is not None:
+        enrolled = enrolled.where(Enrolment.course_id.in_(course_ids(filters)))
+        assigned = assigned.where(Assignment.course_id.in_(course_ids(filters)))
     if only is not None:
         enrolled, assigned = enrolled.where(Enrolment.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
     candidate = union(enrolled, assigned).subquery("course_candidate")
@@ -925,8 +1021,24 @@ def _course_rows(filters: ReportFilters, only=None) -> Select:
              .outerjoin(progress, and_(progress.lesson_id == lesson.id, progress.user_id == c.user_id,
                                        by_end(progress.completed_at, filters)))
              .group_by(c.user_id, c.course_id))
-    if filters.start:  # finished before the period: not part of it
-        query = query.having(or_(finished.is_(None), finished >= filters.starts_at))
+    return _per_work(query.subquery("course_version"), course_targets(), filters)
+
+
+def _per_work(versions, targets, filters: ReportFilters) -> Select:
+    """Officer x version rows reduced to one per officer and work: the furthest along (passed
+    before completed before in progress), else the first started; with its language."""
+    v = versions.c
+    rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
+    ranked = (select(v.user_id, v.kind, targets.c.target_id, v.status, v.started_at, v.finished_at,
+                     targets.c.language,
+                     func.row_number().over(partition_by=(v.user_id, targets.c.target_id),
+                                            order_by=(rank.desc(), v.finished_at, v.started_at, v.target_id))
+                     .label("best"))
+              .select_from(versions).join(targets, targets.c.item_id == v.target_id).subquery("ranked_version"))
+    r = ranked.c
+    query = select(r.user_id, r.kind, r.target_id, r.status, r.started_at, r.finished_at, r.language).where(r.best == 1)
+    if filters.start:  # the work finished before the period: not part of it
+        query = query.where(or_(r.finished_at.is_(None), r.finished_at >= filters.starts_at))
     return query
 
 
@@ -940,9 +1052,9 @@ def _scenario_rows(filters: ReportFilters, only=None) -> Select:
                  .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
                  .where(by_end(ScenarioAttempt.started_at, filters)))
     assigned = _assigned(filters, Assignment.scenario_id)
-    if filters.scenario_id:
-        attempted = attempted.where(ScenarioVersion.scenario_id == filters.scenario_id)
-        assigned = assigned.where(Assignment.scenario_id == filters.scenario_id)
+    if scenario_ids(filters) is not None:
+        attempted = attempted.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
+        assigned = assigned.where(Assignment.scenario_id.in_(scenario_ids(filters)))
     if only is not None:
         attempted, assigned = attempted.where(ScenarioAttempt.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
     candidate = union(attempted, assigned).subquery("scenario_candidate")
@@ -965,9 +1077,7 @@ def _scenario_rows(filters: ReportFilters, only=None) -> Select:
              .outerjoin(attempt, and_(attempt.user_id == c.user_id, by_end(attempt.started_at, filters)))
              .outerjoin(version, and_(version.id == attempt.version_id, version.scenario_id == c.scenario_id))
              .group_by(c.user_id, c.scenario_id))
-    if filters.start:
-        query = query.having(or_(finished.is_(None), finished >= filters.starts_at))
-    return query
+    return _per_work(query.subquery("scenario_version"), scenario_targets(), filters)
 
 
 def completion_rows(filters: ReportFilters, only=None):
@@ -995,6 +1105,7 @@ class CompletionReport:
     by_agency: list[dict]
     officers: list[dict]  # officer x course/scenario rows of one page of officers (all for exports)
     officer_count: int  # officers in the filters: OFFICERS_PER_PAGE of them per page
+    by_language: list[dict] = ()  # by the language each officer took the work in
 
 
 def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport:
@@ -1007,6 +1118,7 @@ def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport
     once = [{**cell, **{status: cell[f"{status}_once"] for status in (*STATUSES, "total")}} for cell in cells]
     by_target = _sum_statuses(once, ("kind", "target_id", "target"), order=lambda row: (row["kind"], row["target"]))
     by_agency = _sum_statuses(once, ("country", "agency_id", "agency"), order=_agency_order)
+    by_language = _sum_statuses(once, ("language",), order=lambda row: str(row["language"] or "~"))
     total = _sum_statuses(once, ())
     total = total[0] if total else _with_passed_share({**dict.fromkeys(STATUSES, 0), "total": 0})
     by_cohort = _sum_statuses([cell for cell in cells if cell["cohort_id"] is not None], ("cohort_id",))
@@ -1016,7 +1128,8 @@ def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport
         row["cohort"], row["start_date"] = cohorts[row["cohort_id"]].name, cohorts[row["cohort_id"]].start_date
     by_cohort.sort(key=lambda row: (-(row["start_date"] or date.min).toordinal(), row["cohort"]))
     officer_count = db.session.scalar(People(filters).select(func.count()))
-    return CompletionReport(total, by_target, by_cohort, by_agency, officer_rows(filters, page), officer_count)
+    return CompletionReport(total, by_target, by_cohort, by_agency, officer_rows(filters, page), officer_count,
+                            by_language)
 
 
 def completion_cells(filters: ReportFilters) -> list[dict]:
@@ -1029,20 +1142,26 @@ def completion_cells(filters: ReportFilters) -> list[dict]:
     people = People(filters)
     pair = completion_rows(filters)
     member, assigned = aliased(CohortMember, name="member"), aliased(Assignment, name="assigned")
+    # An assignment of any version of the work assigns the work.
+    course_target, scenario_target = course_targets(), scenario_targets()
     assigning = and_(member.user_id == pair.c.user_id,
-                     or_(and_(pair.c.kind == "course", assigned.course_id == pair.c.target_id),
-                         and_(pair.c.kind == "scenario", assigned.scenario_id == pair.c.target_id)))
+                     or_(and_(pair.c.kind == "course", course_target.c.target_id == pair.c.target_id),
+                         and_(pair.c.kind == "scenario", scenario_target.c.target_id == pair.c.target_id)))
     if filters.cohort_id:
         assigning = and_(assigning, member.cohort_id == filters.cohort_id)
     expanded = (people.join(select().select_from(pair), pair.c.user_id)
-                .outerjoin(join(member, assigned, assigned.cohort_id == member.cohort_id), assigning)
-                .add_columns(pair.c.kind, pair.c.target_id, pair.c.status, people.country.label("country"),
+                .outerjoin(join(member, assigned, assigned.cohort_id == member.cohort_id)
+                           .outerjoin(course_target, course_target.c.item_id == assigned.course_id)
+                           .outerjoin(scenario_target, scenario_target.c.item_id == assigned.scenario_id), assigning)
+                .add_columns(pair.c.kind, pair.c.target_id, pair.c.status, pair.c.language,
+                             people.country.label("country"),
                              people.user.agency_id.label("agency_id"), people.agency.name.label("agency"),
                              member.cohort_id.label("cohort_id"),
                              func.row_number().over(partition_by=(pair.c.user_id, pair.c.kind, pair.c.target_id),
                                                     order_by=member.cohort_id).label("rn"))
                 .subquery("expanded"))
-    keys = [expanded.c[name] for name in ("kind", "target_id", "country", "agency_id", "agency", "cohort_id")]
+    keys = [expanded.c[name] for name in ("kind", "target_id", "language", "country", "agency_id", "agency",
+                                          "cohort_id")]
     first = expanded.c.rn == 1
     counts = [func.count().label("total"), func.sum(case((first, 1), else_=0)).label("total_once")]
     for status in STATUSES:
@@ -1063,9 +1182,19 @@ def _sum_statuses(cells: list[dict], keys: Sequence[str], order=None) -> list[di
 
 
 def target_titles() -> dict[tuple[str, int], str]:
-    """("course" | "scenario", id) -> title."""
-    titles = {("course", row.id): row.title for row in db.session.execute(select(Course.id, Course.title))}
-    titles.update({("scenario", row.id): row.title for row in db.session.execute(select(Scenario.id, Scenario.title))})
+    """("course" | "scenario", target id) -> the work's title in the reader's language (else
+    the original's, else its first version's)."""
+    language = reader_language()
+    titles = {}
+    for kind, model in (("course", Course), ("scenario", Scenario)):
+        works: dict[str, list] = {}
+        for row in db.session.execute(select(model.id, model.slug, model.work, model.title, model.language)
+                                      .order_by(model.id)):
+            works.setdefault(row.work or row.slug, []).append(row)
+        for work, versions in works.items():
+            chosen = (next((v for v in versions if v.language == language), None)
+                      or next((v for v in versions if v.slug == work), versions[0]))
+            titles[(kind, versions[0].id)] = chosen.title
     return titles
 
 
@@ -1081,24 +1210,33 @@ def officer_rows(filters: ReportFilters, page: int | None) -> list[dict]:
     pair = completion_rows(filters, only)
     row = (people.join(select().select_from(pair), pair.c.user_id)
            .add_columns(*people.detail_columns(), pair.c.kind, pair.c.target_id, pair.c.status,
-                        pair.c.started_at, pair.c.finished_at).subquery("listed"))
+                        pair.c.started_at, pair.c.finished_at, pair.c.language).subquery("listed"))
 
     # Each lookup reaches attempts by officer only: "+ 0" and the CASE keep SQLite, which has no
     # statistics, from walking the course, kind or version index (thousands of rows each).
+    # Any version of the work counts (in the chosen language, if one is chosen).
     def best_test(kind):
         attempt = aliased(QuizAttempt)
-        return (select(func.max(case((attempt.kind == kind, attempt.score_percent))))
-                .where(row.c.kind == "course", attempt.user_id == row.c.user_id,
-                       attempt.course_id + 0 == row.c.target_id, by_end(attempt.submitted_at, filters))
-                .scalar_subquery())
+        targets = course_targets()
+        query = (select(func.max(case((attempt.kind == kind, attempt.score_percent))))
+                 .join(targets, targets.c.item_id == attempt.course_id + 0)
+                 .where(row.c.kind == "course", attempt.user_id == row.c.user_id,
+                        targets.c.target_id == row.c.target_id, by_end(attempt.submitted_at, filters)))
+        if filters.language:
+            query = query.where(targets.c.language == filters.language)
+        return query.scalar_subquery()
 
     attempt = aliased(ScenarioAttempt)
     version = aliased(ScenarioVersion)
+    targets = scenario_targets()
     scenario_score = (select(func.max(attempt.total_percent)).join(version, version.id == attempt.version_id + 0)
+                      .join(targets, targets.c.item_id == version.scenario_id)
                       .where(row.c.kind == "scenario", attempt.user_id == row.c.user_id,
-                             version.scenario_id == row.c.target_id, attempt.status != "in_progress",
-                             by_end(attempt.submitted_at, filters))
-                      .scalar_subquery())
+                             targets.c.target_id == row.c.target_id, attempt.status != "in_progress",
+                             by_end(attempt.submitted_at, filters)))
+    if filters.language:
+        scenario_score = scenario_score.where(targets.c.language == filters.language)
+    scenario_score = scenario_score.scalar_subquery()
     query = (select(row, best_test("pre_test").label("pre"),
                     func.coalesce(best_test("post_test"), scenario_score).label("score"))
              .order_by(row.c.full_name, row.c.user_id, row.c.kind, row.c.target_id))
