@@ -54,6 +54,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def reader_language() -> str:
+    """The language of this reader's interface ("ru"): which version of a course to show first."""
+    locale = get_locale()
+    return locale.language if locale else SOURCE_LANGUAGE
+
+
 def select_timezone() -> str:
     """The account's zone, else the platform's."""
     if current_user and current_user.is_authenticated and is_zone(current_user.timezone):

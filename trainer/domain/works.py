@@ -245,3 +245,35 @@ def check_scenario_works(scenarios: Sequence) -> list[Difference]:
         if original is not None:
             found += scenario_differences(scenario, original)
     return found
+
+
+# ------------------------------------------------------------------------------- catalogues
+
+@dataclass(frozen=True)
+class WorkEntry:
+    """One work in a list: the version to show first and the work's versions in other languages."""
+
+    shown: Any
+    others: tuple[Any, ...]
+
+
+def arrange_works(items: Sequence, reader_language: str, only_language: str | None = None) -> list[WorkEntry]:
+    """One entry per work (items carry `.work`, `.slug`, `.language`), in the order of `items`.
+
+    Shown first: the version in `only_language` when a list is filtered by language (works
+    without one are left out), else the reader's language, else the original, else the first.
+    """
+    works: dict[str, list] = {}
+    for item in items:
+        works.setdefault(item.work or item.slug, []).append(item)
+    position = {id(item): index for index, item in enumerate(items)}
+    entries = []
+    for work, versions in works.items():
+        wanted = only_language or reader_language
+        chosen = (next((v for v in versions if v.language == wanted), None)
+                  or (None if only_language else next((v for v in versions if v.slug == work), versions[0])))
+        if chosen is None:
+            continue
+        others = tuple(sorted((v for v in versions if v is not chosen), key=lambda v: (v.language, v.slug)))
+        entries.append(WorkEntry(chosen, others))
+    return sorted(entries, key=lambda entry: position[id(entry.shown)])

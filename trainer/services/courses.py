@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..domain import questions as question_rules
 from ..domain.questions import Question as QuestionSpec
 from ..domain.questions import ResponseError
+from ..domain.works import WorkEntry, arrange_works
 from ..extensions import db
 from ..models import (
     AttemptItem,
@@ -34,6 +35,23 @@ def active_courses(language: str | None = None) -> list[Course]:
     if language:
         query = query.where(Course.language == language)
     return list(db.session.scalars(query))
+
+
+def catalogue(reader_language: str, language: str | None = None) -> list[WorkEntry]:
+    """One entry per work: its version in `language` (only works that have one) or else in the
+    reader's language shown first, with the versions in other languages."""
+    return arrange_works(active_courses(), reader_language, language)
+
+
+def version_in(course: Course, language: str) -> Course:
+    """The active version of the course's work in `language`, else the course itself."""
+    return db.session.scalar(select(Course).where(Course.work == course.work, Course.language == language,
+                                                  Course.active).order_by(Course.id).limit(1)) or course
+
+
+def work_course_ids(course: Course):
+    """A query of the ids of every version (any language) of the course's work."""
+    return select(Course.id).where(Course.work == course.work)
 
 
 def course_by_slug(slug: str) -> Course | None:
@@ -108,10 +126,16 @@ def course_progress(user: User, course: Course) -> CourseProgress:
         pre_test=pre_tests[-1] if pre_tests else None,
         best_post_test=max(post_scores) if post_scores else None,
         post_test_open=bool(course.settings.get("post_test")) and (not all_lessons_rule or percent == 100),
-        certificate=db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
-                                                                Certificate.course_id == course.id)),
+        certificate=work_certificate(user, course),
         resume_lesson=resume,
     )
+
+
+def work_certificate(user: User, course: Course) -> Certificate | None:
+    """The user's certificate for the course's work, earned in whichever language version."""
+    return db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
+                                                       Certificate.course_id.in_(work_course_ids(course)))
+                             .order_by(Certificate.issued_at, Certificate.id).limit(1))
 
 
 def lesson_by_slug(course: Course, slug: str) -> Lesson | None:
@@ -258,7 +282,7 @@ def check_completion(user: User, course: Course) -> Certificate | None:
         return None
     if rule["post_test"] and (progress.best_post_test is None or progress.best_post_test < course.pass_mark):
         return None
-    if progress.certificate is not None:
+    if progress.certificate is not None:  # the work is completed (in this or another language)
         return None
     enrol(user, course).completed_at = utcnow()
     certificate = Certificate(
@@ -281,8 +305,13 @@ def certificate_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(func.upper(Certificate.code) == code.strip().upper()))
 
 
-def my_courses(user: User) -> list[tuple[Course, CourseProgress]]:
-    """Courses the user has started, with their progress, most recent first."""
+def my_courses(user: User, reader_language: str | None = None) -> list[tuple[Course, CourseProgress]]:
+    """Courses the user has started, with their progress, most recent first: one per work
+    (the version in the reader's language if they started it, else the latest started)."""
     enrolments = db.session.scalars(select(Enrolment).join(Course).where(Enrolment.user_id == user.id, Course.active)
                                     .order_by(Enrolment.started_at.desc()))
-    return [(enrolment.course, course_progress(user, enrolment.course)) for enrolment in enrolments]
+    courses = [enrolment.course for enrolment in enrolments]
+    if reader_language is not None:
+        shown = {id(entry.shown) for entry in arrange_works(courses, reader_language)}
+        courses = [course for course in courses if id(course) in shown]
+    return [(course, course_progress(user, course)) for course in courses]

@@ -9,6 +9,7 @@ from ..certificates import certificate_pdf
 from ..domain.questions import field_name
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import reader_language
 from ..models import Certificate, QuizAttempt
 from ..permissions import own_or_404
 from ..services import courses as learning
@@ -35,10 +36,10 @@ def course_or_404(slug: str):
 @login_required
 def catalogue():
     language = request.args.get("language") or None
-    courses = learning.active_courses(language)
     topics: dict[str, list] = {}
-    for course in courses:
-        topics.setdefault(course.topic, []).append(course)
+    # One entry per work, the version in the reader's language (or the filter's) first.
+    for entry in learning.catalogue(reader_language(), language):
+        topics.setdefault(entry.shown.topic, []).append(entry)
     return render_template("learn/catalogue.html", topics=topics, language=language)
 
 

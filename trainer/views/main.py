@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db, limiter
+from ..i18n import reader_language
 from ..models import Agency, User
 from ..services import cohorts as programme
 from ..services import courses as learning
@@ -25,9 +26,13 @@ def home():
 def home_context(role: str) -> dict:
     """What each role's home page lists."""
     if role == "trainee":
-        return {"my_courses": learning.my_courses(current_user),
+        assignments = programme.assignments_for_trainee(current_user)
+        return {"my_courses": learning.my_courses(current_user, reader_language()),
                 "my_scenarios": casework.scenario_history(current_user)[:5],
-                "assignments": programme.assignments_for_trainee(current_user),
+                "assignments": assignments,
+                # an assigned course in the reader's language when the work has that version
+                "assigned_courses": {a.id: learning.version_in(a.course, reader_language())
+                                     for a in assignments if a.course},
                 "sessions": programme.upcoming_sessions(current_user),
                 "live": exercises.open_exercises_for(current_user)}
     if role == "trainer":

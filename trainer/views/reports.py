@@ -21,6 +21,7 @@ from ..domain import reports as rules
 from ..domain.reports import Column
 from ..exports import Table, overview_pdf, to_csv, to_xlsx
 from ..extensions import db
+from ..i18n import language_name
 from ..permissions import role_required
 from ..services import reports
 from ..services.reports import ReportFilters
@@ -90,6 +91,8 @@ def labelled(rows: list[dict]) -> list[dict]:
             row["status_name"] = statuses.get(row["status"], row["status"])
         if "kind" in row:
             row["kind_name"] = kinds.get(row["kind"], row["kind"])
+        if "language" in row:  # the language a course or scenario was taken in
+            row["language_name"] = language_name(row["language"]) if row["language"] else not_recorded
         out.append(row)
     return out
 
@@ -226,8 +229,8 @@ def completion_report(filters: ReportFilters, page: int | None = None) -> Report
     officer_columns = (
         Column("full_name", _l("Officer")), Column("email", _l("Email")), Column("country_name", _l("Country")),
         Column("agency", _l("Agency")), Column("gender_name", _l("Gender")), Column("kind_name", _l("Kind")),
-        Column("target", _l("Course or scenario")), Column("status_name", _l("Status")),
-        Column("started_at", _l("Started"), "date"), Column("finished_at", _l("Passed on"), "date"),
+        Column("target", _l("Course or scenario")), Column("language_name", _l("Language taken")),
+        Column("status_name", _l("Status")), Column("started_at", _l("Started"), "date"), Column("finished_at", _l("Passed on"), "date"),
         Column("pre", _l("Pre-test %"), "score"), Column("score", _l("Best post-test or scenario %"), "score"),
     )
     pages = max(1, -(-data.officer_count // reports.OFFICERS_PER_PAGE))
@@ -241,6 +244,10 @@ def completion_report(filters: ReportFilters, page: int | None = None) -> Report
         Table("by_agency", _("By agency"),
               (Column("country_name", _l("Country")), Column("agency", _l("Agency"))) + STATUS_COLUMNS,
               _with_total(labelled(data.by_agency), data.total, "agency"), size_key="total"),
+        Table("by_language", _("By language taken"), (Column("language_name", _l("Language taken")),) + STATUS_COLUMNS,
+              _with_total(labelled(data.by_language), data.total, "language_name"), size_key="total",
+              note=_("Each officer's course or scenario counts once, in the language of the version that took "
+                     "them furthest.")),
         Table("officers", _("Officers (personal data)"), officer_columns, labelled(data.officers), personal=True,
               note=_("Personal data: one row per officer and course or scenario. Exported as is, for programme "
                      "managers and administrators only; do not pass it on to donors."),

@@ -3,8 +3,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..domain.works import arrange_works
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import reader_language
 from ..models import ScenarioAttempt
 from ..permissions import own_or_404
 from ..services import scenarios as casework
@@ -23,7 +25,9 @@ def scenario_or_404(slug: str):
 @bp.get("/scenarios")
 @login_required
 def index():
-    return render_template("scenarios/index.html", scenarios=casework.active_scenarios())
+    # One entry per work, the version in the reader's language first.
+    return render_template("scenarios/index.html",
+                           scenarios=arrange_works(casework.active_scenarios(), reader_language()))
 
 
 @bp.get("/scenarios/<slug>")
