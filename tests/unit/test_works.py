@@ -118,3 +118,21 @@ def test_content_check_reports_structure_differences_and_fails(root, tmp_path):
     result = cli.invoke(args=["content", "check", "--courses", str(root), "--scenarios", str(tmp_path)])
     assert result.exit_code == 1
     assert "courses/ilp-ru/course.yml: lessons: missing lesson(s) 02-cycle" in result.output
+
+
+# ------------------------------------------------------------------------------- catalogues
+
+def test_one_entry_per_work_in_the_readers_language_first():
+    from types import SimpleNamespace as Item
+
+    from trainer.domain.works import arrange_works
+
+    en = Item(slug="ilp", work="ilp", language="en")
+    ru = Item(slug="ilp-ru", work="ilp", language="ru")
+    alone = Item(slug="interviews", work="interviews", language="en")
+    items = [alone, en, ru]
+    assert [(e.shown.slug, [o.slug for o in e.others]) for e in arrange_works(items, "ru")] == [
+        ("interviews", []), ("ilp-ru", ["ilp"])]
+    assert [e.shown.slug for e in arrange_works(items, "en")] == ["interviews", "ilp"]
+    assert [e.shown.slug for e in arrange_works(items, "ky")] == ["interviews", "ilp"]  # else the original
+    assert [e.shown.slug for e in arrange_works(items, "en", only_language="ru")] == ["ilp-ru"]

@@ -90,6 +90,7 @@ def test_a_work_completed_in_english_is_completed_in_russian_with_one_certificat
     code = database.scalar(select(Certificate.code))
     page = client.get("/courses/grading-basics-ru").get_data(as_text=True)
     assert f"/certificates/{code}" in page  # shown as completed, with the certificate
+    assert 'href="/courses/grading-basics" hreflang="en"' in page  # and the other version offered
     complete(client, "grading-basics-ru")
     assert database.scalar(select(Certificate.code).where(Certificate.user_id == trainee.id)) == code
     assert database.count(Certificate) == 1
@@ -147,3 +148,30 @@ def test_the_language_breakdown_separates_officers_by_the_version_they_took(
     assert rows["English"][1:5] == rows["Русский"][1:5] == ["0", "0", "0", "1"]  # one passed each
     only_russian = page_tables(client, "/reports/completion?language=ru")["by_language"]
     assert [row[next(iter(row))] for row in only_russian][:1] == ["Русский"]
+
+
+def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, client, auth, make_user, loaded, database):
+    from trainer.models import Assignment, Cohort, CohortMember
+    from trainer.services.cohorts import cohort_progress
+
+    trainee = make_user("trainee", language="ru")
+    with app.app_context():
+        english = db.session.scalar(select(Course).where(Course.slug == "grading-basics"))
+        cohort = Cohort(name="Osh webinar")
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=trainee.id),
+                            Assignment(cohort_id=cohort.id, course_id=english.id)])
+        db.session.commit()
+        cohort_id = cohort.id
+    auth.login(trainee)
+    assigned = client.get("/").get_data(as_text=True).split('id="assigned"')[1].split("</section>")[0]
+    assert 'href="/courses/grading-basics-ru"' in assigned and RUSSIAN_TITLE in assigned  # in their language
+    complete(client, "grading-basics-ru")
+    with app.app_context():
+        [member] = cohort_progress(db.session.get(Cohort, cohort_id))
+        assert (member.courses_done, member.assigned_courses) == (1, 1)
+    auth.logout()
+    auth.login(make_user("manager"))
+    cohorts = page_tables(client, f"/reports/completion?cohort={cohort_id}")["by_cohort"]
+    assert [(row["Cohort"], row["Passed"], row["Total"]) for row in cohorts] == [("Osh webinar", "1", "1")]

@@ -223,17 +223,19 @@ def cohort_progress(cohort: Cohort) -> list[MemberProgress]:
     """Each member's attendance, courses completed and scenarios passed among the assigned."""
     members = list(db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
                                       .order_by(User.full_name)))
-    course_ids = [a.course_id for a in cohort.assignments if a.course_id]
-    scenario_ids = [a.scenario_id for a in cohort.assignments if a.scenario_id]
+    # Assigned works: a course or scenario in any language version counts (Course.work).
+    course_works = {a.course.work for a in cohort.assignments if a.course_id}
+    scenario_works = {a.scenario.work for a in cohort.assignments if a.scenario_id}
     ids = [m.id for m in members]
     certified = dict(db.session.execute(
-        select(Certificate.user_id, func.count()).where(Certificate.user_id.in_(ids), Certificate.course_id.in_(course_ids))
-        .group_by(Certificate.user_id)).all()) if course_ids and ids else {}
+        select(Certificate.user_id, func.count(func.distinct(Course.work))).join(Course, Course.id == Certificate.course_id)
+        .where(Certificate.user_id.in_(ids), Course.work.in_(course_works))
+        .group_by(Certificate.user_id)).all()) if course_works and ids else {}
     passed = dict(db.session.execute(
-        select(ScenarioAttempt.user_id, func.count(func.distinct(ScenarioVersion.scenario_id)))
-        .join(ScenarioVersion).where(ScenarioAttempt.user_id.in_(ids), ScenarioAttempt.status == "passed",
-                                     ScenarioVersion.scenario_id.in_(scenario_ids))
-        .group_by(ScenarioAttempt.user_id)).all()) if scenario_ids and ids else {}
+        select(ScenarioAttempt.user_id, func.count(func.distinct(Scenario.work)))
+        .join(ScenarioVersion).join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+        .where(ScenarioAttempt.user_id.in_(ids), ScenarioAttempt.status == "passed", Scenario.work.in_(scenario_works))
+        .group_by(ScenarioAttempt.user_id)).all()) if scenario_works and ids else {}
     summaries = attendance_summaries(cohort)
     return [MemberProgress(m, summaries[m.id], certified.get(m.id, 0), passed.get(m.id, 0),
-                           len(course_ids), len(scenario_ids)) for m in members]
+                           len(course_works), len(scenario_works)) for m in members]

@@ -49,6 +49,13 @@ def version_in(course: Course, language: str) -> Course:
                                                   Course.active).order_by(Course.id).limit(1)) or course
 
 
+def work_of(course: Course) -> WorkEntry:
+    """The course with the active versions of its work in other languages."""
+    others = db.session.scalars(select(Course).where(Course.work == course.work, Course.id != course.id, Course.active)
+                                .order_by(Course.language, Course.slug))
+    return WorkEntry(course, tuple(others))
+
+
 def work_course_ids(course: Course):
     """A query of the ids of every version (any language) of the course's work."""
     return select(Course.id).where(Course.work == course.work)

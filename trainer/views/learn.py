@@ -48,7 +48,7 @@ def catalogue():
 def course(slug: str):
     course = course_or_404(slug)
     return render_template("learn/course.html", course=course, progress=learning.course_progress(current_user, course),
-                           form=EmptyForm())
+                           work=learning.work_of(course), form=EmptyForm())
 
 
 @bp.post("/courses/<slug>/start")
