@@ -228,12 +228,14 @@ def cohort_progress(cohort: Cohort) -> list[MemberProgress]:
     scenario_works = {a.scenario.work for a in cohort.assignments if a.scenario_id}
     ids = [m.id for m in members]
     certified = dict(db.session.execute(
-        select(Certificate.user_id, func.count(func.distinct(Course.work))).join(Course, Course.id == Certificate.course_id)
+        select(Certificate.user_id, func.count(func.distinct(Course.work))).select_from(Certificate)
+        .join(Course, Course.id == Certificate.course_id)
         .where(Certificate.user_id.in_(ids), Course.work.in_(course_works))
         .group_by(Certificate.user_id)).all()) if course_works and ids else {}
     passed = dict(db.session.execute(
         select(ScenarioAttempt.user_id, func.count(func.distinct(Scenario.work)))
-        .join(ScenarioVersion).join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+        .select_from(ScenarioAttempt).join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+        .join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
         .where(ScenarioAttempt.user_id.in_(ids), ScenarioAttempt.status == "passed", Scenario.work.in_(scenario_works))
         .group_by(ScenarioAttempt.user_id)).all()) if scenario_works and ids else {}
     summaries = attendance_summaries(cohort)
