@@ -112,6 +112,11 @@ def register_template_context(app: Flask) -> None:
             "LINK_TYPE_LABELS": choices.LINK_TYPE_LABELS,
             "SOURCE_LABELS": choices.SOURCE_LABELS,
             "STATUS_LABELS": choices.STATUS_LABELS,
+            "LINK_STRENGTH_LABELS": choices.LINK_STRENGTH_LABELS,
+            "RATING_LABELS": choices.RATING_LABELS,
+            "TASK_TYPE_LABELS": choices.TASK_TYPE_LABELS,
+            "ENTITY_TYPE_LABELS": choices.ENTITY_TYPE_LABELS,
+            "ATTRIBUTE_LABELS": choices.ATTRIBUTE_LABELS,
         }
 
 

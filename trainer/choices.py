@@ -2,6 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from .domain import scoring
+from .domain.scenario import model as scenario_model
+
+
+def _lazy(texts: dict[str, str]) -> dict:
+    """Lazily translated labels for a domain table of English texts marked with N_."""
+    return {code: _l(text) for code, text in texts.items()}
+
+
 ROLE_LABELS = {
     "trainee": _l("Trainee officer"),
     "trainer": _l("Trainer"),
@@ -31,13 +40,14 @@ def as_choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
     choices = [SelectChoice(code, label) for code, label in labels.items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + choices
 
-LINK_TYPE_LABELS = {
-    "associate": _l("associate of"), "family": _l("family of"), "member_of": _l("member of"),
-    "employs": _l("employs"), "owns": _l("owns"), "controls": _l("controls"),
-    "uses_vehicle": _l("uses vehicle"), "uses_phone": _l("uses phone"), "uses_account": _l("uses account"),
-    "lives_at": _l("lives at"), "based_at": _l("based at"), "travelled_to": _l("travelled to"),
-    "met": _l("met"), "called": _l("called"), "paid": _l("paid"), "shipped": _l("shipped"),
-}
+# Scenario codes: the English lives in the domain (marked N_, so extracted there) and is
+# translated lazily here, so pages and the domain's feedback use the same words.
+LINK_TYPE_LABELS = _lazy(scoring.LINK_TYPE_LABELS)
+LINK_STRENGTH_LABELS = _lazy(scoring.LINK_STRENGTH_LABELS)
+RATING_LABELS = _lazy(scoring.RATING_LABELS)
+TASK_TYPE_LABELS = _lazy(scoring.TASK_TYPE_LABELS)
+ENTITY_TYPE_LABELS = _lazy(scenario_model.ENTITY_TYPE_LABELS)
+ATTRIBUTE_LABELS = _lazy(scenario_model.ATTRIBUTE_LABELS)
 SOURCE_LABELS = {
     "informant": _l("Informant"), "partner_agency": _l("Partner agency"), "surveillance": _l("Surveillance"),
     "open_source": _l("Open source"), "citizen": _l("Citizen"),

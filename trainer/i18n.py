@@ -18,7 +18,10 @@ from babel.dates import format_date, format_datetime, get_timezone_location
 from flask import Flask, current_app, flash, request, session
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_babel import gettext as translate_text
 from flask_login import current_user
+
+from .domain.messages import Message, from_data
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 SOURCE_LANGUAGE = "en"
@@ -142,6 +145,24 @@ def zone_label(zone, moment: datetime | None = None) -> str:
     return f"{city}, {offset}"
 
 
+# --- messages made in the domain -----------------------------------------------------------
+
+def translate(value):
+    """A domain Message (or its stored form) in the reader's language; other values as they are."""
+    value = from_data(value) if isinstance(value, dict) else value
+    if isinstance(value, Message):
+        text = translate_text(value.text)
+        if not value.params:
+            return text
+        try:
+            return text % {name: translate(param) for name, param in value.params.items()}
+        except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder
+            return str(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(translate(item)) for item in value)
+    return value
+
+
 # --- choosing a language --------------------------------------------------------------------
 
 def apply_language_argument() -> None:
@@ -175,5 +196,5 @@ def choose_language(code: str) -> bool:
 def register_i18n(app: Flask) -> None:
     """Filters and globals for templates, and the `?lang=` switch."""
     app.before_request(apply_language_argument)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock)
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, t=translate)
     app.jinja_env.globals.update(interface_languages=interface_languages, language_name=language_name)

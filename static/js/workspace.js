@@ -75,9 +75,10 @@
     link_chart: function (panel, answer) {
       // Runs before the chart is drawn, which then draws these links.
       var list = panel.querySelector("[data-links]");
-      var labels = {}, typeLabels = {};
+      var labels = {}, typeLabels = {}, strengthLabels = {};
       JSON.parse(panel.querySelector("[data-board]").textContent).forEach(function (e) { labels[e.id] = e.label; });
       all(panel, "[data-link-type] option").forEach(function (o) { typeLabels[o.value] = o.textContent; });
+      all(panel, "[data-link-strength] option").forEach(function (o) { strengthLabels[o.value] = o.textContent; });
       all(list, "li[data-a]").forEach(function (li) { li.remove(); });
       (answer.links || []).forEach(function (link) {
         var li = document.createElement("li");
@@ -85,7 +86,7 @@
         li.dataset.type = link.type; li.dataset.strength = link.strength;
         var text = document.createElement("span");
         text.textContent = labels[li.dataset.a] + " — " + (typeLabels[link.type] || link.type) + " — " +
-          labels[li.dataset.b] + " (" + link.strength + ")";
+          labels[li.dataset.b] + " (" + (strengthLabels[link.strength] || link.strength) + ")";
         var remove = document.createElement("button");
         remove.type = "button"; remove.className = "secondary outline compact";
         remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;
@@ -311,13 +312,15 @@
     board.forEach(function (e) { labels[e.id] = e.label; });
     var typeLabels = {};
     all(typeSelect, "option").forEach(function (o) { typeLabels[o.value] = o.textContent; });
+    var strengthLabels = {};
+    all(strengthSelect, "option").forEach(function (o) { strengthLabels[o.value] = o.textContent; });
     var chart = null;
 
     function addItem(a, b, type, strength) {
       var li = document.createElement("li");
       li.dataset.a = a; li.dataset.b = b; li.dataset.type = type; li.dataset.strength = strength;
       var text = document.createElement("span");
-      text.textContent = labels[a] + " — " + (typeLabels[type] || type) + " — " + labels[b] + " (" + strength + ")";
+      text.textContent = labels[a] + " — " + (typeLabels[type] || type) + " — " + labels[b] + " (" + (strengthLabels[strength] || strength) + ")";
       var remove = document.createElement("button");
       remove.type = "button"; remove.className = "secondary outline compact";
       remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;

@@ -364,6 +364,7 @@ def test_scenario_tasks_and_items_agree_with_the_stored_results(programme, manag
     for row in page_items:
         matching = [counts for (task_id, item_id), counts in items.items() if item_id == row["Item"]]
         assert [int(row["Attempts"]), int(row["Not fully right"])] in matching
+        assert row["What (an example)"] and "msgid" not in row["What (an example)"]  # words, not stored JSON
 
 
 def test_knowledge_gain_counts_only_officers_with_both_tests(app, database, make_user, auth, client):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from trainer.domain.messages import N_, Message
+
 
 @dataclass(frozen=True)
 class Code:
@@ -75,29 +77,30 @@ class GradingScheme:
 
 
 def _scale(name: str, pairs: list[tuple[str, str]], apart: str = "") -> Scale:
-    return Scale(name, tuple(Code(c, label) for c, label in pairs), frozenset(apart.split()))
+    # Meanings are Messages: English as text, translated where the grade form shows them.
+    return Scale(name, tuple(Code(c, Message(label)) for c, label in pairs), frozenset(apart.split()))
 
 
 UNODC_4X4 = GradingScheme(
     id="unodc-4x4",
     name="UNODC / Europol 4x4",
     source=_scale("Source reliability", [
-        ("A", "No doubt about authenticity, trustworthiness and competence; reliable in all instances"),
-        ("B", "Has in most instances proved reliable"),
-        ("C", "Has in most instances proved unreliable"),
-        ("X", "Reliability cannot be judged"),
+        ("A", N_("No doubt about authenticity, trustworthiness and competence; reliable in all instances")),
+        ("B", N_("Has in most instances proved reliable")),
+        ("C", N_("Has in most instances proved unreliable")),
+        ("X", N_("Reliability cannot be judged")),
     ], apart="X"),
     information=_scale("Information", [
-        ("1", "Accuracy not in doubt"),
-        ("2", "Known personally to the source but not to the officer passing it on"),
-        ("3", "Not known personally to the source, but corroborated by information already recorded"),
-        ("4", "Not known personally to the source and cannot be corroborated"),
+        ("1", N_("Accuracy not in doubt")),
+        ("2", N_("Known personally to the source but not to the officer passing it on")),
+        ("3", N_("Not known personally to the source, but corroborated by information already recorded")),
+        ("4", N_("Not known personally to the source and cannot be corroborated")),
     ]),
     handling=_scale("Handling code (Europol)", [
-        ("H0", "Use only to prevent and combat crime"),
-        ("H1", "Not to be disclosed in judicial proceedings without the provider's permission"),
-        ("H2", "Not to be passed on without the provider's permission"),
-        ("H3", "Other restrictions"),
+        ("H0", N_("Use only to prevent and combat crime")),
+        ("H1", N_("Not to be disclosed in judicial proceedings without the provider's permission")),
+        ("H2", N_("Not to be passed on without the provider's permission")),
+        ("H3", N_("Other restrictions")),
     ]),
 )
 
@@ -107,20 +110,20 @@ ADMIRALTY_6X6 = GradingScheme(
     id="admiralty-6x6",
     name="NATO / Admiralty code (AJP-2.1)",
     source=_scale("Source reliability", [
-        ("A", "Completely reliable"),
-        ("B", "Usually reliable"),
-        ("C", "Fairly reliable"),
-        ("D", "Not usually reliable"),
-        ("E", "Unreliable"),
-        ("F", "Reliability cannot be judged"),
+        ("A", N_("Completely reliable")),
+        ("B", N_("Usually reliable")),
+        ("C", N_("Fairly reliable")),
+        ("D", N_("Not usually reliable")),
+        ("E", N_("Unreliable")),
+        ("F", N_("Reliability cannot be judged")),
     ], apart="F"),
     information=_scale("Information credibility", [
-        ("1", "Confirmed by other sources"),
-        ("2", "Probably true"),
-        ("3", "Possibly true"),
-        ("4", "Doubtful"),
-        ("5", "Improbable"),
-        ("6", "Truth cannot be judged"),
+        ("1", N_("Confirmed by other sources")),
+        ("2", N_("Probably true")),
+        ("3", N_("Possibly true")),
+        ("4", N_("Doubtful")),
+        ("5", N_("Improbable")),
+        ("6", N_("Truth cannot be judged")),
     ], apart="6"),
     handling=Scale("Handling code", ()),
 )
@@ -129,26 +132,26 @@ UK_5X5X5 = GradingScheme(
     id="uk-5x5x5",
     name="UK 5x5x5 (historic National Intelligence Model)",
     source=_scale("Source evaluation", [
-        ("A", "Always reliable"),
-        ("B", "Mostly reliable"),
-        ("C", "Sometimes reliable"),
-        ("D", "Unreliable"),
-        ("E", "Untested"),
+        ("A", N_("Always reliable")),
+        ("B", N_("Mostly reliable")),
+        ("C", N_("Sometimes reliable")),
+        ("D", N_("Unreliable")),
+        ("E", N_("Untested")),
     ], apart="E"),
     information=_scale("Intelligence evaluation", [
-        ("1", "Known to be true without reservation"),
-        ("2", "Known personally to source but not to officer"),
-        ("3", "Not personally known to source but corroborated"),
-        ("4", "Cannot be judged"),
-        ("5", "Suspected to be false or malicious"),
+        ("1", N_("Known to be true without reservation")),
+        ("2", N_("Known personally to source but not to officer")),
+        ("3", N_("Not personally known to source but corroborated")),
+        ("4", N_("Cannot be judged")),
+        ("5", N_("Suspected to be false or malicious")),
     ], apart="4"),
     # Codes 1 and 5 as DOMAIN.md; 2-4 in the usual NIM wording, not yet in DOMAIN.md [M].
     handling=_scale("Handling code", [
-        ("1", "Wide law-enforcement sharing"),
-        ("2", "May be disseminated to non-prosecuting parties"),
-        ("3", "May be disseminated to foreign law-enforcement agencies, with conditions"),
-        ("4", "May be disseminated within the originating agency only"),
-        ("5", "No further dissemination, refer to originator"),
+        ("1", N_("Wide law-enforcement sharing")),
+        ("2", N_("May be disseminated to non-prosecuting parties")),
+        ("3", N_("May be disseminated to foreign law-enforcement agencies, with conditions")),
+        ("4", N_("May be disseminated within the originating agency only")),
+        ("5", N_("No further dissemination, refer to originator")),
     ]),
 )
 
@@ -156,20 +159,20 @@ UK_3X5X2 = GradingScheme(
     id="uk-3x5x2",
     name="UK 3x5x2 (College of Policing APP)",
     source=_scale("Source evaluation", [
-        ("1", "Reliable"),
-        ("2", "Untested"),
-        ("3", "Not reliable"),
+        ("1", N_("Reliable")),
+        ("2", N_("Untested")),
+        ("3", N_("Not reliable")),
     ], apart="2"),
     information=_scale("Intelligence assessment", [
-        ("A", "Known directly to the source"),
-        ("B", "Known indirectly but corroborated"),
-        ("C", "Known indirectly"),
-        ("D", "Not known"),
-        ("E", "Suspected to be false or malicious"),
+        ("A", N_("Known directly to the source")),
+        ("B", N_("Known indirectly but corroborated")),
+        ("C", N_("Known indirectly")),
+        ("D", N_("Not known")),
+        ("E", N_("Suspected to be false or malicious")),
     ], apart="D"),
     handling=_scale("Handling code", [
-        ("P", "Lawful sharing permitted"),
-        ("C", "Lawful sharing permitted with conditions"),
+        ("P", N_("Lawful sharing permitted")),
+        ("C", N_("Lawful sharing permitted with conditions")),
     ]),
 )
 

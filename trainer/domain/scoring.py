@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from trainer.domain.grading import GradingScheme, Scale
+from trainer.domain.messages import N_, Message, label, msg
 from trainer.domain.scenario.loader import Path
 from trainer.domain.scenario.model import Scenario, Task
 from trainer.domain.scenario.validation import Ctx
@@ -25,6 +26,23 @@ LINK_TYPES: tuple[str, ...] = (
 )
 LINK_STRENGTHS = ("confirmed", "suspected")
 RATINGS = ("consistent", "inconsistent", "neutral")
+# What people read for each code (translated at the edge; trainer/choices.py).
+LINK_TYPE_LABELS: dict[str, str] = {
+    "associate": N_("associate of"), "family": N_("family of"), "member_of": N_("member of"),
+    "employs": N_("employs"), "owns": N_("owns"), "controls": N_("controls"),
+    "uses_vehicle": N_("uses vehicle"), "uses_phone": N_("uses phone"), "uses_account": N_("uses account"),
+    "lives_at": N_("lives at"), "based_at": N_("based at"), "travelled_to": N_("travelled to"),
+    "met": N_("met"), "called": N_("called"), "paid": N_("paid"), "shipped": N_("shipped"),
+}
+LINK_STRENGTH_LABELS: dict[str, str] = {"confirmed": N_("confirmed"), "suspected": N_("suspected")}
+RATING_LABELS: dict[str, str] = {
+    "consistent": N_("consistent"), "inconsistent": N_("inconsistent"), "neutral": N_("neutral"),
+}
+TASK_TYPE_LABELS: dict[str, str] = {
+    "grade": N_("Source evaluation"), "link_chart": N_("Link chart"), "timeline": N_("Timeline"),
+    "hypotheses": N_("Analysis of competing hypotheses"), "decision": N_("Decisions"),
+    "report": N_("Intelligence report"),
+}
 _RATING_ALIASES = {"c": "consistent", "i": "inconsistent", "n": "neutral",
                    **{r: r for r in RATINGS}}
 ACH_MATRIX_SHARE = 0.7  # the conclusion earns the remaining 0.3
@@ -37,8 +55,8 @@ class ItemFeedback:
     """One scored item: what the trainee said, the key, the points and the rationale."""
 
     item_id: str
-    label: str
-    given: str | None
+    label: str  # a Message where the platform words it, else authored text
+    given: str | None  # Messages for labelled codes (link types, ratings)
     expected: str | None
     points: float
     max_points: float
@@ -140,22 +158,23 @@ class GradeTask(TaskType):
     type = "grade"
     required = ("key",)
     optional = ("reports",)
-    AXES = (("source", "source reliability"), ("information", "information"),
-            ("handling", "handling code"))
+    AXES = (("source", N_("%(report)s: source reliability")), ("information", N_("%(report)s: information")),
+            ("handling", N_("%(report)s: handling code")))
 
     def parse(self, data, path, ctx):
         scheme = ctx.scheme
-        report_ids = ctx.ref_list(data, "reports", path, ctx.report_ids, "report") or ctx.report_ids
+        report_ids = ctx.ref_list(data, "reports", path, ctx.report_ids, N_("report")) or ctx.report_ids
         if scheme is not None and not scheme.handling.codes:
-            ctx.error(path, f"the {scheme.id} scheme has no handling codes: declare "
-                            "handling_codes at the top of the scenario")
+            ctx.error(path, msg(N_("the %(scheme)s scheme has no handling codes: declare "
+                                   "handling_codes at the top of the scenario"), scheme=scheme.id))
         raw_key = (ctx.mapping(data["key"], path + ("key",), free=True) if "key" in data else None) or {}
         items = {}
         for report_id, raw in raw_key.items():
             at = path + ("key", report_id)
             if report_id not in report_ids:
-                where = "in this task's reports" if report_id in ctx.report_ids else "in the scenario"
-                ctx.error(at, f"report '{report_id}' is not {where}")
+                ctx.error(at, msg(N_("report '%(report)s' is not in this task's reports")
+                                  if report_id in ctx.report_ids else
+                                  N_("report '%(report)s' is not in the scenario"), report=report_id))
             item = ctx.mapping(raw, at, ("source", "information", "handling", "rationale"))
             if item is not None and scheme is not None:
                 items[report_id] = GradeKeyItem(
@@ -166,7 +185,7 @@ class GradeTask(TaskType):
                     ctx.text(item, "rationale", at))
         for report_id in report_ids if "key" in data else ():
             if report_id not in raw_key:
-                ctx.error(path + ("key",), f"no key for report '{report_id}'")
+                ctx.error(path + ("key",), msg(N_("no key for report '%(report)s'"), report=report_id))
         key = GradeKey(tuple(items[r] for r in report_ids if r in items))
         return GradeContent(tuple(report_ids), scheme), key
 
@@ -187,7 +206,7 @@ class GradeTask(TaskType):
                     points = 1.0 if code == expected else 0.0
                 else:
                     points = scale.credit(code, expected)
-                items.append(ItemFeedback(f"{k.report_id}.{axis}", f"{k.report_id}: {name}",
+                items.append(ItemFeedback(f"{k.report_id}.{axis}", msg(name, report=k.report_id),
                                           code, expected, points, 1.0, k.rationale))
         score = _mean([i.points for i in items])
         return self._result(task, score, items)
@@ -200,9 +219,10 @@ def _code(ctx: Ctx, data: dict[str, Any], field: str, path: Path, scale: Scale,
         return ""
     code = str(value).strip()
     if code not in scale:
-        allowed = ", ".join(scale.values) or "none"
-        ctx.error(path + (field,), f"'{code}' is not a {scale.name.lower()} code of {scheme_id} "
-                                   f"(expected one of: {allowed})")
+        ctx.error(path + (field,), msg(N_("'%(code)s' is not a %(scale)s code of %(scheme)s "
+                                          "(expected one of: %(allowed)s)"),
+                                       code=code, scale=scale.name.lower(), scheme=scheme_id,
+                                       allowed=", ".join(scale.values) or "—"))
     return code
 
 
@@ -250,7 +270,7 @@ class LinkChartTask(TaskType):
     optional = ("entities", "link_types")
 
     def parse(self, data, path, ctx):
-        entity_ids = ctx.ref_list(data, "entities", path, ctx.entities, "entity") \
+        entity_ids = ctx.ref_list(data, "entities", path, ctx.entities, N_("entity")) \
             or tuple(ctx.entities)
         link_types = self._link_types(ctx, data, path) or LINK_TYPES
         links, seen = [], {}
@@ -259,15 +279,16 @@ class LinkChartTask(TaskType):
             if item is None:
                 continue
             pair = self._pair(ctx, item.get("between"), at + ("between",), entity_ids)
-            link_type = ctx.choice(item, "type", at, link_types, "link type")
-            strength = ctx.choice(item, "strength", at, LINK_STRENGTHS, "link strength")
+            link_type = ctx.choice(item, "type", at, link_types, N_("link type"))
+            strength = ctx.choice(item, "strength", at, LINK_STRENGTHS, N_("link strength"))
             rationale = ctx.text(item, "rationale", at)
             if pair is None:
                 continue
             if frozenset(pair) in seen:
-                ctx.error(at + ("between",), f"the pair {pair[0]}-{pair[1]} is already linked "
-                                             f"at {seen[frozenset(pair)]}: a pair has one key link")
-            seen.setdefault(frozenset(pair), f"line {ctx.line(at)}")
+                ctx.error(at + ("between",), msg(N_("the pair %(a)s-%(b)s is already linked at line "
+                                                    "%(line)s: a pair has one key link"),
+                                                 a=pair[0], b=pair[1], line=seen[frozenset(pair)]))
+            seen.setdefault(frozenset(pair), ctx.line(at))
             links.append(KeyLink(pair[0], pair[1], link_type, rationale, strength))
         return LinkContent(entity_ids, link_types), LinkKey(tuple(links))
 
@@ -278,22 +299,24 @@ class LinkChartTask(TaskType):
             if str(value) in LINK_TYPES:
                 types.append(str(value))
             else:
-                ctx.error(at, f"unknown link type {value!r} (expected one of: {', '.join(LINK_TYPES)})")
+                ctx.error(at, msg(N_("unknown link type %(value)r (expected one of: %(allowed)s)"),
+                                  value=value, allowed=", ".join(LINK_TYPES)))
         return tuple(types)
 
     @staticmethod
     def _pair(ctx: Ctx, value: Any, path: Path, board: tuple[str, ...]) -> tuple[str, str] | None:
         if not isinstance(value, list) or len(value) != 2:
-            ctx.error(path, "between needs exactly two entity ids, e.g. [P1, O1]")
+            ctx.error(path, msg(N_("between needs exactly two entity ids, e.g. [P1, O1]")))
             return None
         ids = []
         for i, ident in enumerate(value):
-            ref = ctx.ref(ident, path + (i,), ctx.entities, "entity")
+            ref = ctx.ref(ident, path + (i,), ctx.entities, N_("entity"))
             if ref and ref not in board:
-                ctx.error(path + (i,), f"entity '{ref}' is not on this task's board (entities:)")
+                ctx.error(path + (i,), msg(N_("entity '%(entity)s' is not on this task's board (entities:)"),
+                                           entity=ref))
             ids.append(ref)
         if ids[0] and ids[0] == ids[1]:
-            ctx.error(path, "a link joins two different entities")
+            ctx.error(path, msg(N_("a link joins two different entities")))
             return None
         return (ids[0], ids[1]) if all(ids) else None
 
@@ -306,16 +329,15 @@ class LinkChartTask(TaskType):
             points = 1.0 if link.type in types else (0.5 if types else 0.0)
             credit += points
             items.append(ItemFeedback(f"{link.a}-{link.b}", f"{{{{{link.a}}}}} – {{{{{link.b}}}}}",
-                                      ", ".join(sorted(types)) or None,
-                                      link.type + (f" ({link.strength})" if link.strength else ""),
+                                      _link_types(types), _keyed_link(link),
                                       points, 1.0, link.rationale))
         keyed = {link.pair for link in key.links}
         for pair, types in given.items():
             if pair not in keyed:
                 a, b = sorted(pair)
                 items.append(ItemFeedback(f"{a}-{b}", f"{{{{{a}}}}} – {{{{{b}}}}}",
-                                          ", ".join(sorted(types)), None, 0.0, 0.0,
-                                          "Not a link in the key: it lowers precision."))
+                                          _link_types(types), None, 0.0, 0.0,
+                                          msg(N_("Not a link in the key: it lowers precision."))))
         return self._result(task, f1(credit, distinct, len(key.links)), items)
 
     @staticmethod
@@ -332,6 +354,19 @@ class LinkChartTask(TaskType):
             given.setdefault(frozenset((a, b)), set()).add(
                 link_type if isinstance(link_type, str) else "")
         return given
+
+
+def _link_types(types: set[str]) -> Message | None:
+    """The link types a trainee gave for a pair, as labels ("uses phone, met")."""
+    return Message("%(types)s", types=[label(LINK_TYPE_LABELS, t) for t in sorted(types)]) if types else None
+
+
+def _keyed_link(link: KeyLink) -> Message:
+    """The key's link type and strength as labels ("uses phone (confirmed)")."""
+    if not link.strength:
+        return label(LINK_TYPE_LABELS, link.type)
+    return msg(N_("%(type)s (%(strength)s)"), type=label(LINK_TYPE_LABELS, link.type),
+               strength=label(LINK_STRENGTH_LABELS, link.strength))
 
 
 def f1(credit: float, given: int, keyed: int) -> float:
@@ -383,23 +418,23 @@ class TimelineTask(TaskType):
             item = ctx.mapping(raw, at, ("id", "text"), ("reports",))
             if item is not None:
                 events.append((at, Event(ctx.ident(item, "id", at), ctx.text(item, "text", at),
-                                         ctx.ref_list(item, "reports", at, ctx.report_ids, "report"))))
-        ctx.unique(((at + ("id",), e.id) for at, e in events), "event")
+                                         ctx.ref_list(item, "reports", at, ctx.report_ids, N_("report")))))
+        ctx.unique(((at + ("id",), e.id) for at, e in events), N_("event"))
         event_ids = {e.id for _, e in events if e.id}
         items, seen = [], set()
         for at, raw in ctx.items(data, "key", path, minimum=2):
             item = ctx.mapping(raw, at, ("event", "rationale"), ("time",))
             if item is None:
                 continue
-            event_id = ctx.ref(item.get("event"), at + ("event",), event_ids, "event")
+            event_id = ctx.ref(item.get("event"), at + ("event",), event_ids, N_("event"))
             if event_id in seen:
-                ctx.error(at + ("event",), f"event '{event_id}' is already in the key")
+                ctx.error(at + ("event",), msg(N_("event '%(event)s' is already in the key"), event=event_id))
             seen.add(event_id)
             items.append(TimelineKeyItem(event_id, ctx.text(item, "rationale", at),
                                          ctx.text(item, "time", at, required=False)))
         if "key" in data:
             for event_id in sorted(event_ids - seen):
-                ctx.error(path + ("key",), f"event '{event_id}' is missing from the key")
+                ctx.error(path + ("key",), msg(N_("event '%(event)s' is missing from the key"), event=event_id))
         return TimelineContent(tuple(e for _, e in events)), TimelineKey(tuple(items))
 
     def score(self, task, key, response, review=None):
@@ -484,8 +519,8 @@ class HypothesesTask(TaskType):
     required = ("hypotheses", "evidence", "key")
 
     def parse(self, data, path, ctx):
-        hypotheses = self._listed(ctx, data, "hypotheses", path, 2, "hypothesis")
-        evidence = self._listed(ctx, data, "evidence", path, 1, "evidence")
+        hypotheses = self._listed(ctx, data, "hypotheses", path, 2, N_("hypothesis"))
+        evidence = self._listed(ctx, data, "evidence", path, 1, N_("evidence"))
         hyp_ids = [h.id for h in hypotheses if h.id]
         ev_ids = [e.id for e in evidence if e.id]
         at = path + ("key",)
@@ -496,17 +531,18 @@ class HypothesesTask(TaskType):
             row = ctx.mapping(raw, row_at, ("evidence", "ratings", "rationale"))
             if row is None:
                 continue
-            ev = ctx.ref(row.get("evidence"), row_at + ("evidence",), ev_ids, "evidence")
+            ev = ctx.ref(row.get("evidence"), row_at + ("evidence",), ev_ids, N_("evidence"))
             if ev in seen:
-                ctx.error(row_at + ("evidence",), f"evidence '{ev}' already has a row")
+                ctx.error(row_at + ("evidence",), msg(N_("evidence '%(evidence)s' already has a row"), evidence=ev))
             seen.add(ev)
             rows.append(AchRow(ev, self._ratings(ctx, row.get("ratings"), row_at + ("ratings",), hyp_ids),
                                ctx.text(row, "rationale", row_at)))
         if "matrix" in key:
             for ev in ev_ids:
                 if ev not in seen:
-                    ctx.error(at + ("matrix",), f"evidence '{ev}' has no row in the matrix")
-        conclusion = ctx.ref(key.get("conclusion"), at + ("conclusion",), hyp_ids, "hypothesis") \
+                    ctx.error(at + ("matrix",), msg(N_("evidence '%(evidence)s' has no row in the matrix"),
+                                                    evidence=ev))
+        conclusion = ctx.ref(key.get("conclusion"), at + ("conclusion",), hyp_ids, N_("hypothesis")) \
             if "conclusion" in key else ""
         return (HypothesesContent(tuple(hypotheses), tuple(evidence)),
                 HypothesesKey(tuple(rows), conclusion, ctx.text(key, "rationale", at)))
@@ -521,7 +557,7 @@ class HypothesesTask(TaskType):
             ident, text = ctx.ident(item, "id", at), ctx.text(item, "text", at)
             if field == "evidence":
                 found.append((at, Evidence(ident, text, ctx.ref_list(item, "reports", at,
-                                                                     ctx.report_ids, "report"))))
+                                                                     ctx.report_ids, N_("report")))))
             else:
                 found.append((at, Hypothesis(ident, text)))
         ctx.unique(((at + ("id",), x.id) for at, x in found), what)
@@ -532,17 +568,17 @@ class HypothesesTask(TaskType):
         ratings = ctx.mapping(raw, path, free=True) or {}
         for hyp in ratings:
             if hyp not in hyp_ids:
-                ctx.error(path + (hyp,), f"unknown hypothesis '{hyp}'")
+                ctx.error(path + (hyp,), msg(N_("unknown hypothesis '%(hypothesis)s'"), hypothesis=hyp))
         out = []
         for hyp in hyp_ids:
             if hyp not in ratings:
                 if raw is not None:
-                    ctx.error(path, f"no rating for hypothesis '{hyp}'")
+                    ctx.error(path, msg(N_("no rating for hypothesis '%(hypothesis)s'"), hypothesis=hyp))
                 continue
             rating = normalise_rating(ratings[hyp])
             if rating is None:
-                ctx.error(path + (hyp,), f"unknown rating {ratings[hyp]!r} (expected "
-                                         "consistent, inconsistent or neutral)")
+                ctx.error(path + (hyp,), msg(N_("unknown rating %(value)r (expected "
+                                                "consistent, inconsistent or neutral)"), value=ratings[hyp]))
             out.append((hyp, rating or ""))
         return tuple(out)
 
@@ -555,12 +591,13 @@ class HypothesesTask(TaskType):
             for hyp, expected in row.ratings:
                 given = normalise_rating(given_row.get(hyp))
                 items.append(ItemFeedback(f"{row.evidence_id}.{hyp}", f"{row.evidence_id} × {hyp}",
-                                          given, expected, cell_credit(given, expected), 1.0,
+                                          label(RATING_LABELS, given), label(RATING_LABELS, expected),
+                                          cell_credit(given, expected), 1.0,
                                           row.rationale))
         conclusion = response.get("conclusion") if isinstance(response, dict) else None
         conclusion = conclusion if isinstance(conclusion, str) else None
         right = conclusion == key.conclusion
-        items.append(ItemFeedback("conclusion", "Conclusion", conclusion, key.conclusion,
+        items.append(ItemFeedback("conclusion", msg(N_("Conclusion")), conclusion, key.conclusion,
                                   1.0 if right else 0.0, 1.0, key.rationale))
         cells = _mean([i.points for i in items[:-1]])
         score = ACH_MATRIX_SHARE * cells + (1 - ACH_MATRIX_SHARE) * right
@@ -644,7 +681,7 @@ class DecisionTask(TaskType):
                                   options, multiple, ctx.safeguard(item, at))
             points.append((at, point))
             keys.append(DecisionKeyItem(point.id, correct, ctx.text(item, "rationale", at)))
-        ctx.unique(((at + ("id",), p.id) for at, p in points), "decision")
+        ctx.unique(((at + ("id",), p.id) for at, p in points), N_("decision"))
         return DecisionContent(tuple(p for _, p in points)), DecisionKey(tuple(keys))
 
     @staticmethod
@@ -660,13 +697,13 @@ class DecisionTask(TaskType):
             options.append(option)
             if ctx.boolean(opt, "correct", at):
                 correct.add(option.id)
-        ctx.unique(ids, "option")
+        ctx.unique(ids, N_("option"))
         if "options" in item and not multiple and len(correct) != 1:
-            ctx.error(path + ("options",), f"a single-choice decision needs exactly one "
-                                           f"correct option, has {len(correct)} "
-                                           "(set multiple: true for several)")
+            ctx.error(path + ("options",), msg(N_("a single-choice decision needs exactly one correct "
+                                                  "option, has %(n)d (set multiple: true for several)"),
+                                               n=len(correct)))
         if "options" in item and multiple and not correct:
-            ctx.error(path + ("options",), "mark at least one option correct: true")
+            ctx.error(path + ("options",), msg(N_("mark at least one option correct: true")))
         return tuple(options), frozenset(correct)
 
     def safeguard_share(self, task):
@@ -750,7 +787,7 @@ class ReportTask(TaskType):
                     ctx.ident(item, "id", at), ctx.text(item, "criterion", at),
                     int(ctx.number(item, "max_points", at, integer=True, above=0) or 0),
                     ctx.text(item, "guidance", at, required=False))))
-        ctx.unique(((at + ("id",), c.id) for at, c in rubric), "criterion")
+        ctx.unique(((at + ("id",), c.id) for at, c in rubric), N_("criterion"))
         return ReportContent(ctx.text(data, "prompt", path), tuple(c for _, c in rubric)), None
 
     def score(self, task, key, response, review=None):

@@ -16,6 +16,8 @@ import re
 
 import yaml
 
+from trainer.domain.messages import N_, msg
+
 MAX_BYTES = 1_000_000        # the largest shipped scenario is about 55 kB
 MAX_DEPTH = 50               # real content nests fewer than 10 levels
 MAX_VALUES = 200_000         # values once aliases are expanded; real files have a few thousand
@@ -38,12 +40,12 @@ def check_text(text: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
     """Raise YamlLimitError when the text is too large or nests too deep to parse safely."""
     # UTF-8 is at most 4 bytes a character: the exact count only when it might matter.
     if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise YamlLimitError(f"larger than {max_bytes // 1000} kB: a YAML file may be at most "
-                             f"{max_bytes // 1000} kB")
+        raise YamlLimitError(msg(N_("larger than %(kb)d kB: a YAML file may be at most %(kb)d kB"),
+                                 kb=max_bytes // 1000))
     depth, line = nesting_depth(text, stop_above=max_depth)
     if depth > max_depth:
-        raise YamlLimitError(f"nesting deeper than {max_depth} levels (lists and mappings inside "
-                             "each other): refused unread", line)
+        raise YamlLimitError(msg(N_("nesting deeper than %(n)d levels (lists and mappings inside "
+                                    "each other): refused unread"), n=max_depth), line)
 
 
 def compose(loader: yaml.BaseLoader, text: str) -> yaml.Node | None:
@@ -52,10 +54,10 @@ def compose(loader: yaml.BaseLoader, text: str) -> yaml.Node | None:
     try:
         node = loader.get_single_node()
     except RecursionError:           # the scan is a guard, not a parser: never let this escape
-        raise YamlLimitError(f"nesting deeper than {MAX_DEPTH} levels: refused") from None
+        raise YamlLimitError(msg(N_("nesting deeper than %(n)d levels: refused"), n=MAX_DEPTH)) from None
     if node is not None and expanded_size(node) > MAX_VALUES:
-        raise YamlLimitError(f"expands to more than {MAX_VALUES} values through aliases (*name): "
-                             "write the values out instead", node.start_mark.line + 1)
+        raise YamlLimitError(msg(N_("expands to more than %(n)d values through aliases (*name): "
+                                    "write the values out instead"), n=MAX_VALUES), node.start_mark.line + 1)
     return node
 
 

@@ -23,6 +23,7 @@ from ..domain import yamlsafe
 from ..domain.courses import CourseSpec, Problem, read_course
 from ..domain.markdown import FrontMatterError, render_markdown, split_front_matter
 from ..extensions import db
+from ..i18n import translate
 from ..models import Course, CourseDraft, CourseVersion, User, content_editors, user_by_email, utcnow
 from ..permissions import can_edit_content
 from .content import upsert_course
@@ -630,8 +631,8 @@ def _hostile_yaml(text: str, path: str) -> str | None:
         yamlsafe.check_text(text)
     except yamlsafe.YamlLimitError as exc:
         if exc.line is None:
-            return _("'%(path)s': %(reason)s.", path=path, reason=exc.message)
-        return _("'%(path)s' line %(line)d: %(reason)s.", path=path, line=exc.line, reason=exc.message)
+            return _("'%(path)s': %(reason)s.", path=path, reason=translate(exc.message))
+        return _("'%(path)s' line %(line)d: %(reason)s.", path=path, line=exc.line, reason=translate(exc.message))
     return None
 
 

@@ -20,6 +20,7 @@ Definitions shown to managers on the pages:
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
@@ -35,7 +36,7 @@ from ..domain import reports as rules
 from ..domain.courses import LANGUAGES
 from ..domain.people import COUNTRIES, GENDERS, ROLES
 from ..extensions import db
-from ..i18n import reader_language
+from ..i18n import reader_language, translate
 from ..models import (
     Agency, Assignment, Attendance, AuditEvent, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson,
     LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion, TrainingSession, User, utcnow,
@@ -895,6 +896,17 @@ def _version_tasks(version_ids) -> dict[tuple[int, int], object]:
     return tasks
 
 
+def _item_label(stored: str | None):
+    """A feedback label as the reader reads it: labels the platform words are stored as messages
+    (JSON with their parameters), authored ones as text."""
+    if stored and stored.startswith("{"):
+        try:
+            return translate(json.loads(stored))
+        except ValueError:
+            pass
+    return stored
+
+
 def task_distributions(filters: ReportFilters) -> list[dict]:
     """Per task of the chosen scenario: attempts scored, mean score, counts per 10-point bin.
 
@@ -952,7 +964,7 @@ def items_most_often_wrong(filters: ReportFilters, top: int) -> list[dict]:
             continue
         entry = merged.setdefault((spec_task.id, row.item_id), {
             "task_id": spec_task.id, "task": spec.render(spec_task.title), "item_id": row.item_id,
-            "label": row.label, "attempts": 0, "wrong": 0, "credit": 0.0})
+            "label": _item_label(row.label), "attempts": 0, "wrong": 0, "credit": 0.0})
         entry["attempts"] += row.attempts
         entry["wrong"] += row.wrong
         entry["credit"] += float(row.credit or 0)

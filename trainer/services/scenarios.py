@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from ..domain.messages import as_data
 from ..domain.generation import generate_variant, variant_seed
 from ..domain.scenario import Scenario as ScenarioSpec
 from ..domain.scenario import check_scenarios, parse_scenario
@@ -245,7 +246,8 @@ def save_responses(attempt: ScenarioAttempt, changes) -> list[str]:
 
 
 def result_as_dict(result) -> dict:
-    return dataclasses.asdict(result)
+    """The stored breakdown; feedback the platform words keeps its message id for translation."""
+    return as_data(dataclasses.asdict(result))
 
 
 def score(attempt: ScenarioAttempt) -> None:

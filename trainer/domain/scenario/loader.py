@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from trainer.domain import yamlsafe
+from trainer.domain.messages import N_, Message, msg
 
 Path = tuple[str | int, ...]
 
@@ -30,8 +31,9 @@ _Loader.yaml_implicit_resolvers = {
 class YamlError(Exception):
     """The text is not YAML; carries the line of the first error."""
 
-    def __init__(self, message: str, line: int | None):
+    def __init__(self, message: Message, line: int | None):
         super().__init__(message)
+        self.message = message
         self.line = line
 
 
@@ -48,9 +50,10 @@ def load_yaml(text: str) -> tuple[Any, dict[Path, int], list[tuple[int, Path, st
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise YamlError(f"not valid YAML: {message}", mark.line + 1 if mark else None) from None
+        raise YamlError(msg(N_("not valid YAML: %(reason)s"), reason=message),
+                        mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"not valid YAML: {exc}", None) from None
+        raise YamlError(msg(N_("not valid YAML: %(reason)s"), reason=str(exc)), None) from None
     finally:
         loader.dispose()
     return data, lines, duplicates
@@ -68,7 +71,7 @@ def _convert(loader: _Loader, node: yaml.Node, path: Path, line: int, lines: dic
             key = str(loader.construct_object(key_node, deep=True))
             if key in result:
                 duplicates.append((key_node.start_mark.line + 1, path + (key,),
-                                   f"duplicate key '{key}' (the later value would win)"))
+                                   msg(N_("duplicate key '%(key)s' (the later value would win)"), key=key)))
             result[key] = _convert(loader, value_node, path + (key,), key_node.start_mark.line + 1,
                                    lines, duplicates)
         return result

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from trainer.domain.grading import GradingScheme
+from trainer.domain.messages import N_
 
 # Entity type -> the attribute shown where the entity is mentioned.
 ENTITY_TYPES: dict[str, str] = {
@@ -19,6 +20,24 @@ ENTITY_TYPES: dict[str, str] = {
     "location": "name",
     "bank_account": "number",
     "shipment": "reference",
+}
+
+# What people read for each entity type and common attribute (translated at the edge).
+ENTITY_TYPE_LABELS: dict[str, str] = {
+    "person": N_("person"), "organisation": N_("organisation"), "vehicle": N_("vehicle"),
+    "phone": N_("phone"), "location": N_("location"), "bank_account": N_("bank account"),
+    "shipment": N_("shipment"),
+}
+ATTRIBUTE_LABELS: dict[str, str] = {
+    "name": N_("name"), "kind": N_("kind"), "country": N_("country"), "gender": N_("gender"),
+    "nationality": N_("nationality"), "role": N_("role"), "number": N_("number"), "born": N_("born"),
+    "network": N_("network"), "registered_to": N_("registered to"), "address": N_("address"),
+    "bank": N_("bank"), "holder": N_("holder"), "alias": N_("alias"), "plate": N_("plate"),
+    "make": N_("make"), "colour": N_("colour"), "reference": N_("reference"), "goods": N_("goods"),
+    "route": N_("route"), "registered": N_("registered"), "owner": N_("owner"),
+    "consignor": N_("consignor"), "consignee": N_("consignee"), "declared_weight": N_("declared weight"),
+    "operator": N_("operator"), "carrier": N_("carrier"), "handle": N_("handle"),
+    "registered_keeper": N_("registered keeper"), "date_of_birth": N_("date of birth"),
 }
 
 SOURCE_TYPES: frozenset[str] = frozenset({

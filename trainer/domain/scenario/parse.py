@@ -8,6 +8,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from trainer.domain.grading import DEFAULT_SCHEME, GRADING_SCHEMES, Code, GradingScheme
+from trainer.domain.messages import N_, Message, msg
 from trainer.domain.scenario.loader import Path, YamlError, load_yaml
 from trainer.domain.scenario.model import (
     ENTITY_TYPES, FAKER_RE, MENTION_RE, SOURCE_TYPES, Entity, Problem, Release, Report, Scenario,
@@ -35,7 +36,7 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> tuple[Scenario | 
     try:
         data, lines, duplicates = load_yaml(text)
     except YamlError as exc:
-        return None, [Problem(filename, exc.line, "", str(exc))]
+        return None, [Problem(filename, exc.line, "", exc.message)]
     ctx = Ctx(filename, lines)
     for line, path, message in duplicates:
         ctx.error(path, message, line)
@@ -56,15 +57,15 @@ def check_scenarios(root: FsPath) -> tuple[list[Scenario], list[Problem]]:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, None, "", f"cannot read: {exc}"))
+            problems.append(Problem(name, None, "", msg(N_("cannot read: %(reason)s"), reason=str(exc))))
             continue
         scenario, found = parse_scenario(text, name)
         problems.extend(found)
         if scenario is None:
             continue
         if scenario.id in seen:
-            problems.append(Problem(name, None, "id",
-                                    f"scenario id '{scenario.id}' is also used by {seen[scenario.id]}"))
+            problems.append(Problem(name, None, "id", msg(N_("scenario id '%(id)s' is also used by %(file)s"),
+                                                          id=scenario.id, file=seen[scenario.id])))
             continue
         seen[scenario.id] = name
         scenarios.append(scenario)
@@ -91,10 +92,10 @@ def _check_translations(scenarios: list[Scenario], lines: dict[str, int | None],
         if not target:
             continue
         if target not in languages:
-            message = f"no scenario with id '{target}' in this folder"
+            message = msg(N_("no scenario with id '%(id)s' in this folder"), id=target)
         elif languages[target] == scenario.language:
-            message = (f"scenario '{target}' is also in language '{scenario.language}': "
-                       "a translation needs another language")
+            message = msg(N_("scenario '%(id)s' is also in language '%(language)s': "
+                             "a translation needs another language"), id=target, language=scenario.language)
         else:
             continue
         problems.append(Problem(scenario.filename, lines.get(scenario.filename),
@@ -111,7 +112,7 @@ def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
     template = ctx.boolean(top, "template", ())
     seed = ctx.number(top, "seed", (), integer=True, minimum=0)
     if seed is not None and not template:
-        ctx.error(("seed",), "seed is for templates only (set template: true)")
+        ctx.error(("seed",), msg(N_("seed is for templates only (set template: true)")))
     ctx.scheme = _scheme(ctx, top)
     entities = _entities(ctx, top, template)
     reports = _reports(ctx, top)
@@ -120,8 +121,8 @@ def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
     tasks = _tasks(ctx, top)
     min_safeguards = ctx.number(top, "min_safeguards", (), minimum=0, maximum=100)
     if min_safeguards is not None and tasks and not _has_safeguards(tasks):
-        ctx.error(("min_safeguards",), "min_safeguards is set but no task, decision point or "
-                                       "option is tagged with safeguard")
+        ctx.error(("min_safeguards",), msg(N_("min_safeguards is set but no task, decision point or "
+                                              "option is tagged with safeguard")))
     if not ctx.ok or ctx.scheme is None:
         return None
     return Scenario(brief=brief, tasking=tasking, scheme=ctx.scheme, entities=entities,
@@ -132,22 +133,22 @@ def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
 def _metadata(ctx: Ctx, top: dict[str, Any]) -> dict[str, Any]:
     scenario_id = str(top.get("id", ""))
     if "id" in top and not SLUG_RE.match(scenario_id):
-        ctx.error(("id",), f"invalid scenario id {scenario_id!r}: use lowercase letters, "
-                           "digits and hyphens")
+        ctx.error(("id",), msg(N_("invalid scenario id %(value)r: use lowercase letters, "
+                                  "digits and hyphens"), value=scenario_id))
     translation_of = None
     if "translation_of" in top:
         translation_of = str(top["translation_of"] or "").strip()
         if not SLUG_RE.match(translation_of):
-            ctx.error(("translation_of",), f"invalid scenario id {translation_of!r}: use lowercase "
-                                           "letters, digits and hyphens")
+            ctx.error(("translation_of",), msg(N_("invalid scenario id %(value)r: use lowercase letters, "
+                                                  "digits and hyphens"), value=translation_of))
         elif translation_of == scenario_id:
-            ctx.error(("translation_of",), f"'{translation_of}' is this scenario's own id")
+            ctx.error(("translation_of",), msg(N_("'%(id)s' is this scenario's own id"), id=translation_of))
     return {
         "id": scenario_id,
         "translation_of": translation_of or None,
         "title": ctx.text(top, "title", ()),
         "summary": ctx.text(top, "summary", ()),
-        "language": ctx.choice(top, "language", (), LANGUAGES, "language"),
+        "language": ctx.choice(top, "language", (), LANGUAGES, N_("language")),
         "version": ctx.number(top, "version", (), integer=True, minimum=1) or 1,
         "estimated_minutes": ctx.number(top, "estimated_minutes", (), integer=True, above=0) or 0,
         "pass_mark": ctx.number(top, "pass_mark", (), minimum=0, maximum=100) or 0,
@@ -155,22 +156,22 @@ def _metadata(ctx: Ctx, top: dict[str, Any]) -> dict[str, Any]:
 
 
 def _scheme(ctx: Ctx, top: dict[str, Any]) -> GradingScheme | None:
-    scheme_id = ctx.choice(top, "grading_scheme", (), GRADING_SCHEMES, "grading scheme") \
+    scheme_id = ctx.choice(top, "grading_scheme", (), GRADING_SCHEMES, N_("grading scheme")) \
         if "grading_scheme" in top else DEFAULT_SCHEME
     scheme = GRADING_SCHEMES.get(scheme_id)
     if "handling_codes" not in top or scheme is None:
         return scheme
     path = ("handling_codes",)
     if scheme.handling.codes:
-        ctx.error(path, f"the {scheme.id} scheme has its own handling codes "
-                        f"({', '.join(scheme.handling.values)}); remove handling_codes")
+        ctx.error(path, msg(N_("the %(scheme)s scheme has its own handling codes (%(codes)s); "
+                               "remove handling_codes"), scheme=scheme.id, codes=", ".join(scheme.handling.values)))
         return scheme
     codes = ctx.mapping(top["handling_codes"], path, free=True) or {}
     if not codes:
-        ctx.error(path, "declare at least one handling code (code: label)")
+        ctx.error(path, msg(N_("declare at least one handling code (code: label)")))
     for code, label in codes.items():
         if not isinstance(label, str) or not label.strip():
-            ctx.error(path + (code,), "give the handling code a label (its meaning)")
+            ctx.error(path + (code,), msg(N_("give the handling code a label (its meaning)")))
     return scheme.with_handling(tuple(Code(str(c), str(l)) for c, l in codes.items()))
 
 
@@ -184,7 +185,7 @@ def _entities(ctx: Ctx, top: dict[str, Any], template: bool) -> tuple[Entity, ..
         if entity is not None:
             entities.append(entity)
             ids.append((path + ("id",), entity.id))
-    ctx.unique(ids, "entity")
+    ctx.unique(ids, N_("entity"))
     ctx.entities = {e.id: e for e in entities if e.id}
     # Attributes may mention other entities, so check them once all are known.
     for (path, _), entity in zip(ids, entities):
@@ -198,19 +199,20 @@ def _entity(ctx: Ctx, path: Path, raw: Any, template: bool) -> Entity | None:
     if data is None:
         return None
     entity_id = ctx.ident(data, "id", path)
-    entity_type = ctx.choice(data, "type", path, ENTITY_TYPES, "entity type")
+    entity_type = ctx.choice(data, "type", path, ENTITY_TYPES, N_("entity type"))
     display = ENTITY_TYPES.get(entity_type)
     if display and display not in data:
-        ctx.error(path, f"missing required field '{display}' (what a {entity_type} is shown as)")
+        ctx.error(path, msg(N_("missing required field '%(key)s' (what the entity is shown as)"), key=display))
     attributes = []
     for name, value in data.items():
         if name in ("id", "type"):
             continue
         at = path + (name,)
         if not ATTR_RE.match(name):
-            ctx.error(at, f"invalid attribute name {name!r}: use lowercase letters, digits and '_'")
+            ctx.error(at, msg(N_("invalid attribute name %(value)r: use lowercase letters, digits and '_'"),
+                              value=name))
         if value is None or isinstance(value, (dict, list)):
-            ctx.error(at, "an attribute value is text, a number or true/false")
+            ctx.error(at, msg(N_("an attribute value is text, a number or true/false")))
             continue
         text = str(value).lower() if isinstance(value, bool) else str(value)
         _check_placeholders(ctx, at, text, template)
@@ -224,24 +226,24 @@ def _check_placeholders(ctx: Ctx, path: Path, text: str, template: bool) -> None
     names = FAKER_RE.findall(text)
     if not names:
         if "{faker" in text:
-            ctx.error(path, "malformed placeholder: write {faker:NAME}")
+            ctx.error(path, msg(N_("malformed placeholder: write {faker:NAME}")))
         return
     if not template:
-        ctx.error(path, "Faker placeholders need template: true at the top of the file")
+        ctx.error(path, msg(N_("Faker placeholders need template: true at the top of the file")))
         return
     from trainer.domain.faker_region import PLACEHOLDERS  # imports Faker: templates only
 
     for name in names:
         if name not in PLACEHOLDERS:
-            ctx.error(path, f"unknown placeholder {{faker:{name}}}"
-                            f"{_close(name, PLACEHOLDERS)}")
+            ctx.error(path, msg(N_("unknown placeholder {faker:%(name)s}%(hint)s"), name=name,
+                                hint=_close(name, PLACEHOLDERS)))
 
 
 def _check_gender(ctx: Ctx, path: Path, data: dict[str, Any]) -> None:
     names = [name for value in data.values() for name in FAKER_RE.findall(str(value))]
     uses_name = any(n.startswith(("person", "first_name", "last_name")) for n in names)
     if uses_name and str(data.get("gender", "")) not in ("male", "female"):
-        ctx.warn(path, "set gender: male or female so the generated name fits the text")
+        ctx.warn(path, msg(N_("set gender: male or female so the generated name fits the text")))
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def _reports(ctx: Ctx, top: dict[str, Any]) -> tuple[Report, ...]:
             text=text,
             mentions=_mentioned(text, ctx),
         ))
-    ctx.unique(ids, "report", taken={e: f"entity '{e}'" for e in ctx.entities})
+    ctx.unique(ids, N_("report"), taken={e: msg(N_("entity '%(id)s'"), id=e) for e in ctx.entities})
     ctx.report_ids = tuple(r.id for r in reports if r.id)
     return tuple(reports)
 
@@ -276,8 +278,8 @@ def _received(ctx: Ctx, data: dict[str, Any], path: Path) -> datetime:
         return datetime.fromisoformat(str(value).strip())
     except ValueError:
         if value is not None:
-            ctx.error(path + ("received",), f"expected a date and time like '2024-03-12 08:40', "
-                                            f"got {value!r}")
+            ctx.error(path + ("received",), msg(N_("expected a date and time like '2024-03-12 08:40', "
+                                                   "got %(value)r"), value=value))
         return datetime.min
 
 
@@ -289,8 +291,8 @@ def _release(ctx: Ctx, data: dict[str, Any], path: Path) -> Release:
     if match and any(match.groups()):
         hours, minutes = (int(g or 0) for g in match.groups())
         return Release("after", hours * 60 + minutes)
-    ctx.error(path + ("release",), f"unknown release rule {value!r} (expected start, trainer, "
-                                   "or after 45m / after 1h / after 1h30m)")
+    ctx.error(path + ("release",), msg(N_("unknown release rule %(value)r (expected start, trainer, "
+                                          "or after 45m / after 1h / after 1h30m)"), value=value))
     return Release("start")
 
 
@@ -302,7 +304,7 @@ def _source(ctx: Ctx, report: dict[str, Any], path: Path) -> Source:
     if data is None:
         return Source("", "")
     return Source(
-        type=ctx.choice(data, "type", path, SOURCE_TYPES, "source type"),
+        type=ctx.choice(data, "type", path, SOURCE_TYPES, N_("source type")),
         description=ctx.text(data, "description", path),
         ref=ctx.text(data, "ref", path, required=False),
         track_record=ctx.text(data, "track_record", path, required=False),
@@ -326,7 +328,7 @@ def _tasks(ctx: Ctx, top: dict[str, Any]) -> tuple[Task, ...]:
         if not isinstance(raw, dict):
             ctx.mapping(raw, path)
             continue
-        task_type = ctx.choice(raw, "type", path, TASK_TYPES, "task type")
+        task_type = ctx.choice(raw, "type", path, TASK_TYPES, N_("task type"))
         kind = TASK_TYPES.get(task_type)
         data = ctx.mapping(raw, path, TASK_REQUIRED + (kind.required if kind else ()),
                            TASK_OPTIONAL + (kind.optional if kind else ()), free=kind is None)
@@ -343,12 +345,13 @@ def _tasks(ctx: Ctx, top: dict[str, Any]) -> tuple[Task, ...]:
             instructions=ctx.text(data, "instructions", path, required=False),
             safeguard=ctx.safeguard(data, path),
         ))
-    ctx.unique(ids, "task")
+    ctx.unique(ids, N_("task"))
     # A missing or invalid weight is already reported; a sum without it would only add noise.
     total = sum(w or 0 for _, w in weights)
     if weights and all(w is not None for _, w in weights) and abs(total - 100) > 1e-6:
         listed = ", ".join(f"{name} {w:g}" for name, w in weights)
-        ctx.error(("tasks",), f"task weights add up to {total:g}, not 100 ({listed})")
+        ctx.error(("tasks",), msg(N_("task weights add up to %(total)s, not 100 (%(listed)s)"),
+                                  total=f"{total:g}", listed=listed))
     return tuple(tasks)
 
 
@@ -358,8 +361,8 @@ def _has_safeguards(tasks: tuple[Task, ...]) -> bool:
     return any(TASK_TYPES[t.type].safeguard_share(t) > 0 for t in tasks)
 
 
-def _close(word: str, options: Any) -> str:
+def _close(word: str, options: Any) -> Any:
     import difflib
 
     close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {{faker:{close[0]}}}?)" if close else ""
+    return msg(N_(" (did you mean {faker:%(name)s}?)"), name=close[0]) if close else ""

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from trainer.domain.grading import GradingScheme
+from trainer.domain.messages import N_, Message, msg
 from trainer.domain.scenario.loader import Path, format_path
 from trainer.domain.scenario.model import FAKER_RE, MENTION_RE, SAFEGUARD_TAGS, Entity, Problem
 
@@ -37,12 +38,12 @@ class Ctx:
                 return None
             path = path[:-1]
 
-    def error(self, path: Path, message: str, line: int | None = None) -> None:
-        """Record an error at path."""
+    def error(self, path: Path, message: Message, line: int | None = None) -> None:
+        """Record an error at path (a Message, translated where it is shown)."""
         self.problems.append(Problem(self.filename, line or self.line(path),
                                      format_path(path), message, "error"))
 
-    def warn(self, path: Path, message: str) -> None:
+    def warn(self, path: Path, message: Message) -> None:
         """Record a warning at path (the scenario is still usable)."""
         self.problems.append(Problem(self.filename, self.line(path),
                                      format_path(path), message, "warning"))
@@ -58,17 +59,18 @@ class Ctx:
                 optional: Iterable[str] = (), free: bool = False) -> dict[str, Any] | None:
         """Check value is a mapping with the required keys and no unknown ones (unless free)."""
         if not isinstance(value, dict):
-            self.error(path, f"expected a mapping (key: value), got {_kind(value)}")
+            self.error(path, msg(N_("expected a mapping (key: value), got %(kind)s"), kind=_kind(value)))
             return None
         required, optional = tuple(required), tuple(optional)
         for key in required:
             if key not in value:
-                self.error(path, f"missing required field '{key}'")
+                self.error(path, msg(N_("missing required field '%(key)s'"), key=key))
         if not free:
             allowed = required + optional
             for key in value:
                 if key not in allowed:
-                    self.error(path + (key,), f"unknown field '{key}'{_did_you_mean(key, allowed)}")
+                    self.error(path + (key,), msg(N_("unknown field '%(key)s'%(hint)s"), key=key,
+                                                  hint=_did_you_mean(key, allowed)))
         return value
 
     def items(self, data: dict[str, Any], key: str, path: Path,
@@ -77,13 +79,14 @@ class Ctx:
         value = data.get(key)
         if value is None:  # a missing required field is reported by mapping()
             if key in data and minimum:
-                self.error(path + (key,), f"needs at least {minimum} item(s), has none")
+                self.error(path + (key,), msg(N_("needs at least %(min)d item(s), has none"), min=minimum))
             return []
         if not isinstance(value, list):
-            self.error(path + (key,), f"expected a list, got {_kind(value)}")
+            self.error(path + (key,), msg(N_("expected a list, got %(kind)s"), kind=_kind(value)))
             return []
         if len(value) < minimum:
-            self.error(path + (key,), f"needs at least {minimum} item(s), has {len(value)}")
+            self.error(path + (key,), msg(N_("needs at least %(min)d item(s), has %(n)d"),
+                                          min=minimum, n=len(value)))
         return [(path + (key, i), item) for i, item in enumerate(value)]
 
     # -- scalars ----------------------------------------------------------------------
@@ -94,18 +97,18 @@ class Ctx:
         value = data.get(key, _MISSING)
         if value is _MISSING or value is None:
             if required and key in data:
-                self.error(path + (key,), "must not be empty")
+                self.error(path + (key,), msg(N_("must not be empty")))
             return default
         if isinstance(value, (dict, list)):
-            self.error(path + (key,), f"expected text, got {_kind(value)}")
+            self.error(path + (key,), msg(N_("expected text, got %(kind)s"), kind=_kind(value)))
             return default
         value = str(value)
         if required and not value.strip():
-            self.error(path + (key,), "must not be empty")
+            self.error(path + (key,), msg(N_("must not be empty")))
         if FAKER_RE.search(value):
             # Generated values live on entities, so every text that names one stays consistent.
-            self.error(path + (key,), "Faker placeholders belong in entity attributes; "
-                                      "mention the entity instead, e.g. {{P1}}")
+            self.error(path + (key,), msg(N_("Faker placeholders belong in entity attributes; "
+                                             "mention the entity instead, e.g. {{P1}}")))
         self.check_mentions(value, path + (key,))
         return value
 
@@ -115,7 +118,8 @@ class Ctx:
         if value is None:
             return ""
         if isinstance(value, (dict, list, bool)) or not ID_RE.match(str(value)):
-            self.error(path + (key,), f"invalid id {value!r}: use letters, digits, '_' and '-'")
+            self.error(path + (key,), msg(N_("invalid id %(value)r: use letters, digits, '_' and '-'"),
+                                          value=value))
             return ""
         return str(value)
 
@@ -128,12 +132,14 @@ class Ctx:
             return None
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type:
-            self.error(path + (key,), f"expected {'an integer' if integer else 'a number'}, got {value!r}")
+            self.error(path + (key,), msg(N_("expected an integer, got %(value)r") if integer
+                                          else N_("expected a number, got %(value)r"), value=value))
             return None
         if ((minimum is not None and value < minimum) or (maximum is not None and value > maximum)
                 or (above is not None and value <= above)):
             bounds = _bounds(minimum, maximum, above)
-            self.error(path + (key,), f"{value} is out of range ({bounds})")
+            self.error(path + (key,), msg(N_("%(value)s is out of range (%(bounds)s)"), value=value,
+                                          bounds=bounds))
             return None
         return value
 
@@ -141,7 +147,7 @@ class Ctx:
         """A true/false field."""
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.error(path + (key,), f"expected true or false, got {value!r}")
+            self.error(path + (key,), msg(N_("expected true or false, got %(value)r"), value=value))
             return default
         return value
 
@@ -153,8 +159,9 @@ class Ctx:
             return ""
         allowed = sorted(allowed)
         if str(value) not in allowed:
-            self.error(path + (key,), f"unknown {what} {str(value)!r} (expected one of: "
-                                      f"{', '.join(allowed)}){_did_you_mean(str(value), allowed)}")
+            self.error(path + (key,), msg(N_("unknown %(what)s %(value)r (expected one of: %(allowed)s)%(hint)s"),
+                                          what=Message(what), value=str(value), allowed=", ".join(allowed),
+                                          hint=_did_you_mean(str(value), allowed)))
             return ""
         return str(value)
 
@@ -170,7 +177,8 @@ class Ctx:
             if str(tag) in SAFEGUARD_TAGS:
                 good.add(str(tag))
             else:
-                self.error(at, f"unknown safeguard tag {tag!r} (expected legal or human_rights)")
+                self.error(at, msg(N_("unknown safeguard tag %(value)r (expected legal or human_rights)"),
+                                   value=tag))
         return frozenset(good)
 
     # -- references -------------------------------------------------------------------
@@ -179,7 +187,8 @@ class Ctx:
         """A reference to an existing id (entity, report, event ...)."""
         value = "" if value is None else str(value)
         if value not in known:
-            self.error(path, f"unknown {what} {value!r}" if value else f"missing {what}")
+            self.error(path, msg(N_("unknown %(what)s %(value)r"), what=Message(what), value=value) if value
+                       else msg(N_("missing %(what)s"), what=Message(what)))
             return ""
         return value
 
@@ -198,10 +207,12 @@ class Ctx:
             if not ident:
                 continue
             if ident in seen:
-                self.error(path, f"duplicate {what} id '{ident}' "
-                                 f"(first used at {format_path(seen[ident])}, line {self.line(seen[ident])})")
+                self.error(path, msg(N_("duplicate %(what)s id '%(id)s' (first used at %(path)s, line %(line)s)"),
+                                     what=Message(what), id=ident, path=format_path(seen[ident]),
+                                     line=self.line(seen[ident])))
             elif taken and ident in taken:
-                self.error(path, f"id '{ident}' is already used by {taken[ident]}")
+                self.error(path, msg(N_("id '%(id)s' is already used by %(other)s"), id=ident,
+                                     other=taken[ident]))
             seen.setdefault(ident, path)
 
     def check_mentions(self, text: str, path: Path) -> None:
@@ -211,23 +222,24 @@ class Ctx:
         for match in MENTION_RE.finditer(text):
             entity = self.entities.get(match.group(1))
             if entity is None:
-                self.error(path, f"mention {match.group(0)} names an unknown entity '{match.group(1)}'"
-                                 f"{_did_you_mean(match.group(1), self.entities)}")
+                self.error(path, msg(N_("mention %(mention)s names an unknown entity '%(id)s'%(hint)s"),
+                                     mention=match.group(0), id=match.group(1),
+                                     hint=_did_you_mean(match.group(1), self.entities)))
             elif entity.mention(match.group(2)) is None:
-                self.error(path, f"mention {match.group(0)}: entity '{entity.id}' has no "
-                                 f"attribute '{match.group(2)}'")
+                self.error(path, msg(N_("mention %(mention)s: entity '%(id)s' has no attribute '%(attribute)s'"),
+                                     mention=match.group(0), id=entity.id, attribute=match.group(2)))
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Any:
     if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
-        type(value), repr(value))
+        return msg(N_("nothing"))
+    kinds = {dict: N_("a mapping"), list: N_("a list"), str: N_("text"), bool: N_("true/false")}
+    return msg(kinds[type(value)]) if type(value) in kinds else repr(value)
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
+def _did_you_mean(word: str, options: Iterable[str]) -> Any:
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return msg(N_(" (did you mean '%(word)s'?)"), word=close[0]) if close else ""
 
 
 def _bounds(minimum: float | None, maximum: float | None, above: float | None) -> str:
