@@ -11,7 +11,7 @@ from sample_course import write_course
 from sample_scenario import PERFECT
 from trainer import create_app
 from trainer.extensions import db
-from trainer.models import Course, Enrolment, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.models import Certificate, Course, Enrolment, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, User
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.concurrency import commit_with_retry
@@ -215,3 +215,19 @@ def test_an_oversized_task_is_named_and_later_small_saves_still_work(client, tra
     assert save(client, attempt_id, {"final-report": {"text": "Short now."}}, token).status_code == 200
     assert database.get(ScenarioAttempt, attempt_id).responses == {
         "timeline": PERFECT["timeline"], "final-report": {"text": "Short now."}}
+
+
+def test_a_course_completed_twice_at_once_is_one_certificate_not_a_500(app, client, trainee, database, monkeypatch):
+    with app.app_context():  # lessons alone complete the course, so a lesson's button can issue it
+        course = db.session.scalar(select(Course).where(Course.slug == "grading-basics"))
+        course.settings = {**course.settings, "completion": {"all_lessons": True, "post_test": False}}
+        db.session.commit()
+    assert post_form(client, "/courses/grading-basics/start").status_code == 302
+    for lesson in ("01-source", "02-information"):
+        assert post_form(client, f"/courses/grading-basics/lessons/{lesson}/complete").status_code == 302
+    assert database.count(Certificate) == 1
+    # The other tab's certificate is committed but not yet seen by this request.
+    monkeypatch.setattr(learning, "work_certificate", lambda user, course: None)
+    response = post_form(client, "/courses/grading-basics/lessons/02-information/complete")
+    assert response.status_code == 302
+    assert database.count(Certificate) == 1

@@ -297,9 +297,11 @@ def check_completion(user: User, course: Course) -> Certificate | None:
         agency_name=user.agency.name if user.agency else "", course_title=course.title,
         hours=round(course.estimated_minutes / 60, 1),
     )
-    db.session.add(certificate)
-    db.session.flush()
-    return certificate
+    # Two requests can meet the rule at once (a lesson done in one tab, the post-test in another):
+    # the unique index keeps one certificate, and the loser reports none as newly issued.
+    issued = insert_or_existing(certificate, lambda: db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.course_id == course.id)))
+    return certificate if issued is certificate else None
 
 
 def new_certificate_code() -> str:
