@@ -76,17 +76,18 @@ def to_csv(table: Table) -> bytes:
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]]) -> bytes:
-    """A workbook: an "About" sheet (filters, who, when, the suppression rule), then one sheet
-    per table. Numbers are stored as numbers, suppressed cells as the text "<5", and text as
+def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]], about_title: str = "About") -> bytes:
+    """A workbook: an "About" sheet (`about_title`: filters, who, when, the suppression rule), then
+    one sheet per table. Numbers are stored as numbers, suppressed cells as the text "<5", and text as
     text: never a formula, whatever an officer is called."""
     book = Workbook(write_only=True)  # streams rows: tens of thousands of officers stay quick
-    sheet = book.create_sheet("About")
+    about_title = _sheet_name(about_title, set())
+    sheet = book.create_sheet(about_title)
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 90
     for name, value in about:
         sheet.append([_text_cell(sheet, str(name)), _text_cell(sheet, str(value))])
-    used: set[str] = {"About"}
+    used: set[str] = {about_title}
     for table in tables:
         sheet = book.create_sheet(_sheet_name(str(table.title), used))
         for index, column in enumerate(table.columns, 1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import statistics
 import uuid
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from html.parser import HTMLParser
 import openpyxl
 import psycopg
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, text
 
 from conftest import BACKENDS, PASSWORD, POSTGRES_ADMIN_URL, AuthActions, make_config
@@ -673,3 +675,29 @@ def test_seeding_is_reproducible_and_the_command_refuses_a_used_seed(tmp_path):
     first = digest(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     assert first[0] == 12
     assert first == digest(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+
+
+# -- in the reader's language ----------------------------------------------------------------------------
+
+def test_a_manager_reading_in_russian_gets_russian_exports(programme):
+    """Headers, sheet names, the printable report and the PDF come out in the reader's language."""
+    english, russian = logged_in(programme, MANAGER), logged_in(programme, MANAGER)
+    assert russian.get("/reports/?lang=ru").status_code == 200  # stored on the account...
+    try:
+        english_sheets = xlsx_sheets(english.get("/reports/completion/export.xlsx?lang=en"))
+        russian_sheets = xlsx_sheets(russian.get("/reports/completion/export.xlsx?lang=ru"))
+        assert len(russian_sheets) == len(english_sheets)
+        for (english_name, english_rows), (russian_name, russian_rows) in zip(english_sheets.items(), russian_sheets.items()):
+            assert re.search("[а-яё]", russian_name, re.I) and russian_name != english_name
+            assert len(russian_rows) == len(english_rows)  # the same figures...
+            for english_header, russian_header in zip(english_rows[0], russian_rows[0]):  # ...under Russian headers
+                assert re.search("[а-яё]", russian_header, re.I), (english_header, russian_header)
+        header = csv_rows(russian.get("/reports/completion/export.csv?table=by_agency&lang=ru"))[0]
+        assert all(re.search("[а-яё]", cell, re.I) for cell in header), header
+        printed = russian.get("/reports/overview/print?lang=ru").get_data(as_text=True)
+        assert '<html lang="ru"' in printed and "Completion" not in printed
+        pdf = PdfReader(io.BytesIO(russian.get("/reports/overview.pdf?lang=ru").data))
+        text = " ".join(page.extract_text() for page in pdf.pages)
+        assert len(re.findall("[а-яё]{4,}", text, re.I)) > 20 and "Officers" not in text
+    finally:
+        english.get("/reports/?lang=en")  # ...so give the module's other tests English back

@@ -1,9 +1,13 @@
 """A course and its Russian translation are one work: the catalogue shows the reader's language
 first with a link to the other; completion and certificates count the work once; reports count
 an officer's work once, whichever language they took it in, and filter and break down by it."""
+import io
 import shutil
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from conftest import post_form
@@ -175,3 +179,21 @@ def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, cli
     auth.login(make_user("manager"))
     cohorts = page_tables(client, f"/reports/completion?cohort={cohort_id}")["by_cohort"]
     assert [(row["Cohort"], row["Passed"], row["Total"]) for row in cohorts] == [("Osh webinar", "1", "1")]
+
+
+def test_a_russian_officers_certificate_page_and_pdf_are_in_russian(client, auth, make_user, loaded, database):
+    trainee = make_user("trainee", language="ru", timezone="Asia/Dushanbe")
+    auth.login(trainee)
+    complete(client, "grading-basics-ru")
+    certificate = database.scalar(select(Certificate).where(Certificate.user_id == trainee.id))
+    page = client.get(f"/certificates/{certificate.code}").get_data(as_text=True)
+    assert '<html lang="ru"' in page and "Сертификат о прохождении курса" in page and RUSSIAN_TITLE in page
+    pdf = client.get(f"/certificates/{certificate.code}.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    for words in ("Сертификат о прохождении курса", "Настоящим подтверждается, что", "завершил(а) обучение по курсу",
+                  RUSSIAN_TITLE, certificate.code):
+        assert words in " ".join(text.split()), words
+    issued = certificate.issued_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Dushanbe"))
+    month = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+             "ноября", "декабря"][issued.month - 1]
+    assert f"{issued.day} {month} {issued.year}" in text  # the date in Russian, on the officer's calendar

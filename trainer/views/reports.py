@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -372,9 +373,12 @@ def scenario_report(filters: ReportFilters, page: int | None = None) -> ReportVi
         charts.append(bars(_("Not fully right % (what to reteach)"), "items",
                            [(f"{r['item_id']} · {r['task']}", r["wrong_percent"]) for r in data.items], unit="%",
                            max_value=100))
-        notes.append(_("Task and item analysis covers the latest %(n)d submitted attempts in the filters (at most "
-                       "%(max)d); the tables above count every attempt. Tasks awaiting a trainer's review and the "
-                       "written report's rubric are left out of it.", n=data.analysed, max=reports.ANALYSIS_SAMPLE))
+        notes.append(ngettext("Task and item analysis covers the latest %(num)d submitted attempt in the filters (at most "
+                              "%(max)d); the tables above count every attempt. Tasks awaiting a trainer's review and the "
+                              "written report's rubric are left out of it.",
+                              "Task and item analysis covers the latest %(num)d submitted attempts in the filters (at most "
+                              "%(max)d); the tables above count every attempt. Tasks awaiting a trainer's review and the "
+                              "written report's rubric are left out of it.", data.analysed, max=reports.ANALYSIS_SAMPLE))
     return ReportView("scenarios", _("Scenario results"), tables, charts, notes=notes, links=links)
 
 
@@ -500,7 +504,7 @@ def export(report: str, fmt: str):
                               personal=table.personal)
         db.session.commit()
         return download(to_csv(table), f"{report}-{table.key}-{stamp}.csv", "text/csv; charset=utf-8")
-    body = to_xlsx(view.tables, about_rows(view, filters))
+    body = to_xlsx(view.tables, about_rows(view, filters), _("About this export"))
     reports.record_export(current_user, f"export.{report}.xlsx", filters, sum(len(t.rows) for t in view.tables),
                           tables=[t.key for t in view.tables], personal=any(t.personal for t in view.tables))
     db.session.commit()
