@@ -144,3 +144,13 @@ def test_an_officer_sees_times_in_their_own_zone_and_language(client, auth, make
             with force_locale("ru"):
                 text = when(datetime(2026, 11, 25, 19, 30, tzinfo=timezone.utc))
     assert text == "26 нояб. 2026, 00:30"
+
+
+def test_error_pages_speak_the_officers_language(client, auth, make_user):
+    auth.login(make_user("trainee", language="ru"))
+    refused = client.get("/admin/users")
+    assert refused.status_code == 403
+    assert '<html lang="ru"' in refused.get_data(as_text=True) and "Доступ запрещён" in refused.get_data(as_text=True)
+    missing = client.get("/courses/no-such-course")
+    assert missing.status_code == 404
+    assert '<html lang="ru"' in missing.get_data(as_text=True) and "Страница не найдена" in missing.get_data(as_text=True)
