@@ -8,6 +8,7 @@ from sqlalchemy import select
 from conftest import csrf_token, post_form
 from sample_scenario import EXAMPLE, PERFECT, write_scenario
 from trainer.domain.scenario import parse_scenario
+from trainer.config import PROJECT_ROOT
 from trainer.extensions import db
 from trainer.models import ScenarioAttempt
 from trainer.services.scenarios import load_scenarios
@@ -61,7 +62,7 @@ def test_timed_reports_arrive_when_their_time_comes(app, client, trainee):
     attempt = open_case(client)
     page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
     assert 'id="report-R1"' in page and 'id="report-R2"' not in page and 'id="report-R3"' not in page
-    assert "2 more report(s) will arrive" in page
+    assert "2 more reports will arrive" in page
     age_attempt(app, attempt, 25)
     page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
     assert 'id="report-R2"' in page and 'id="report-R3"' not in page
@@ -181,3 +182,16 @@ def test_a_restart_keeps_a_newer_version_published_in_the_browser(app, scenario_
         load_scenarios(scenario_root)  # the file itself changed: it becomes the newest version
         db.session.commit()
         assert db.session.scalar(select(Scenario)).current_version.declared_version == 3
+
+
+def test_a_scenario_page_offers_its_versions_in_other_languages(app, client, auth, make_user):
+    with app.app_context():  # the shipped heroin scenario and its Russian version
+        load_scenarios(PROJECT_ROOT / "scenarios")
+        db.session.commit()
+    auth.login(make_user("trainee"))
+    english = client.get("/scenarios/heroin-border-crossing").get_data(as_text=True)
+    assert 'href="/scenarios/heroin-border-crossing-ru" hreflang="ru" lang="ru">Русский</a>' in english
+    russian = client.get("/scenarios/heroin-border-crossing-ru").get_data(as_text=True)
+    assert 'href="/scenarios/heroin-border-crossing" hreflang="en" lang="en">English</a>' in russian
+    alone = client.get("/scenarios/multi-agency-exchange").get_data(as_text=True)
+    assert "hreflang" not in alone.split("<main")[1]  # a work in one language offers nothing

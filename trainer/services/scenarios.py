@@ -16,6 +16,7 @@ from ..domain.scenario import Scenario as ScenarioSpec
 from ..domain.scenario import check_scenarios, parse_scenario
 from ..domain.scenario.workspace import is_released, workspace_view
 from ..domain.scoring import score_attempt
+from ..domain.works import WorkEntry
 from ..extensions import db
 from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
 from .concurrency import insert_or_existing
@@ -139,6 +140,14 @@ def active_scenarios() -> list[Scenario]:
 
 def scenario_by_slug(slug: str) -> Scenario | None:
     return db.session.scalar(select(Scenario).where(Scenario.slug == slug, Scenario.active))
+
+
+def versions_of(scenario: Scenario) -> WorkEntry:
+    """The scenario with the active versions of its work in other languages."""
+    others = db.session.scalars(select(Scenario).where(Scenario.work == scenario.work, Scenario.id != scenario.id,
+                                                       Scenario.active, Scenario.current_version_id.is_not(None))
+                                .order_by(Scenario.language, Scenario.slug))
+    return WorkEntry(scenario, tuple(others))
 
 
 def attempts_of(user: User, scenario: Scenario) -> list[ScenarioAttempt]:

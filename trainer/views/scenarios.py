@@ -34,7 +34,7 @@ def index():
 @login_required
 def detail(slug: str):
     scenario = scenario_or_404(slug)
-    return render_template("scenarios/detail.html", scenario=scenario,
+    return render_template("scenarios/detail.html", scenario=scenario, work=casework.versions_of(scenario),
                            attempts=casework.attempts_of(current_user, scenario), form=EmptyForm())
 
 
