@@ -1,4 +1,4 @@
-"""Operations as `flask` commands: setup, users, content checks, backup and restore."""
+"""Operations as `flask` commands: setup, users, content checks, item analysis, backup and restore."""
 from __future__ import annotations
 
 import os
@@ -7,14 +7,21 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from . import services
 from .domain.courses import check_courses
+from .domain.item_stats import MarksError, item_statistics, read_marks
 from .domain.passwords import TOO_SHORT, password_problems
 from .domain.people import ROLES, normalise_email
 from .domain.scenario import check_scenarios
+from .domain.tabular import SAMPLE_CHARS, UnreadableFile, decode_text, sniff_dialect
+from .exports import to_csv
 from .extensions import db
+from .i18n import SOURCE_LANGUAGE, interface_languages, translate
+from .item_tables import statistics_table, text_table
 from .models import user_by_email
 from .seed import seed_command
 from .services.audit import record_audit
@@ -42,6 +49,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users)
     app.cli.add_command(content)
+    app.cli.add_command(items)
     app.cli.add_command(seed_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -78,6 +86,66 @@ def content_load():
     for line in services.load_content():
         click.echo(line)
     db.session.commit()
+
+
+items = AppGroup("items", help="Item analysis of test results.")
+
+
+def _environment_language() -> str:
+    """The interface language named by LC_ALL, LC_MESSAGES or LANG (ru_RU.UTF-8: ru), else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        code = os.environ.get(name, "").split("_")[0].split(".")[0].lower()
+        if code:
+            return code if code in interface_languages() else SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE
+
+
+@items.command("stats")
+@click.argument("marks_file", metavar="MARKS.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--max", "max_spec", metavar="MAXIMA",
+              help="Each question's maximum mark: one number for all (2), or name=number pairs (q1=2,q2=1), "
+                   "optionally with a number for the rest (2,q5=4). Default 1.")
+@click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True,
+              help="A table to read, or CSV for a spreadsheet (UTF-8 with a byte-order mark, as Excel reads it; "
+                   "an undefined statistic is an empty cell).")
+@click.option("--lang", "language", help="Language of the headers and messages (default: from LANG, else en).")
+def items_stats(marks_file: Path, max_spec: str | None, output: str, language: str | None):
+    """Moodle's item statistics of a marks matrix.
+
+    MARKS.csv holds a header row of question names, then one row per attempt with one mark per
+    question (an empty cell: the question was not in that attempt). Prints each question's
+    facility index, standard deviation, discrimination index and discriminative efficiency (as
+    Moodle's "Quiz statistics calculations" define them, in percent) and flags questions that
+    are too easy (facility above 90 %), too hard (below 20 %) or discriminate negatively. A file
+    with mistakes prints every one with its line and column and exits with status 1.
+    """
+    language = (language or _environment_language()).lower()
+    if language not in interface_languages():
+        raise click.BadParameter(f"expected one of {', '.join(interface_languages())}", param_hint="--lang")
+    with force_locale(language):
+        data = marks_file.read_bytes()
+        try:
+            if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+                raise UnreadableFile("workbook")
+            text = decode_text(data)
+            marks = read_marks(text, max_spec, sniff_dialect(text.lstrip("\ufeff")[:SAMPLE_CHARS]))
+        except UnreadableFile as error:
+            reason = (_("it is a spreadsheet workbook: save the sheet as CSV first") if error.code == "workbook"
+                      else _("it is not text (UTF-8, UTF-16 or Windows-1251)"))
+            click.echo(_("%(file)s cannot be read: %(reason)s.", file=marks_file.name, reason=reason), err=True)
+            raise SystemExit(1) from None
+        except MarksError as error:
+            for problem in error.problems:
+                click.echo(f"{marks_file.name}: {translate(problem)}", err=True)
+            click.echo(ngettext("%(num)d problem; nothing was computed.", "%(num)d problems; nothing was computed.",
+                                len(error.problems)), err=True)
+            raise SystemExit(1) from None
+        table = statistics_table(item_statistics(marks.names, marks.rows, marks.max_marks), digits=2)
+        if output == "csv":
+            click.echo(to_csv(table), nl=False)  # bytes: written as they are (UTF-8 with its BOM)
+        else:
+            click.echo(text_table(table))
+            click.echo(ngettext("%(num)d attempt.", "%(num)d attempts.", len(marks.rows)))
 
 
 @click.command("setup")
