@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from conftest import csrf_token, database_url_for, post_form
@@ -77,7 +78,7 @@ def test_enrol_one_by_one_by_agency_and_by_csv(client, auth, world, database):
     csv_text = "email,full_name,agency\nnew.officer@example.org,New Officer,SBGS\n" + f"{world['aibek'].email},Aibek Border,\n"
     done = post_form(client, f"/cohorts/{cohort}/members/import", {"file": (io.BytesIO(csv_text.encode()), "c.csv")},
                      content_type="multipart/form-data").get_data(as_text=True)
-    assert "1 trainee(s) enrolled." in done and "new.officer@example.org" in done  # Aibek was already in
+    assert "1 trainee enrolled." in done and "new.officer@example.org" in done  # Aibek was already in
     members = database.scalar(select(db.func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort))
     assert members == 4
 
@@ -244,3 +245,39 @@ def test_two_trainers_releasing_at_once_both_get_their_report_out(two_injects, a
             db.session.commit()
         assert commit_with_retry(lambda: exercises.release_report(mine, "R4"))
     assert database.get(LiveExercise, exercise_id).released_reports == ["R3", "R4"]
+
+
+def test_the_debrief_counts_the_cohorts_answers_names_nobody_and_exports_a_pdf(app, client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    for trainee in ("aibek", "nurgul"):
+        post_form(client, f"/cohorts/{cohort}/members", {"email": world[trainee].email})
+    scenario_id = client.get(f"/cohorts/{cohort}").get_data(as_text=True).split('name="scenario_id"')[1].split('value="')[1].split('"')[0]
+    exercise = int(post_form(client, f"/cohorts/{cohort}/exercises", {"scenario_id": scenario_id}).headers["Location"].rsplit("/", 1)[1])
+    post_form(client, f"/exercises/{exercise}/release", {"report_id": "R4"})
+    auth.logout()
+    wrong_r1 = {**PERFECT["evaluate"]["grades"], "R1": {"source": "C", "information": "3", "handling": "H0"}}
+    for trainee, answers in (("aibek", PERFECT), ("nurgul", {"evaluate": {"grades": wrong_r1},
+                                                             "decisions": {"choices": {"D1": "b", "D2": ["a"]}}})):
+        auth.login(world[trainee])
+        attempt = int(post_form(client, f"/exercises/{exercise}/join").headers["Location"].rsplit("/", 1)[1])
+        client.post(f"/scenario-attempts/{attempt}/save", data=json.dumps(answers),
+                    headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
+        if trainee == "aibek":
+            post_form(client, f"/scenario-attempts/{attempt}/submit")
+        auth.logout()
+
+    auth.login(world["trainer"])
+    page = client.get(f"/exercises/{exercise}/debrief").get_data(as_text=True)
+    assert "2 attempts, 1 submitted" in page
+    r1 = page.split("<td>R1</td>")[1].split("</tr>")[0]  # one B2 (right), one C3; key B2
+    assert "B2 H0 × 1 · C3 H0 × 1" in r1 and "<td>B2 H0</td>" in r1 and "<td>1 / 2</td>" in r1
+    d2 = page.split("<td>D2</td>")[1].split("</tr>")[0]  # options counted one by one
+    assert "a (" in d2 and "× 2" in d2 and "× 1" in d2
+    assert "Aibek" not in page and "Nurgul" not in page  # counts only
+    releases = page.split('id="releases"')[1].split("</section>")[0]
+    assert "<strong>R4</strong>" in releases and "exercise started" in releases
+    pdf = client.get(f"/exercises/{exercise}/debrief.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "Injects released" in text and "R4" in text and "B2 H0 × 1" in text and "Aibek" not in text

@@ -1,8 +1,9 @@
 """Trainers run cohorts: members, assignments, sessions and attendance, live exercises, reviews."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,9 +14,13 @@ from ..forms import UNREADABLE_UPLOAD, CohortForm, EmptyForm, SessionForm, UserI
 from ..models import ATTENDANCE_STATUSES, Agency, Cohort, Course, LiveExercise, Scenario, ScenarioAttempt, TrainingSession, utcnow
 from ..permissions import can_manage_cohort, role_required
 from ..services import cohorts as programme
+from ..services import debrief as debriefs
 from ..services import exercises
+from ..services.audit import record_audit
 from ..services import scenarios as casework
-from ..i18n import to_utc
+from ..domain.reports import Column
+from ..exports import Table, overview_pdf
+from ..i18n import to_utc, translate, when
 from ..services.concurrency import commit_with_retry
 
 bp = Blueprint("cohorts", __name__)
@@ -160,7 +165,8 @@ def add_agency(cohort_id: int):
         return back_to(cohort, "members")
     added = programme.add_members(cohort, programme.trainees_of_agency(agency))
     db.session.commit()
-    flash(_("%(n)d trainee(s) of %(agency)s added.", n=added, agency=agency.name), "success")
+    flash(ngettext("%(num)d trainee of %(agency)s added.", "%(num)d trainees of %(agency)s added.", added,
+                   agency=agency.name), "success")
     return back_to(cohort, "members")
 
 
@@ -261,7 +267,7 @@ def attendance(cohort_id: int, session_id: int):
                 marks[int(key[7:])] = value
         changed = programme.record_attendance(session, marks, current_user)
         db.session.commit()
-        flash(_("Attendance saved (%(n)d change(s)).", n=changed), "success")
+        flash(ngettext("Attendance saved (%(num)d change).", "Attendance saved (%(num)d changes).", changed), "success")
         return redirect(url_for("cohorts.attendance", cohort_id=cohort.id, session_id=session.id))
     members = [m.user for m in sorted(cohort.members, key=lambda m: m.user.full_name)]
     return render_template("cohorts/attendance.html", cohort=cohort, session=session, members=members,
@@ -327,11 +333,47 @@ def release(exercise_id: int):
     exercise = exercise_or_404(exercise_id)
     report_id = request.form.get("report_id", "")
     # Another trainer may release at the same moment: re-read and retry rather than lose theirs.
-    if commit_with_retry(lambda: exercises.release_report(exercise, report_id)):
+    if commit_with_retry(lambda: exercises.release_report(exercise, report_id)
+                         and record_audit(debriefs.RELEASED, current_user, exercise=exercise.id, report=report_id)):
         flash(_("Report %(id)s released to the cohort.", id=report_id), "success")
     else:
         flash(_("That report cannot be released (unknown, not an inject, or already out)."), "error")
     return redirect(url_for("cohorts.exercise", exercise_id=exercise.id))
+
+
+def debrief_context(exercise: LiveExercise) -> dict:
+    view = debriefs.exercise_debrief(exercise)
+    columns = {"item": _("Item"), "what": _("What"), "answers": _("Answers (how many)"), "key": _("Key"),
+               "right": _("Right"), "drawn": _("Drawn by"), "extra": _("%(task)s: links drawn that are not in the key")}
+    return {"exercise": exercise, "view": view, "tables": debriefs.debrief_tables(view, columns, translate)}
+
+
+@bp.get("/exercises/<int:exercise_id>/debrief")
+@role_required("trainer", "admin")
+def debrief(exercise_id: int):
+    """For the screen after the exercise: the cohort's answers item by item, nobody named."""
+    return render_template("cohorts/debrief.html", **debrief_context(exercise_or_404(exercise_id)))
+
+
+@bp.get("/exercises/<int:exercise_id>/debrief.pdf")
+@role_required("trainer", "admin")
+def debrief_pdf(exercise_id: int):
+    """The debrief for the after-action report."""
+    context = debrief_context(exercise_or_404(exercise_id))
+    exercise, view = context["exercise"], context["view"]
+    released = Table("releases", _("Injects released"), (Column("report", _("Report")), Column("title", _("Title")),
+                                                         Column("at", _("Released at"))),
+                     [{"report": r.report_id, "title": r.title, "at": when(r.at, exercise.cohort.timezone, with_zone=True)}
+                      for r in view.releases])
+    subtitle = _("%(cohort)s · started %(started)s · %(submitted)d of %(attempts)d attempts submitted",
+                 cohort=exercise.cohort.name, started=when(exercise.started_at, exercise.cohort.timezone),
+                 submitted=view.submitted, attempts=view.attempts)
+    body = overview_pdf(_("Debrief: %(title)s", title=view.spec.title), subtitle, [], [released, *context["tables"]],
+                        _("Counts only: no officer is named. Attempts still open are counted on what they had saved."))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="debrief-{exercise.id}.pdf"'
+    return response
 
 
 @bp.post("/exercises/<int:exercise_id>/end")
