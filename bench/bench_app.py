@@ -1,0 +1,34 @@
+"""The app as `bench/load_bench.py` serves it under gunicorn: `gunicorn "bench_app:create_bench_app()"`.
+
+The benchmark's own configuration: the database, secret and instance folder come from the
+environment the benchmark sets; login limits are raised so a hundred virtual trainees logging
+in from one address are not refused; and one bare endpoint is added, found in no other
+configuration, as the framework's ceiling each page is compared with in the same run.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from trainer import create_app  # noqa: E402
+
+BARE_PATH = "/_bench/bare"
+BENCH_SETTINGS = {
+    # The limits stay on (their code runs as in production) but a whole bench fits in them.
+    "LOGIN_RATE_LIMIT": "100000 per minute",
+    "LOGIN_RATE_LIMIT_PER_ADDRESS": "100000 per minute",
+}
+
+
+def bare() -> str:
+    """Nothing but Flask: routing, the session-less request cycle, the app's response hooks."""
+    return "ok"
+
+
+def create_bench_app():
+    """The platform with the benchmark's settings and its bare endpoint."""
+    app = create_app(dict(BENCH_SETTINGS))
+    app.add_url_rule(BARE_PATH, "bench_bare", bare)
+    return app
