@@ -24,7 +24,7 @@ class Code:
 class Scale:
     """An axis of a scheme: codes in their published order, some standing apart."""
 
-    name: str
+    name: str  # as it reads inside a sentence ("source reliability"): a Message, translated where shown
     codes: tuple[Code, ...]
     # Codes meaning "cannot be judged", "untested" or "not known": no partial credit.
     apart: frozenset[str] = field(default_factory=frozenset)
@@ -73,30 +73,30 @@ class GradingScheme:
     def with_handling(self, codes: tuple[Code, ...]) -> GradingScheme:
         """This scheme with handling codes a scenario declared (for schemes that have none)."""
         return GradingScheme(self.id, self.name, self.source, self.information,
-                             Scale("Handling code", codes))
+                             Scale(Message(N_("handling code")), codes))
 
 
 def _scale(name: str, pairs: list[tuple[str, str]], apart: str = "") -> Scale:
-    # Meanings are Messages: English as text, translated where the grade form shows them.
-    return Scale(name, tuple(Code(c, Message(label)) for c, label in pairs), frozenset(apart.split()))
+    # Names and meanings are Messages: English as text, translated where they are shown.
+    return Scale(Message(name), tuple(Code(c, Message(label)) for c, label in pairs), frozenset(apart.split()))
 
 
 UNODC_4X4 = GradingScheme(
     id="unodc-4x4",
     name="UNODC / Europol 4x4",
-    source=_scale("Source reliability", [
+    source=_scale(N_("source reliability"), [
         ("A", N_("No doubt about authenticity, trustworthiness and competence; reliable in all instances")),
         ("B", N_("Has in most instances proved reliable")),
         ("C", N_("Has in most instances proved unreliable")),
         ("X", N_("Reliability cannot be judged")),
     ], apart="X"),
-    information=_scale("Information", [
+    information=_scale(N_("information"), [
         ("1", N_("Accuracy not in doubt")),
         ("2", N_("Known personally to the source but not to the officer passing it on")),
         ("3", N_("Not known personally to the source, but corroborated by information already recorded")),
         ("4", N_("Not known personally to the source and cannot be corroborated")),
     ]),
-    handling=_scale("Handling code (Europol)", [
+    handling=_scale(N_("handling code (Europol)"), [
         ("H0", N_("Use only to prevent and combat crime")),
         ("H1", N_("Not to be disclosed in judicial proceedings without the provider's permission")),
         ("H2", N_("Not to be passed on without the provider's permission")),
@@ -109,7 +109,7 @@ UNODC_4X4 = GradingScheme(
 ADMIRALTY_6X6 = GradingScheme(
     id="admiralty-6x6",
     name="NATO / Admiralty code (AJP-2.1)",
-    source=_scale("Source reliability", [
+    source=_scale(N_("source reliability"), [
         ("A", N_("Completely reliable")),
         ("B", N_("Usually reliable")),
         ("C", N_("Fairly reliable")),
@@ -117,7 +117,7 @@ ADMIRALTY_6X6 = GradingScheme(
         ("E", N_("Unreliable")),
         ("F", N_("Reliability cannot be judged")),
     ], apart="F"),
-    information=_scale("Information credibility", [
+    information=_scale(N_("information credibility"), [
         ("1", N_("Confirmed by other sources")),
         ("2", N_("Probably true")),
         ("3", N_("Possibly true")),
@@ -125,20 +125,20 @@ ADMIRALTY_6X6 = GradingScheme(
         ("5", N_("Improbable")),
         ("6", N_("Truth cannot be judged")),
     ], apart="6"),
-    handling=Scale("Handling code", ()),
+    handling=Scale(Message(N_("handling code")), ()),
 )
 
 UK_5X5X5 = GradingScheme(
     id="uk-5x5x5",
     name="UK 5x5x5 (historic National Intelligence Model)",
-    source=_scale("Source evaluation", [
+    source=_scale(N_("source evaluation"), [
         ("A", N_("Always reliable")),
         ("B", N_("Mostly reliable")),
         ("C", N_("Sometimes reliable")),
         ("D", N_("Unreliable")),
         ("E", N_("Untested")),
     ], apart="E"),
-    information=_scale("Intelligence evaluation", [
+    information=_scale(N_("intelligence evaluation"), [
         ("1", N_("Known to be true without reservation")),
         ("2", N_("Known personally to source but not to officer")),
         ("3", N_("Not personally known to source but corroborated")),
@@ -146,7 +146,7 @@ UK_5X5X5 = GradingScheme(
         ("5", N_("Suspected to be false or malicious")),
     ], apart="4"),
     # Codes 1 and 5 as DOMAIN.md; 2-4 in the usual NIM wording, not yet in DOMAIN.md [M].
-    handling=_scale("Handling code", [
+    handling=_scale(N_("handling code"), [
         ("1", N_("Wide law-enforcement sharing")),
         ("2", N_("May be disseminated to non-prosecuting parties")),
         ("3", N_("May be disseminated to foreign law-enforcement agencies, with conditions")),
@@ -158,19 +158,19 @@ UK_5X5X5 = GradingScheme(
 UK_3X5X2 = GradingScheme(
     id="uk-3x5x2",
     name="UK 3x5x2 (College of Policing APP)",
-    source=_scale("Source evaluation", [
+    source=_scale(N_("source evaluation"), [
         ("1", N_("Reliable")),
         ("2", N_("Untested")),
         ("3", N_("Not reliable")),
     ], apart="2"),
-    information=_scale("Intelligence assessment", [
+    information=_scale(N_("intelligence assessment"), [
         ("A", N_("Known directly to the source")),
         ("B", N_("Known indirectly but corroborated")),
         ("C", N_("Known indirectly")),
         ("D", N_("Not known")),
         ("E", N_("Suspected to be false or malicious")),
     ], apart="D"),
-    handling=_scale("Handling code", [
+    handling=_scale(N_("handling code"), [
         ("P", N_("Lawful sharing permitted")),
         ("C", N_("Lawful sharing permitted with conditions")),
     ]),

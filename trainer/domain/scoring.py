@@ -221,7 +221,7 @@ def _code(ctx: Ctx, data: dict[str, Any], field: str, path: Path, scale: Scale,
     if code not in scale:
         ctx.error(path + (field,), msg(N_("'%(code)s' is not a %(scale)s code of %(scheme)s "
                                           "(expected one of: %(allowed)s)"),
-                                       code=code, scale=scale.name.lower(), scheme=scheme_id,
+                                       code=code, scale=scale.name, scheme=scheme_id,
                                        allowed=", ".join(scale.values) or "—"))
     return code
 
