@@ -96,11 +96,12 @@ def register_template_context(app: Flask) -> None:
     from markupsafe import Markup
 
     from . import choices
-    from .domain.markdown import render_markdown
+    from .domain.markdown import rendered_markdown
 
     app.jinja_env.globals["get_locale"] = get_locale
-    # Authored Markdown (rationales, feedback) is rendered and sanitised with nh3 here.
-    app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))
+    # Authored Markdown (rationales, feedback) is rendered and sanitised with nh3 here, once per
+    # text: the result page shows dozens of rationales, the same for every officer.
+    app.jinja_env.filters["markdown"] = lambda text: Markup(rendered_markdown(text or ""))
 
     @app.context_processor
     def inject_labels():

@@ -128,3 +128,30 @@ def test_unclosed_front_matter():
 def test_front_matter_must_be_a_mapping():
     with pytest.raises(FrontMatterError, match="must be YAML keys"):
         split_front_matter("---\n- a\n- b\n---\nbody")
+
+
+def test_rendered_markdown_is_kept_by_content_and_equals_a_fresh_rendering(monkeypatch):
+    from trainer.domain import markdown
+
+    calls = []
+    real = markdown._to_html
+    monkeypatch.setattr(markdown, "_to_html", lambda text: calls.append(text) or real(text))
+    monkeypatch.setattr(markdown, "_RENDERED", type(markdown._RENDERED)())
+    text = "**Source** A, information 2 <script>x</script>"
+    assert markdown.rendered_markdown(text) == markdown.render_markdown(text)
+    calls.clear()
+    assert markdown.rendered_markdown(text) == markdown.render_markdown(text)
+    assert len(calls) == 1  # only the uncached render_markdown call parsed it again
+    calls.clear()
+    markdown.rendered_markdown(text + " changed")
+    assert calls == [text + " changed"]  # another text is another key
+
+
+def test_the_rendered_markdown_cache_is_bounded(monkeypatch):
+    from trainer.domain import markdown
+
+    monkeypatch.setattr(markdown, "_RENDERED", type(markdown._RENDERED)())
+    monkeypatch.setattr(markdown, "RENDERED_CACHE_SIZE", 3)
+    for n in range(5):
+        markdown.rendered_markdown(f"text {n}")
+    assert len(markdown._RENDERED) == 3

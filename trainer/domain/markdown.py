@@ -6,8 +6,10 @@ course file can run script in a trainee's browser.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from html import unescape
 from typing import Any
@@ -86,6 +88,34 @@ def render_markdown(text: str) -> str:
         # them are escaped in the HTML only: Python-Markdown is slow on thousands of entities.
         html = _to_html(_escape_in_source(text, {tag for _at, tag in unclosed}))
     return sanitise_html(_escape_unclosed(html))
+
+
+# Authored text (scenario briefs, reports, task instructions, feedback rationales) is rendered
+# once per process and kept by the hash of its content: a changed text is another key, so an
+# entry never goes stale. Bounded so a long-running worker keeps only the texts in use; very
+# long texts (previews of drafts do not come here at all) are rendered without keeping them.
+RENDERED_CACHE_SIZE = 8192
+RENDERED_CACHE_MAX_CHARS = 100_000
+_RENDERED: OrderedDict[bytes, str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+
+
+def rendered_markdown(text: str) -> str:
+    """render_markdown, kept by content hash: the same authored text is rendered once."""
+    if len(text) > RENDERED_CACHE_MAX_CHARS:
+        return render_markdown(text)
+    key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(key)
+        if html is not None:
+            _RENDERED.move_to_end(key)
+            return html
+    html = render_markdown(text)
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        if len(_RENDERED) > RENDERED_CACHE_SIZE:
+            _RENDERED.popitem(last=False)
+    return html
 
 
 def sanitise_html(html: str) -> str:

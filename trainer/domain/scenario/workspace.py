@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from trainer.domain.markdown import render_markdown
+from trainer.domain.markdown import rendered_markdown
 from trainer.domain.scenario.model import MENTION_RE, Entity, Report, Scenario
 
 ENTITY_TYPE_ORDER = ("person", "organisation", "vehicle", "phone", "location", "bank_account", "shipment")
@@ -27,7 +27,7 @@ def markdown_with_mentions(text: str, entities: dict[str, Entity]) -> str:
                 f"{html.escape(value)}</mark>")
 
     # Mentions are plain text to Markdown, and every value is escaped as it is put in.
-    return MENTION_RE.sub(mark, render_markdown(text))
+    return MENTION_RE.sub(mark, rendered_markdown(text))
 
 
 def is_released(report: Report, started_at: datetime, now: datetime, released_by_trainer: set[str]) -> bool:
