@@ -6,6 +6,7 @@ import pytest
 from trainer import create_app
 from trainer.config import PROJECT_ROOT
 from trainer.domain.courses import check_courses
+from trainer.domain.questions import answer_cues
 from trainer.domain.scenario import check_scenarios
 from trainer.domain.works import course_differences
 
@@ -36,6 +37,7 @@ def test_content_check_fails_on_broken_courses_naming_file_and_key(cli):
         "unknown-type/questions/test.yml:20: questions[2].type: unknown question type 'essay'",
         "answer-out-of-range/questions/test.yml:9: questions[0].answer: answer 5 is out of range",
         "script-lesson/01-intro.md:12: warning: body: raw HTML <script> element is removed",
+        "overlapping-forms/course.yml:22: post_test.bank: 'questions/test.yml' is also the pre-test's bank",
     ]:
         assert expected in result.output
 
@@ -57,6 +59,35 @@ def test_each_course_is_complete_enough_to_teach(spec):
     assert spec.pre_test.count >= 10 and spec.post_test.count >= 10
     assert {q.type for q in spec.all_questions().values()} == {"single", "multiple", "true_false", "matching", "ordering"}
     assert all("<script" not in lesson.body_html for lesson in spec.lessons)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_pre_and_post_tests_are_parallel_forms(spec):
+    pre, post = spec.pre_test, spec.post_test
+    declared = [competency.id for competency in spec.competencies]
+    assert len(declared) >= 4 and pre.bank != post.bank
+    assert pre.per_competency == post.per_competency >= 2
+    assert pre.competencies == post.competencies == tuple(declared)
+    prompts = [{q.prompt for q in bank.questions} for bank in (pre, post)]
+    assert not prompts[0] & prompts[1]
+    assert not {q.id for q in pre.questions} & {q.id for q in post.questions}
+    for bank in (pre, post):
+        per = {c: sum(q.competency == c for q in bank.questions) for c in declared}
+        assert min(per.values()) >= bank.per_competency and {q.competency for q in bank.questions} == set(declared)
+    for lesson in spec.lessons:
+        assert lesson.check.bank not in (pre.bank, post.bank)
+        assert not {q.prompt for q in lesson.check.questions} & (prompts[0] | prompts[1])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_no_bank_lets_a_test_wise_officer_guess(spec):
+    banks = [lesson.check for lesson in spec.lessons] + [spec.pre_test, spec.post_test]
+    for bank in banks + [None]:
+        questions = list(spec.all_questions().values()) if bank is None else bank.questions
+        cues = answer_cues(questions)
+        where = bank.bank if bank else "the whole course"
+        assert not cues.longest_cue, f"{spec.id} {where}: right answer longest in {cues.longest} of {cues.single}"
+        assert not cues.one_way_cue, f"{spec.id} {where}: true/false keys {cues.true_keys} true, {cues.false_keys} false"
 
 
 def test_kyrgyz_procedure_note_is_marked_and_leaves_room_for_national_text():

@@ -31,12 +31,12 @@ def course_yml(**overrides):
         "topic": "intelligence-led-policing",
         "version": 2,
         "estimated_minutes": 60,
-        "objectives": ["Explain ILP"],
+        "objectives": [{"id": "intelligence-cycle", "text": "Explain ILP"}],
         "lessons": ["01-concept.md", "02-cycle.md"],
         "pass_mark": 70,
         "completion": {"all_lessons": True, "post_test": True},
-        "pre_test": {"bank": "questions/test.yml", "count": 2},
-        "post_test": {"bank": "questions/test.yml", "count": 3},
+        "pre_test": {"bank": "questions/pre.yml", "per_competency": 3},
+        "post_test": {"bank": "questions/test.yml", "per_competency": 3},
         "sources": ["UNODC, Criminal Intelligence: Manual for Analysts (2011)"],
     }
     data.update(overrides)
@@ -84,7 +84,7 @@ questions:
   - id: concept-single
     type: single
     prompt: "Who coined ILP?"
-    options: [Ratcliffe, Peel]
+    options: [Ratcliffe, Sir Robert Peel]
     answer: 1
     explanation: "Ratcliffe popularised the term."
 """
@@ -104,12 +104,14 @@ questions:
     explanation: "Evaluation follows collection."
   - id: test-multiple
     type: multiple
+    competency: intelligence-cycle
     prompt: "Which are stages?"
     options: [Collection, Arrest, Analysis]
     answer: [1, 3]
     explanation: "Arrest is an outcome."
   - id: test-match
     type: matching
+    competency: intelligence-cycle
     prompt: "Match the codes."
     pairs:
       - {left: A, right: "Always reliable"}
@@ -117,9 +119,33 @@ questions:
     explanation: "4x4 system."
   - id: test-order
     type: ordering
+    competency: intelligence-cycle
     prompt: "Order the stages."
     items: [Collection, Evaluation, Analysis]
     explanation: "Collect, evaluate, analyse."
+"""
+
+PRE_BANK = """\
+questions:
+  - id: pre-single
+    type: single
+    competency: intelligence-cycle
+    prompt: "Which stage comes before analysis?"
+    options: [Collation, Dissemination]
+    answer: 1
+    explanation: "Material is collated, then analysed."
+  - id: pre-tf
+    type: true_false
+    competency: intelligence-cycle
+    prompt: "Dissemination comes before collection."
+    answer: false
+    explanation: "Collection starts the cycle."
+  - id: pre-order
+    type: ordering
+    competency: intelligence-cycle
+    prompt: "Put the stages in order."
+    items: [Evaluation, Collation, Dissemination]
+    explanation: "Evaluate, collate, disseminate."
 """
 
 
@@ -132,6 +158,7 @@ def make_course(root: Path, folder="ilp", course=None, files=None) -> Path:
         "01-concept.md": LESSON_1,
         "02-cycle.md": LESSON_2,
         "questions/01-concept.yml": BANK_1,
+        "questions/pre.yml": PRE_BANK,
         "questions/test.yml": TEST_BANK,
     }
     contents.update(files or {})
@@ -193,7 +220,7 @@ def test_check_and_test_banks(root):
     check = spec.lessons[0].check
     assert check.bank == "questions/01-concept.yml" and check.count == 1
     assert [q.id for q in check.questions] == ["concept-tf", "concept-single"]
-    assert spec.pre_test.count == 2 and spec.post_test.count == 3
+    assert spec.pre_test.count == 3 and spec.post_test.count == 3
     assert [q.type for q in spec.post_test.questions] == ["single", "multiple", "matching", "ordering"]
     assert spec.post_test.questions[0].competency == "intelligence-cycle"
     assert len(spec.post_test.draw(random.Random(1))) == 3
@@ -208,7 +235,8 @@ def test_check_count_defaults_to_the_whole_bank(root):
 def test_all_questions_by_id(root):
     spec = load_course(make_course(root))
     assert set(spec.all_questions()) == {
-        "concept-tf", "concept-single", "test-single", "test-multiple", "test-match", "test-order"}
+        "concept-tf", "concept-single", "test-single", "test-multiple", "test-match", "test-order",
+        "pre-single", "pre-tf", "pre-order"}
 
 
 def test_the_same_bank_for_pre_and_post_test_is_not_a_duplicate(root):
@@ -251,7 +279,7 @@ def test_file_names_are_relative_to_the_content_roots_parent(root):
     folder = make_course(root, files={"02-cycle.md": None})
     (problem,) = errors(folder)
     assert problem.file == "courses/ilp/course.yml"
-    assert str(problem) == "courses/ilp/course.yml:12: lessons[1]: file '02-cycle.md' not found"
+    assert str(problem) == "courses/ilp/course.yml:13: lessons[1]: file '02-cycle.md' not found"
 
 
 def test_load_course_raises_with_every_error(root):
@@ -328,7 +356,7 @@ def test_post_test_required_when_completion_needs_it(root):
     (problem,) = errors(make_course(root, course=course_yml(post_test=None)))
     assert problem.key == "completion.post_test"
     assert "needs a post_test" in problem.message
-    assert problem.line == 16          # the completion.post_test line
+    assert problem.line == 17          # the completion.post_test line
 
 
 def test_no_post_test_is_fine_when_completion_does_not_need_it(root):
@@ -361,7 +389,7 @@ def test_missing_lesson_file_names_the_list_entry(root):
     course = course_yml(lessons=["01-concept.md", "02-cycle.md", "03-x.md"])
     (problem,) = errors(make_course(root, course=course))
     assert (problem.key, problem.message) == ("lessons[2]", "file '03-x.md' not found")
-    assert problem.line == 13
+    assert problem.line == 14
 
 
 def test_lesson_listed_twice(root):
@@ -428,9 +456,9 @@ def test_unlisted_markdown_files_are_warned_about(root):
 # ------------------------------------------------------------------ question banks
 
 def test_missing_bank_file(root):
-    course = course_yml(pre_test={"bank": "questions/pre.yml", "count": 2})
+    course = course_yml(pre_test={"bank": "questions/missing.yml", "per_competency": 3})
     (problem,) = errors(make_course(root, course=course))
-    assert (problem.key, problem.message) == ("pre_test.bank", "file 'questions/pre.yml' not found")
+    assert (problem.key, problem.message) == ("pre_test.bank", "file 'questions/missing.yml' not found")
 
 
 def test_count_larger_than_the_bank(root):
@@ -441,7 +469,7 @@ def test_count_larger_than_the_bank(root):
 
 
 def test_count_must_be_positive(root):
-    course = course_yml(post_test={"bank": "questions/test.yml", "count": 0})
+    course = course_yml(pre_test=None, post_test={"bank": "questions/test.yml", "count": 0})
     (problem,) = errors(make_course(root, course=course))
     assert problem.key == "post_test.count"
 
@@ -449,7 +477,7 @@ def test_count_must_be_positive(root):
 def test_unknown_question_type_lists_the_known_ones(root):
     bank = TEST_BANK + "  - id: essay\n    type: essay\n    prompt: Write.\n    explanation: No.\n"
     (problem,) = errors(make_course(root, files={"questions/test.yml": bank}))
-    assert (problem.file, problem.line, problem.key) == ("courses/ilp/questions/test.yml", 32, "questions[4].type")
+    assert (problem.file, problem.line, problem.key) == ("courses/ilp/questions/test.yml", 35, "questions[4].type")
     assert problem.message == (
         "unknown question type 'essay': expected one of single, multiple, true_false, matching, ordering")
 
@@ -464,7 +492,7 @@ def test_answer_out_of_range_has_file_line_and_key(root):
 def test_nested_question_problem_lines(root):
     bank = TEST_BANK.replace('      - {left: X, right: "Cannot be judged"}', "      - {left: X}")
     (problem,) = errors(make_course(root, files={"questions/test.yml": bank}))
-    assert (problem.key, problem.line) == ("questions[2].pairs[1].right", 24)
+    assert (problem.key, problem.line) == ("questions[2].pairs[1].right", 26)
 
 
 def test_missing_question_key_points_at_the_question(root):
@@ -565,6 +593,9 @@ def test_broken_example_courses_report_file_and_key():
         "'essay': expected one of single, multiple, true_false, matching, ordering",
         "broken_courses/answer-out-of-range/questions/test.yml:9: questions[0].answer: "
         "answer 5 is out of range: the question has 3 options",
+        "broken_courses/overlapping-forms/course.yml:22: post_test.bank: 'questions/test.yml' is also the "
+        "pre-test's bank: the pre-test and post-test are parallel forms, each with its own bank and no question "
+        "in common",
     ]
     for line in expected:
         assert line in shown

@@ -2,7 +2,7 @@
 scenario's entity, report and task ids and answer key. Small copies that differ on purpose."""
 import pytest
 from sample_scenario import EXAMPLE
-from unit.test_course_content import BANK_1, TEST_BANK, course_yml, make_course
+from unit.test_course_content import BANK_1, PRE_BANK, TEST_BANK, course_yml, make_course
 
 from trainer.domain.courses import check_courses
 from trainer.domain.scenario import check_scenarios
@@ -53,12 +53,27 @@ def test_a_true_false_key_and_a_test_draw_that_differ(root):
     bank = TEST_BANK.replace("count", "count")  # same bank; the draw and a truth differ
     russian(root, files={"questions/test.yml": bank,
                          "questions/01-concept.yml": BANK_1.replace("answer: true", "answer: false")},
-            post_test={"bank": "questions/test.yml", "count": 2})
+            pre_test={"bank": "questions/pre.yml", "per_competency": 2},
+            post_test={"bank": "questions/test.yml", "per_competency": 2})
     found = structural(check_courses(root)[1])
     assert ("courses/ilp-ru/course.yml", "post_test.count",
             "draws 2 question(s), the original 'ilp-foundations' 3") in found
+    assert ("courses/ilp-ru/course.yml", "pre_test.per_competency",
+            "2 differs from the original's 3 ('ilp-foundations')") in found
     assert ("courses/ilp-ru/questions/01-concept.yml", "questions[concept-tf].truth",
             "False differs from the original's True ('ilp-foundations')") in found
+
+
+def test_a_translation_keeps_the_original_competencies(root):
+    renamed = {name: text.replace("intelligence-cycle", "the-cycle")
+               for name, text in (("questions/pre.yml", PRE_BANK), ("questions/test.yml", TEST_BANK))}
+    russian(root, files=renamed, objectives=[{"id": "the-cycle", "text": "Объяснять цикл"}])
+    found = structural(check_courses(root)[1])
+    assert ("courses/ilp-ru/course.yml", "objectives",
+            "missing competency id(s) intelligence-cycle; competency id(s) the-cycle not in the original "
+            "(original: 'ilp-foundations')") in found
+    assert ("courses/ilp-ru/questions/pre.yml", "questions[pre-tf].competency",
+            "'the-cycle' differs from the original's 'intelligence-cycle' ('ilp-foundations')") in found
 
 
 def test_the_original_is_not_blamed_and_both_still_load(root):

@@ -97,7 +97,7 @@ def test_new_draft_from_a_copy_gets_its_own_id_and_publishes_as_a_new_course(cli
     files = files_of(database, draft_id)
     assert {"01-source.md", "02-information.md", "questions/check.yml", "questions/test.yml"} <= set(files)
     assert "id: grading-for-border-guards" in files["course.yml"]
-    assert "pre_test: {bank: questions/test.yml, count: 3}" in files["course.yml"]   # the rest is kept as written
+    assert "pre_test: {bank: questions/pre.yml, per_competency: 1}" in files["course.yml"]  # the rest is kept as written
     assert "passes the check" in client.get(draft_url(draft_id)).get_data(as_text=True)
 
     assert publish(client, draft_id).headers["Location"].endswith("/courses/grading-for-border-guards")

@@ -63,7 +63,10 @@ def test_whole_course_from_pre_test_to_verified_certificate(client, trainee, dat
     assert result.status_code == 302
     page = client.get(f"/attempts/{pre}/result").get_data(as_text=True)
     assert "Your score: 0%" in page
-    assert "Each axis is judged on its own." in page and "C has mostly proved unreliable." in page
+    # The pre-test shows the score only: no answers, feedback or explanations to carry into the post-test.
+    assert "The pre-test shows only your score" in page
+    assert "Correct answer:" not in page and "The information is graded on its own." not in page
+    assert "Put these stages in order." not in page
     assert "taken once" in post_form(client, "/courses/grading-basics/tests/pre_test", follow_redirects=True).get_data(as_text=True)
 
     # The post-test waits for the lessons.
@@ -104,7 +107,7 @@ def test_failing_post_test_issues_no_certificate_and_allows_a_retake(client, tra
 
 def test_autosave_keeps_answers_for_a_reload(client, trainee):
     attempt = start(client, "/courses/grading-basics/tests/pre_test")
-    saved = post_form(client, f"/attempts/{attempt}/save", {"q:axes": "false"})
+    saved = post_form(client, f"/attempts/{attempt}/save", {"q:pre-axes": "false"})
     assert saved.get_json() == {"saved": True, "problems": 0}
     page = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert 'value="false" checked' in page
@@ -113,9 +116,9 @@ def test_autosave_keeps_answers_for_a_reload(client, trainee):
 
 def test_malformed_answer_names_the_question_and_scores_nothing(client, trainee, database):
     attempt = start(client, "/courses/grading-basics/tests/pre_test")
-    response = answer(client, attempt, {**CORRECT, "q:cycle": ["0", "0", "1"]})
+    response = answer(client, attempt, {**CORRECT, "q:pre-cycle": ["0", "0", "1"]})
     assert response.status_code == 400
-    assert "question cycle: place each of the 3 items exactly once" in response.get_data(as_text=True)
+    assert "question pre-cycle: place each of the 3 items exactly once" in response.get_data(as_text=True)
     assert database.get(QuizAttempt, attempt).submitted_at is None
 
 
@@ -139,14 +142,15 @@ def test_another_trainee_cannot_open_my_attempt_or_certificate(client, trainee, 
 
 
 def test_progress_and_past_answers_survive_a_content_edit(app, client, trainee, course_root, database):
-    post_form(client, "/courses/grading-basics/lessons/01-source/complete")
-    attempt = start(client, "/courses/grading-basics/tests/pre_test")
+    for lesson in ("01-source", "02-information"):
+        post_form(client, f"/courses/grading-basics/lessons/{lesson}/complete")
+    attempt = start(client, "/courses/grading-basics/tests/post_test")
     answer(client, attempt, CORRECT)
-    # The trainer rewrites the lesson and deletes a question from the bank.
+    # The trainer rewrites the lesson and replaces a question of the bank with another.
     write_course(course_root, lesson_body="Rewritten text about source codes.")
     folder = course_root / "grading-basics"
-    (folder / "questions" / "test.yml").write_text(TEST_BANK.split("  - id: cycle")[0])
-    (folder / "course.yml").write_text(COURSE_YML.replace("count: 3", "count: 2"))
+    replaced = TEST_BANK.replace("id: cycle", "id: cycle-2").replace("Order the stages.", "Order these stages.")
+    (folder / "questions" / "test.yml").write_text(replaced)
     with app.app_context():
         load_courses(course_root)
         db.session.commit()
@@ -232,3 +236,20 @@ def test_a_translation_is_loaded_with_its_original_in_settings(app, course_root,
     assert courses["grading-basics-ru"].language == "ru"
     assert courses["grading-basics-ru"].settings["translation_of"] == "grading-basics"
     assert courses["grading-basics"].settings.get("translation_of") is None
+
+
+def test_pre_and_post_test_are_parallel_forms_with_one_question_per_competency(app, client, trainee):
+    pre = start(client, "/courses/grading-basics/tests/pre_test")
+    answer(client, pre, CORRECT)
+    for lesson in ("01-source", "02-information"):
+        post_form(client, f"/courses/grading-basics/lessons/{lesson}/complete")
+    post = start(client, "/courses/grading-basics/tests/post_test")
+    with app.app_context():
+        items = {attempt: sorted((item.question["id"], item.question["competency"])
+                                 for item in db.session.get(QuizAttempt, attempt).items) for attempt in (pre, post)}
+    assert items[pre] == [("pre-axes", "two-axes"), ("pre-cycle", "intelligence-cycle"),
+                          ("pre-source-x", "source-reliability")]
+    assert items[post] == [("axes", "two-axes"), ("cycle", "intelligence-cycle"), ("source-a", "source-reliability")]
+    answer(client, post, WRONG)
+    page = client.get(f"/attempts/{post}/result").get_data(as_text=True)  # the post-test shows the answers
+    assert "Correct answer:" in page and "Each axis is judged on its own." in page

@@ -22,7 +22,7 @@ from .markdown import (
     FrontMatterError, find_lost_text, find_unclosed_html, find_unsafe_html, render_markdown, split_front_matter,
     yaml_error_text,
 )
-from .questions import Question, build_question, draw, validate_question
+from .questions import Question, answer_cues, build_question, draw, draw_form, validate_question
 from .works import check_course_works
 
 LANGUAGES = ("en", "ru")
@@ -38,6 +38,8 @@ COURSE_OPTIONAL = ("pre_test", "post_test", "sources", "translation_of")
 LESSON_KEYS = ("title", "minutes", "objectives", "check")
 COMPLETION_KEYS = ("all_lessons", "post_test")
 BANK_REF_KEYS = ("bank", "count")
+TEST_REF_KEYS = ("bank", "count", "per_competency")
+OBJECTIVE_KEYS = ("id", "text")
 
 
 # ---------------------------------------------------------------- specs
@@ -64,15 +66,31 @@ class Problem:
 
 @dataclass(frozen=True)
 class QuestionBank:
-    """Questions from one bank file and how many to draw per attempt."""
+    """Questions from one bank file and how many to draw per attempt.
+
+    A test drawn per competency (a parallel form) takes `per_competency` questions of each of
+    the course's `competencies`; `count` is then their total.
+    """
 
     bank: str                        # path relative to the course folder
     questions: tuple[Question, ...]
     count: int
+    per_competency: int | None = None
+    competencies: tuple[str, ...] = ()
 
     def draw(self, rng: random.Random) -> tuple[Question, ...]:
-        """`count` questions at random, in random order."""
+        """`count` questions at random (per competency for a form), in random order."""
+        if self.per_competency:
+            return draw_form(self.questions, self.per_competency, self.competencies, rng)
         return draw(self.questions, self.count, rng)
+
+
+@dataclass(frozen=True)
+class Competency:
+    """A course objective that the tests measure: questions name it by id."""
+
+    id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class CourseSpec:
     sources: tuple[str, ...]
     folder: str                      # folder name under the content root
     translation_of: str | None = None  # id of the course this one translates
+    competencies: tuple[Competency, ...] = ()  # the objectives given an id, in order
 
     def lesson(self, slug: str) -> LessonSpec:
         """The lesson with this slug; KeyError if there is none."""
@@ -420,6 +439,11 @@ class _CourseReader:
         self.problems: list[Problem] = []
         self.banks: dict[Path, tuple[tuple[Question, ...], int]] = {}
         self.question_ids: dict[str, str] = {}
+        # Where each valid question is: (file shown, the bank's parsed YAML, its index).
+        self.question_places: dict[str, tuple[str, Any, int]] = {}
+        self.bank_places: dict[str, tuple[str, Any]] = {}   # bank path as written -> (file, YAML)
+        self.bank_roots: dict[Path, Any] = {}
+        self.competencies: tuple[Competency, ...] = ()
         self.course_file = self.display(folder / "course.yml")
         self.course_id: str | None = None
         self.course_id_line: int | None = None
@@ -478,6 +502,8 @@ class _CourseReader:
         c.unknown_keys(data, COURSE_REQUIRED + COURSE_OPTIONAL)
         course_id = c.slug(data, "id")
         self.course_id, self.course_id_line = course_id, line_of(data, "id")
+        objectives, competencies = self.objectives(c, data)
+        self.competencies = competencies
         fields = dict(
             id=course_id,
             title=c.text(data, "title"),
@@ -486,7 +512,7 @@ class _CourseReader:
             topic=c.slug(data, "topic"),
             version=c.integer(data, "version", low=1),
             estimated_minutes=c.integer(data, "estimated_minutes", low=1),
-            objectives=c.texts(data, "objectives", minimum=1),
+            objectives=objectives,
             lessons=self.lessons(c, data),
             pass_mark=c.integer(data, "pass_mark", low=0, high=100),
             completion=self.completion(c, data),
@@ -495,15 +521,48 @@ class _CourseReader:
             sources=c.texts(data, "sources", required=False),
             folder=self.folder.name,
             translation_of=c.slug(data, "translation_of") if "translation_of" in data else None,
+            competencies=competencies,
         )
         self.language_code, self.translation_of = fields["language"], fields["translation_of"]
         self.translation_of_line = line_of(data, "translation_of")
         if fields["completion"] and fields["completion"].post_test and "post_test" not in data:
             c.error("completion.post_test", "is true, so the course needs a post_test (bank and count)")
         self.unlisted_lessons(c, data)
+        self.check_forms(c, data, fields)
+        self.check_lesson_checks(fields)
+        self.check_cues(c, fields)
         if self.has_errors():
             return None
         return CourseSpec(**fields)
+
+    def objectives(self, c: _FileCheck, data: Mapping) -> tuple[tuple[str, ...], tuple[Competency, ...]]:
+        """The objectives' texts, and those given an id: the competencies the tests measure."""
+        raw = data.get("objectives")
+        if not isinstance(raw, list) or not any(isinstance(item, dict) for item in raw):
+            return c.texts(data, "objectives", minimum=1), ()
+        texts: list[str] = []
+        competencies: list[Competency] = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(raw):
+            key = f"objectives[{i}]"
+            if not isinstance(item, dict):
+                if isinstance(item, str) and item.strip():
+                    texts.append(item.strip())
+                else:
+                    c.error(key, f"expected text, or id and text, got {_kind(item)}")
+                continue
+            c.unknown_keys(item, OBJECTIVE_KEYS, key + ".")
+            text = c.text(item, "text", key + ".")
+            ident = c.slug(item, "id", key + ".")
+            if ident is not None and ident in seen:
+                c.error(key + ".id", f"competency '{ident}' is declared twice (also objectives[{seen[ident]}])")
+                ident = None
+            if text is not None:
+                texts.append(text)
+                if ident is not None:
+                    seen[ident] = i
+                    competencies.append(Competency(ident, text))
+        return tuple(texts), tuple(competencies)
 
     def language(self, c: _FileCheck, data: Mapping) -> str | None:
         value = c.text(data, "language")
@@ -623,21 +682,35 @@ class _CourseReader:
     # -- question banks
 
     def bank_ref(self, c: _FileCheck, data: Mapping, name: str) -> QuestionBank | None:
-        """A `bank:`/`count:` block (check, pre_test, post_test) with its questions."""
+        """A `bank:`/`count:` block (check, pre_test, post_test) with its questions.
+
+        A test (pre_test, post_test) may draw `per_competency:` questions of each competency
+        instead of a `count:`: a parallel form (docs/content-format.md).
+        """
         ref = c.mapping(data, name, required=False)
         if ref is None:
             return None
         prefix = f"{name}."
-        c.unknown_keys(ref, BANK_REF_KEYS, prefix)
+        is_test = name in ("pre_test", "post_test")
+        c.unknown_keys(ref, TEST_REF_KEYS if is_test else BANK_REF_KEYS, prefix)
         bank = c.text(ref, "bank", prefix)
         count = c.integer(ref, "count", prefix, low=1, required=False)
+        per_competency = c.integer(ref, "per_competency", prefix, low=1, required=False) if is_test else None
+        if count is not None and per_competency is not None:
+            c.error(prefix + "count", "give count or per_competency, not both: a form drawn per competency "
+                                      "draws per_competency questions of each competency")
+            return None
         path = bank and self.resolve(c, prefix + "bank", bank, (".yml", ".yaml"))
         if not path:
             return None
         questions, entries = self.bank(path)
+        self.bank_places.setdefault(bank, (self.display(path), self.bank_roots.get(path.resolve())))
         if count is not None and entries and count > entries:
             c.error(prefix + "count", f"count {count} is larger than the bank '{bank}' ({entries} questions)")
             return None
+        if per_competency is not None:
+            ids = tuple(competency.id for competency in self.competencies)
+            return QuestionBank(bank, questions, per_competency * len(ids), per_competency, ids)
         return QuestionBank(bank, questions, count or len(questions))
 
     def bank(self, path: Path) -> tuple[tuple[Question, ...], int]:
@@ -650,6 +723,7 @@ class _CourseReader:
     def read_bank(self, path: Path) -> tuple[tuple[Question, ...], int]:
         file = self.display(path)
         data = self.load_file(path)
+        self.bank_roots[path.resolve()] = data
         if data is None:
             return (), 0
         if not isinstance(data, dict):
@@ -679,4 +753,146 @@ class _CourseReader:
             c.error(prefix + ".id", f"duplicate question id '{question.id}': also at {first}")
             return None
         self.question_ids[question.id] = where
+        self.question_places[question.id] = (c.file, c.root, i)
         return question
+
+
+    # -- parallel forms, lesson checks and answer cues
+
+    def where(self, question_id: str, field: str = "") -> tuple[str, int | None, str]:
+        """(file, line, key) of a question, or of one of its fields."""
+        file, root, index = self.question_places[question_id]
+        key = f"questions[{index}]" + (f".{field}" if field else "")
+        return file, line_of(root, key), key
+
+    def question_error(self, question_id: str, field: str, message: str, severity: str = "error") -> None:
+        file, line, key = self.where(question_id, field)
+        self.problems.append(Problem(file, line, key, message, severity))
+
+    def bank_error(self, bank: str, message: str) -> None:
+        file, root = self.bank_places.get(bank, (self.course_file, None))
+        self.problems.append(Problem(file, line_of(root, "questions") if root else None, "questions", message))
+
+    def check_forms(self, c: _FileCheck, data: Mapping, fields: Mapping) -> None:
+        """A pre-test and a post-test are parallel forms: separate banks with no question in common,
+        drawing the same number of questions of each of the course's competencies."""
+        forms = {name: fields[name] for name in ("pre_test", "post_test") if fields.get(name) is not None}
+        per_competency = {name: bank for name, bank in forms.items() if bank.per_competency}
+        if len(forms) < 2 and not per_competency:
+            return                       # one test without competencies measures no gain: nothing to compare
+        declared = [competency.id for competency in self.competencies]
+        if not declared and isinstance(data.get("objectives"), list):
+            c.error("objectives", "the pre-test and post-test draw per competency: give the objectives they "
+                                  "measure an id (- id: intelligence-cycle / text: ...)")
+        for name, bank in forms.items():
+            if not bank.per_competency:
+                c.error(f"{name}.per_competency", "is required: a course with a pre-test and a post-test draws the "
+                                                  "same number of questions of each competency from each (replace "
+                                                  "count with per_competency)")
+        if len(per_competency) == 2 and forms["pre_test"].per_competency != forms["post_test"].per_competency:
+            c.error("post_test.per_competency",
+                    f"draws {forms['post_test'].per_competency} per competency, the pre-test "
+                    f"{forms['pre_test'].per_competency}: parallel forms draw the same number")
+        if len(forms) == 2:
+            self.check_disjoint(c, forms["pre_test"], forms["post_test"])
+        for name, bank in forms.items():
+            self.check_coverage(name, bank, declared, bank.per_competency or 1)
+
+    def check_disjoint(self, c: _FileCheck, pre: QuestionBank, post: QuestionBank) -> None:
+        if Path(pre.bank).as_posix() == Path(post.bank).as_posix():
+            c.error("post_test.bank", f"'{post.bank}' is also the pre-test's bank: the pre-test and post-test "
+                                      "are parallel forms, each with its own bank and no question in common")
+            return
+        prompts = {_same_text(q.prompt): q for q in pre.questions}
+        for question in post.questions:
+            twin = prompts.get(_same_text(question.prompt))
+            if twin is not None:
+                file = self.where(twin.id)[0]
+                self.question_error(question.id, "prompt",
+                                    f"repeats pre-test question '{twin.id}' ({file}): the pre-test and post-test "
+                                    "are parallel forms with no question in common")
+
+    def check_coverage(self, name: str, bank: QuestionBank, declared: list[str], per_competency: int) -> None:
+        """Every question of a form measures a declared competency; every competency has enough questions."""
+        if not declared:
+            return
+        listed = ", ".join(declared)
+        for question in bank.questions:
+            if question.competency is None:
+                self.question_error(question.id, "competency",
+                                    f"is required in a {name.replace('_', '-')} bank: one of {listed}")
+            elif question.competency not in declared:
+                self.question_error(question.id, "competency",
+                                    f"'{question.competency}' is not a competency of this course (its objectives "
+                                    f"with an id: {listed})")
+        for competency in declared:
+            found = sum(q.competency == competency for q in bank.questions)
+            if found < per_competency:
+                self.bank_error(bank.bank, f"the {name.replace('_', '-')} draws {per_competency} question(s) of "
+                                           f"competency '{competency}' but its bank has {found}: each form covers "
+                                           "every competency")
+
+    def check_lesson_checks(self, fields: Mapping) -> None:
+        """Knowledge checks never reuse a test's questions: not its bank, not its prompts."""
+        tests = [bank for bank in (fields.get("pre_test"), fields.get("post_test")) if bank is not None]
+        test_banks = {Path(bank.bank).as_posix() for bank in tests}
+        prompts = {_same_text(q.prompt): q for bank in tests for q in bank.questions}
+        declared = {competency.id for competency in self.competencies}
+        for index, lesson in enumerate(fields.get("lessons") or ()):
+            if lesson.check is None:
+                continue
+            if Path(lesson.check.bank).as_posix() in test_banks:
+                self.problems.append(Problem(
+                    self.display(self.folder / f"{lesson.slug}.md"), None, "check.bank",
+                    f"'{lesson.check.bank}' is a test's bank: knowledge checks never reuse pre-test or "
+                    "post-test questions, or officers meet the test's answers before taking it"))
+                continue
+            for question in lesson.check.questions:
+                twin = prompts.get(_same_text(question.prompt))
+                if twin is not None:
+                    self.question_error(question.id, "prompt",
+                                        f"repeats test question '{twin.id}' ({self.where(twin.id)[0]}): knowledge "
+                                        "checks never reuse pre-test or post-test questions")
+                if declared and question.competency is not None and question.competency not in declared:
+                    self.question_error(question.id, "competency",
+                                        f"'{question.competency}' is not a competency of this course (its objectives "
+                                        f"with an id: {', '.join(sorted(declared))})", "warning")
+
+    def check_cues(self, c: _FileCheck, fields: Mapping) -> None:
+        """Warn about answer keys a test-wise officer could guess: longest option, true/false one way."""
+        banks = [lesson.check for lesson in fields.get("lessons") or () if lesson.check]
+        banks += [fields[name] for name in ("pre_test", "post_test") if fields.get(name) is not None]
+        seen: dict[str, QuestionBank] = {}
+        for bank in banks:
+            seen.setdefault(Path(bank.bank).as_posix(), bank)
+        for bank in seen.values():
+            for message in _cue_messages(answer_cues(bank.questions)):
+                file, root = self.bank_places.get(bank.bank, (self.course_file, None))
+                self.problems.append(Problem(file, line_of(root, "questions") if root else None, "questions",
+                                             message, "warning"))
+        # Per bank, one statement or one option is no pattern; across the course's banks it is.
+        everything = [q for bank in seen.values() for q in bank.questions]
+        for message in _cue_messages(answer_cues(everything)):
+            c.warn("", f"across all question banks of the course, {message}")
+
+
+def _same_text(text: str) -> str:
+    """Text compared for repeats: case and spacing ignored."""
+    return " ".join(text.split()).casefold()
+
+
+def _cue_messages(cues) -> list[str]:
+    messages = []
+    if cues.longest_cue:
+        messages.append(
+            f"the right answer is the longest option in {cues.longest} of {cues.single} single-choice questions "
+            f"({round(100 * cues.longest / cues.single)}%, more than 40%): an officer who picks the longest "
+            "option scores without knowing; shorten right answers or give distractors plausible detail")
+    if cues.one_way_cue:
+        total = cues.true_keys + cues.false_keys
+        way, most = ("false", cues.false_keys) if cues.false_keys > cues.true_keys else ("true", cues.true_keys)
+        messages.append(
+            f"{most} of {total} true/false questions are keyed {way} ({round(100 * most / total)}%, more than "
+            "65% one way): an officer who always answers that way scores without knowing; rewrite some "
+            "statements so the other answer is right")
+    return messages

@@ -637,6 +637,73 @@ def draw(questions: Sequence[Question], count: int, rng: random.Random) -> tuple
     return tuple(rng.sample(list(questions), count))
 
 
+def draw_form(questions: Sequence[Question], per_competency: int, competencies: Sequence[str],
+              rng: random.Random) -> tuple[Question, ...]:
+    """A parallel form's draw: `per_competency` questions of each competency at random, in random order.
+
+    Every form of a course draws the same number per competency, so a pre-test and a post-test
+    measure the same things with different items (see docs/content-format.md, "Parallel forms").
+    """
+    chosen: list[Question] = []
+    for competency in competencies:
+        pool = [q for q in questions if q.competency == competency]
+        chosen += rng.sample(pool, min(per_competency, len(pool)))
+    rng.shuffle(chosen)
+    return tuple(chosen)
+
+
+def right_is_longest(question: Question) -> bool:
+    """Whether a single-choice question's keyed option is longer than every other option.
+
+    A test-wise officer who cannot answer picks the longest option; if that is usually right,
+    the bank measures test-wiseness, not knowledge.
+    """
+    if question.type != "single" or len(question.correct) != 1 or len(question.options) < 2:
+        return False
+    lengths = [len(option.text) for option in question.options]
+    right = question.correct[0]
+    return all(lengths[right] > length for i, length in enumerate(lengths) if i != right)
+
+
+@dataclass(frozen=True)
+class AnswerCues:
+    """How predictable a set of questions' keys are without knowing the subject."""
+
+    single: int            # single-choice questions
+    longest: int           # ... whose right answer is the longest option
+    true_keys: int         # true/false questions keyed true
+    false_keys: int        # ... keyed false
+
+    LONGEST_LIMIT = 0.40   # warn when the right answer is the longest in more than 40 %
+    ONE_WAY_LIMIT = 0.65   # warn when more than 65 % of true/false keys go one way
+
+    @property
+    def longest_cue(self) -> bool:
+        """The right answer is the longest option in more than 40 % of the single-choice questions."""
+        return self.single > 0 and self.longest / self.single > self.LONGEST_LIMIT
+
+    @property
+    def one_way_cue(self) -> bool:
+        """More than 65 % of the true/false keys go one way, and a more even split was possible.
+
+        1 of 1 or 2 of 3 is as even as that number of statements allows, so it is no cue.
+        """
+        total = self.true_keys + self.false_keys
+        most, fewest = max(self.true_keys, self.false_keys), min(self.true_keys, self.false_keys)
+        return total > 0 and most / total > self.ONE_WAY_LIMIT and most - fewest > 1
+
+
+def answer_cues(questions: Sequence[Question]) -> AnswerCues:
+    """Count the cues a test-wise officer could use to answer without the knowledge."""
+    keys = [q.truth for q in questions if q.type == "true_false"]
+    return AnswerCues(
+        single=sum(q.type == "single" for q in questions),
+        longest=sum(right_is_longest(q) for q in questions),
+        true_keys=sum(k is True for k in keys),
+        false_keys=sum(k is False for k in keys),
+    )
+
+
 def attempt_percent(scores: Sequence[float]) -> float:
     """An attempt's score: the mean question score as a percentage (0 if empty)."""
     return 100.0 * sum(scores) / len(scores) if scores else 0.0

@@ -72,6 +72,9 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
 
     add(course_file, "lessons", _compare_ids([l.slug for l in translation.lessons],
                                             [l.slug for l in original.lessons], "lesson(s)", original.id))
+    add(course_file, "objectives", _compare_ids([c.id for c in getattr(translation, "competencies", ())],
+                                                [c.id for c in getattr(original, "competencies", ())],
+                                                "competency id(s)", original.id))
     for name in ("pass_mark", "completion"):
         if getattr(translation, name) != getattr(original, name):
             add(course_file, name, f"{getattr(translation, name)!r} differs from the original's "
@@ -97,6 +100,10 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
             if mine.count != theirs.count:
                 add(course_file, f"{bank}.count", f"draws {mine.count} question(s), the original "
                                                   f"'{original.id}' {theirs.count}")
+            if getattr(mine, "per_competency", None) != getattr(theirs, "per_competency", None):
+                add(course_file, f"{bank}.per_competency",
+                    f"{getattr(mine, 'per_competency', None)!r} differs from the original's "
+                    f"{getattr(theirs, 'per_competency', None)!r} ('{original.id}')")
     files = _question_files(translation)
     ours, theirs = translation.all_questions(), original.all_questions()
     for key, question in ours.items():

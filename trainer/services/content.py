@@ -58,7 +58,12 @@ def folder_digest(folder: Path) -> str:
 
 
 def bank_settings(bank: QuestionBank | None) -> dict | None:
-    return None if bank is None else {"count": bank.count, "questions": [q.id for q in bank.questions]}
+    if bank is None:
+        return None
+    settings = {"count": bank.count, "questions": [q.id for q in bank.questions]}
+    if bank.per_competency:  # a parallel form: drawn per competency
+        settings.update(per_competency=bank.per_competency, competencies=list(bank.competencies))
+    return settings
 
 
 def upsert_course(spec: CourseSpec) -> Course:
@@ -72,6 +77,8 @@ def upsert_course(spec: CourseSpec) -> Course:
     course.settings = {
         "disk_digest": disk_digest,
         "objectives": list(spec.objectives),
+        # The objectives the tests measure, by id: knowledge gain is reported per competency.
+        "competencies": [{"id": c.id, "text": c.text} for c in spec.competencies],
         "sources": list(spec.sources),
         "translation_of": spec.translation_of,  # id of the course this one translates, or None
         "completion": {"all_lessons": spec.completion.all_lessons, "post_test": spec.completion.post_test},

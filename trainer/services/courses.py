@@ -209,7 +209,11 @@ def start_attempt(user: User, course: Course, kind: str, lesson: Lesson | None =
     enrol(user, course)
     attempt = QuizAttempt(user_id=user.id, course_id=course.id, lesson_id=lesson.id if lesson else None,
                           kind=kind, course_version=course.version)
-    for position, spec in enumerate(question_rules.draw(specs, min(bank["count"], len(specs)), rng)):
+    if bank.get("per_competency"):  # a parallel form: the same number of each competency
+        drawn = question_rules.draw_form(specs, bank["per_competency"], bank["competencies"], rng)
+    else:
+        drawn = question_rules.draw(specs, min(bank["count"], len(specs)), rng)
+    for position, spec in enumerate(drawn):
         attempt.items.append(AttemptItem(
             question_id=stored[spec.id].id, position=position, question=spec.to_dict(),
             presentation=list(question_rules.shuffled_presentation(spec, rng)),
