@@ -1,5 +1,7 @@
 """Web forms. Every POST form carries a CSRF token through Flask-WTF."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, PasswordField, SelectField,
@@ -7,6 +9,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, In
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from . import choices
+from .domain.web import web_link
 
 
 class EmptyForm(FlaskForm):
@@ -33,11 +36,13 @@ def zone_choices() -> list[tuple[str, str]]:
     """The region's time zones, led by "the platform's" (an empty value)."""
     from flask import current_app
 
-    from .i18n import REGIONAL_ZONES
+    from .i18n import REGIONAL_ZONES, zone_label, zone_of
 
     default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     zones = REGIONAL_ZONES if default in REGIONAL_ZONES else (default, *REGIONAL_ZONES)
-    return [("", _l("The platform's (%(zone)s)", zone=default))] + [(zone, zone) for zone in zones]
+    # Named by city in the reader's language with the offset ("Ташкент, GMT+05:00"), not "Asia/Tashkent".
+    return ([("", _l("The platform's (%(zone)s)", zone=zone_label(zone_of(default))))]
+            + [(zone, zone_label(zone_of(zone))) for zone in zones])
 
 
 class ZoneField(SelectField):
@@ -86,7 +91,8 @@ class PasswordPolicy:
             personal += [current_user.email, current_user.full_name]
         problems = password_problems(field.data, minimum, tuple(personal))
         if TOO_SHORT in problems:
-            raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+            raise ValidationError(ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.",
+                                           minimum))
         if problems:
             raise ValidationError(_l("This password is too easy to guess: avoid common passwords, names, dates, "
                                      "keyboard patterns and your own details. A few unrelated words work well."))
@@ -182,11 +188,17 @@ class CohortForm(FlaskForm):
             raise ValidationError(_l("The last day is before the first day."))
 
 
+def web_address(form, field) -> None:
+    """A link officers will open: a full http(s) address, never javascript: or a bare word."""
+    if field.data and web_link(field.data) is None:
+        raise ValidationError(_("Give a full web address starting with https:// (or http://)."))
+
+
 class SessionForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()],
                                    description=_l("Local time of the cohort's time zone."))
     minutes = IntegerField(_l("Length (minutes)"), default=90, validators=[DataRequired(), NumberRange(5, 600)])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
     place = StringField(_l("Room or webinar link"), validators=[Optional(), Length(max=500)])
-    recording_url = StringField(_l("Recording (link), for catch-up"), validators=[Optional(), Length(max=500)])
+    recording_url = StringField(_l("Recording (link), for catch-up"), validators=[Optional(), Length(max=500), web_address])
     submit = SubmitField(_l("Save session"))

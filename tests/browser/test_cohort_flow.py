@@ -37,7 +37,7 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     page.get_by_text("Add trainees").click()
     page.get_by_label("A CSV or Excel file (trainee accounts that do not exist are created)").set_input_files(str(csv_file))
     page.get_by_role("button", name="Enrol from file").click()
-    expect(page.get_by_role("status")).to_contain_text("2 trainee(s) enrolled.")
+    expect(page.get_by_role("status")).to_contain_text("2 trainees enrolled.")
     page.get_by_role("button", name="Back to the cohort").click()
 
     page.locator('select[name="target"]').select_option(label="The Alay road: a heroin consignment")
@@ -46,7 +46,7 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     page.get_by_label("Demo Trainee: present").check()
     page.get_by_label("Border Officer: excused").check()
     page.get_by_role("button", name="Save attendance").click()
-    expect(page.get_by_role("status")).to_contain_text("Attendance saved (2 change(s))")
+    expect(page.get_by_role("status")).to_contain_text("Attendance saved (2 changes)")
     page.get_by_role("button", name="Caught up: recording").click()
     expect(page.get_by_role("status")).to_contain_text("Marked as caught up")
 

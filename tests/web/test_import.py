@@ -41,7 +41,7 @@ def test_valid_file_creates_every_account_with_a_password_that_works(admin_clien
 
 def test_semicolon_separated_file_from_a_russian_spreadsheet(admin_client, database):
     csv_text = "\ufeffemail;full_name\nrustam@example.org;Рустам Назаров\n"
-    assert "1 accounts created" in upload(admin_client, csv_text).get_data(as_text=True)
+    assert "1 account created" in upload(admin_client, csv_text).get_data(as_text=True)
     assert database.scalar(select(User.full_name).where(User.email == "rustam@example.org")) == "Рустам Назаров"
 
 

@@ -49,7 +49,7 @@ from trainer import create_app
 from trainer.extensions import db
 from trainer.models import Agency, Attendance, Certificate, Course, Scenario, TrainingSession, User, content_editors
 from trainer.services import cohorts as programme
-from trainer.services import course_authoring, exercises, scenario_authoring
+from trainer.services import calendar, course_authoring, exercises, scenario_authoring
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.content import load_courses
@@ -111,6 +111,8 @@ ACCESS: dict[str, Access] = {
     # --- main, auth, people
     "main.home": PUBLIC,                # a visitor is sent to the login page (with nothing to come back to)
     "main.healthz": PUBLIC,
+    "main.my_programme": LOGGED_IN,     # each sees their own cohorts' sessions (none for most roles)
+    "main.calendar_feed": allow(*ROLES, params={"token": "feed"}),  # the signed token is the key
     "auth.login": allow(*ROLES, data=lambda w, role: {"email": w.emails["trainee4"], "password": PASSWORD}),
     "auth.logout": LOGGED_IN,
     # Switching language changes only the visitor's own session (and their own account).
@@ -378,6 +380,7 @@ def build_world(tmp) -> dict[str, Any]:
                                    "default": spare_course["x"].id},
         "scenario_draft": scenario_draft.id,
         "scenario_draft_to_publish": {"trainer": spare_scenario["trainer"].id, "admin": spare_scenario["admin"].id,
+        "feed": calendar.cohort_feed_token(cohort),
                                       "default": spare_scenario["trainer"].id},
         "scenario_draft_to_delete": {"trainer": spare_scenario["x"].id, "admin": spare_scenario["y"].id,
                                      "default": spare_scenario["x"].id},

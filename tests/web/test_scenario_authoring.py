@@ -73,7 +73,7 @@ def test_create_from_template_fix_a_problem_and_publish_for_trainees(client, tra
     broken = renamed(text, "osh-cold-store").replace("pass_mark: 70", "pass_mark: 170").replace("weight: 25", "wieght: 25")
     response = save(client, draft, broken, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Saved." in page and "problem(s) to fix" in page
+    assert response.status_code == 200 and "Saved." in page and "problems to fix" in page
     assert source_of(database, draft) == broken  # kept although invalid
     assert "pass_mark: 170" in page  # the text is back in the editor
     problems = authoring.validate(broken)[1]
@@ -272,7 +272,7 @@ def test_import_with_errors_keeps_the_file_as_a_draft_and_lists_every_error(clie
     assert len(problems) >= 3
     response = upload(client, broken.encode(), follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and f"{len(problems)} problem(s) to fix" in page
+    assert response.status_code == 200 and f"{len(problems)} problems to fix" in page
     for problem in problems:
         assert f"Line {problem.line}</a>" in page and problem.path in page
     for message in ("unknown source type &#39;snitch&#39;", "P9"):

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, func, or_, select
 
 from ..domain import yamlsafe
@@ -142,9 +143,11 @@ def path_problem(path: str) -> str | None:
     if path.startswith("/") or "\\" in path or ":" in path or ".." in parts:
         return _("'%(path)s' must be a path inside the course folder (no '..', no leading '/').", path=path)
     if len(path) > MAX_PATH_LENGTH:
-        return _("'%(path)s' is too long: at most %(n)d characters.", path=path, n=MAX_PATH_LENGTH)
+        return ngettext("'%(path)s' is too long: at most %(num)d character.",
+                        "'%(path)s' is too long: at most %(num)d characters.", MAX_PATH_LENGTH, path=path)
     if len(parts) > MAX_PATH_DEPTH:
-        return _("'%(path)s' is nested too deep: at most %(n)d folders.", path=path, n=MAX_PATH_DEPTH - 1)
+        return ngettext("'%(path)s' is nested too deep: at most %(num)d folder.",
+                        "'%(path)s' is nested too deep: at most %(num)d folders.", MAX_PATH_DEPTH - 1, path=path)
     if not all(PATH_PART.match(part) for part in parts):
         return _("'%(path)s': file and folder names use letters, digits, '.', '-' and '_', "
                  "and do not start with '.' or '-'.", path=path)
@@ -175,7 +178,8 @@ def size_of(files: dict[str, str]) -> int:
 def check_size(files: dict[str, str]) -> None:
     """Refuse a folder with too many files or too much text."""
     if len(files) > MAX_FILES:
-        raise AuthoringRefused(_("A course may have at most %(n)d files.", n=MAX_FILES))
+        raise AuthoringRefused(ngettext("A course may have at most %(num)d file.",
+                                        "A course may have at most %(num)d files.", MAX_FILES))
     for path, text in files.items():
         if len(text.encode("utf-8")) > MAX_FILE_BYTES:
             raise AuthoringRefused(_("'%(path)s' is larger than %(kb)d KB; split it into smaller lessons.",
@@ -585,8 +589,9 @@ def _open_zip(data: bytes) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise ImportRefused([_("The file is not a zip archive.")])
     if len(entries) > MAX_FILES:
-        raise ImportRefused([_("The zip holds %(found)d files; a course may have at most %(n)d.",
-                               found=len(entries), n=MAX_FILES)])
+        raise ImportRefused([ngettext("The zip holds %(num)d files; a course may have at most %(n)d.",
+                                      "The zip holds %(num)d files; a course may have at most %(n)d.",
+                                      len(entries), n=MAX_FILES)])
     return archive, {re.sub(r"^(\./)+", "", entry.filename): entry for entry in entries}
 
 

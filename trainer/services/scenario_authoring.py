@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, exists, insert, or_, select
 
 from ..domain.generation import generate_variant
@@ -381,7 +382,8 @@ def publish(draft: ScenarioDraft) -> Publication:
 def _publish_problems(draft: ScenarioDraft, spec: ScenarioSpec) -> list[Problem]:
     """What stops a valid text from being stored: its id, or values longer than their columns."""
     lines = _top_level(draft.source)[1]
-    problems = [Problem("draft.yml", lines.get((key,)), key, _("at most %(n)d characters, please", n=limit))
+    problems = [Problem("draft.yml", lines.get((key,)), key,
+                        ngettext("at most %(num)d character, please", "at most %(num)d characters, please", limit))
                 for key, value, limit in (("id", spec.id, SLUG_LENGTH), ("title", spec.title, TITLE_LENGTH))
                 if len(value) > limit]
     clash = _id_problem(draft, spec, lines.get(("id",)))

@@ -3,6 +3,7 @@ import io
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -394,7 +395,8 @@ def publish(draft_id: int):
     try:
         published = authoring.publish(draft, current_user)
     except authoring.PublishRefused as refusal:
-        flash(_("Not published: fix the %(n)d error(s) listed below first.", n=len(refusal.problems)), "error")
+        flash(ngettext("Not published: fix the %(num)d error listed below first.",
+                       "Not published: fix the %(num)d errors listed below first.", len(refusal.problems)), "error")
         return redirect(url_for(".draft", draft_id=draft.id))
     except PermissionError:
         abort(403)

@@ -5,6 +5,7 @@ scenarios are public to trainees, so a trainer who may not edit one gets 403.
 """
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -148,7 +149,8 @@ def render_import(form: ImportForm, status: int):
 def flash_problem_count(problems, done: str) -> None:
     errors = len(authoring.errors_in(problems))
     if errors:
-        flash(done + " " + _("%(n)d problem(s) to fix before it can be published.", n=errors), "error")
+        flash(done + " " + ngettext("%(num)d problem to fix before it can be published.",
+                                    "%(num)d problems to fix before it can be published.", errors), "error")
     else:
         flash(done + " " + _("No problems found."), "success")
 

@@ -14,6 +14,7 @@ from ..forms import UNREADABLE_UPLOAD, CohortForm, EmptyForm, SessionForm, UserI
 from ..models import ATTENDANCE_STATUSES, Agency, Cohort, Course, LiveExercise, Scenario, ScenarioAttempt, TrainingSession, utcnow
 from ..permissions import can_manage_cohort, role_required
 from ..services import cohorts as programme
+from ..services import calendar
 from ..services import debrief as debriefs
 from ..services import exercises
 from ..services.audit import record_audit
@@ -124,7 +125,8 @@ def detail(cohort_id: int):
         agencies=db.session.scalars(select(Agency).order_by(Agency.country, Agency.name)).all(),
         exercises=db.session.scalars(select(LiveExercise).where(LiveExercise.cohort_id == cohort.id)
                                      .order_by(LiveExercise.started_at.desc())).all(),
-        session_form=SessionForm(), import_form=UserImportForm(), form=EmptyForm())
+        session_form=SessionForm(), import_form=UserImportForm(), form=EmptyForm(),
+        feed_token=calendar.cohort_feed_token(cohort))
 
 
 @bp.post("/cohorts/<int:cohort_id>/trainers")

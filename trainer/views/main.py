@@ -1,11 +1,14 @@
 """Home pages per role and the health check."""
-from flask import Blueprint, jsonify, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..extensions import db, limiter
-from ..i18n import reader_language
-from ..models import Agency, User
+from ..i18n import reader_language, zone_label
+from ..models import Agency, User, utcnow
+from ..services import calendar
 from ..services import cohorts as programme
 from ..services import courses as learning
 from ..services import course_authoring, exercises, scenario_authoring
@@ -56,3 +59,27 @@ def healthz():
     if database_is_reachable():
         return jsonify(status="ok", database="ok")
     return jsonify(status="unavailable", database="unreachable"), 503
+
+
+@bp.get("/my-programme")
+@login_required
+def my_programme():
+    """The officer's cohorts: sessions in local time with links and recordings, attendance, what is due."""
+    return render_template("main/programme.html", cohorts=calendar.my_programme(current_user),
+                           feed_token=calendar.user_feed_token(current_user), web_link=calendar.web_link,
+                           now=utcnow(), zone=zone_label(get_timezone()))
+
+
+@bp.get("/calendar/<token>.ics")
+@limiter.limit("60 per minute")
+def calendar_feed(token: str):
+    """A private iCal feed (calendar apps cannot log in: the signed token is the key)."""
+    feed = calendar.feed_for(token)
+    if feed is None:
+        abort(404)
+    name, sessions = feed
+    body = calendar.ical(name, sessions, request.host, _("Recording"))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    return response
