@@ -144,7 +144,7 @@ def test_saving_a_broken_file_keeps_the_text_and_lists_problems_with_file_and_li
     save(client, draft_id, "01-introduction.md", lesson)
     assert files_of(database, draft_id)["01-introduction.md"] == lesson
     page = client.get(draft_url(draft_id)).get_data(as_text=True)
-    assert ">01-introduction.md</a>" in page and "invalid YAML in front matter" in page and "2 error(s)" in page
+    assert ">01-introduction.md</a>" in page and "invalid YAML in front matter" in page and "2 errors, " in page
 
 
 def test_saved_text_uses_unix_line_ends(client, trainer, database):
@@ -284,7 +284,7 @@ def test_publishing_a_draft_with_errors_is_refused_with_the_problem_list(client,
     save(client, draft_id, "course.yml", course_yml)
     assert publish(client, draft_id).status_code == 302
     page = client.get(draft_url(draft_id)).get_data(as_text=True)
-    assert "Not published: fix the 1 error(s)" in page and "expected a whole number" in page
+    assert "Not published: fix the 1 error listed below" in page and "expected a whole number" in page
     assert database.count(Course) == 1 and database.count(CourseVersion) == 0
 
 
