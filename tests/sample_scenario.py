@@ -11,7 +11,7 @@ PERFECT = {
         "R2": {"source": "A", "information": "1", "handling": "H1"},
         "R3": {"source": "A", "information": "1", "handling": "H0"},
         "R4": {"source": "X", "information": "4", "handling": "H0"}}},
-    "links": {"links": [{"between": ["P1", "O1"], "type": "employs"},
+    "links": {"links": [{"between": ["O1", "P1"], "type": "employs"},  # from -> to: O1 employs P1
                         {"between": ["P1", "V1"], "type": "uses_vehicle"},
                         {"between": ["P1", "P2"], "type": "associate"},
                         {"between": ["P1", "A1"], "type": "uses_account"}]},

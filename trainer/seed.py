@@ -375,7 +375,7 @@ class _Builder:
             reviews = {task.id: {c.id: round(c.max_points * min(1.0, max(0.0, rng.gauss(skill, 0.15))))
                                  for c in task.content.rubric}
                        for task in spec.tasks if task.type == "report"}
-        result = score_attempt(spec, responses, reviews)
+        result = score_attempt(spec, responses, reviews, rules=1)
         submitted = row["saved_at"] + timedelta(minutes=rng.randint(1, 20))
         row.update(status=result.status, submitted_at=submitted, total_percent=result.total_percent,
                    case_percent=result.case_percent, safeguards_percent=result.safeguards_percent,

@@ -1,4 +1,8 @@
-"""Scoring rules, each checked against values worked out by hand."""
+"""Scoring rules, version 1, each checked against values worked out by hand.
+
+Version 1 is kept exactly for attempts scored with it, so these tests pin it with rules=1;
+version 2 has its own tests (test_scoring_rules_v2.py).
+"""
 import pytest
 
 from sample_scenario import EXAMPLE, PERFECT
@@ -18,8 +22,8 @@ def make_task(task_type, content, key, safeguard=()):
                 safeguard=frozenset(safeguard))
 
 
-def score(task, response, review=None):
-    return TASK_TYPES[task.type].score(task, task.key, response, review)
+def score(task, response, review=None, rules=1):
+    return TASK_TYPES[task.type].score(task, task.key, response, review, rules=rules)
 
 
 # -- grade ------------------------------------------------------------------------------
@@ -311,7 +315,7 @@ FULL_REVIEW = {"final-report": {"C1": 4, "C2": 3, "C3": 3}}
 
 
 def test_perfect_attempt_passes(example):
-    result = score_attempt(example, PERFECT, FULL_REVIEW)
+    result = score_attempt(example, PERFECT, FULL_REVIEW, rules=1)
     assert (result.total_percent, result.status, result.passed) == (100.0, "passed", True)
     assert (result.safeguards_percent, result.case_percent) == (100.0, 100.0)
 
@@ -319,7 +323,7 @@ def test_perfect_attempt_passes(example):
 def test_safeguards_minimum_fails_an_otherwise_good_attempt(example):
     answers = dict(PERFECT, decisions={"choices": {"D1": "b", "D2": ["a", "b"]}})
     review = {"final-report": {"C1": 0, "C2": 3, "C3": 0}}
-    result = score_attempt(example, answers, review)
+    result = score_attempt(example, answers, review, rules=1)
     # total 75 + 15 * 0.5 + 10 * 0.3 = 85.5 >= 70, but
     # safeguards (7.5 * 0 + 10 * 0.3) / 17.5 = 17.14 % < 60
     assert result.total_percent == 85.5
@@ -329,7 +333,7 @@ def test_safeguards_minimum_fails_an_otherwise_good_attempt(example):
 
 
 def test_awaiting_review_until_the_report_is_scored(example):
-    result = score_attempt(example, PERFECT)
+    result = score_attempt(example, PERFECT, rules=1)
     assert result.status == "awaiting_review" and not result.passed
     assert result.total_percent == 90.0          # the report counts 0 while pending
     assert result.task("final-report").pending
@@ -338,14 +342,14 @@ def test_awaiting_review_until_the_report_is_scored(example):
 def test_weights_combine_task_scores(example):
     answers = {"evaluate": PERFECT["evaluate"], "links": PERFECT["links"]}
     zero_review = {"final-report": {"C1": 0, "C2": 0, "C3": 0}}
-    result = score_attempt(example, answers, zero_review)
+    result = score_attempt(example, answers, zero_review, rules=1)
     assert result.total_percent == 45.0          # 25 + 20
     assert result.case_percent == pytest.approx(round(4500 / 82.5, 2))
     assert result.status == "failed"
 
 
 def test_attempt_tolerates_garbage(example):
-    result = score_attempt(example, "not a dict", report_scores=["nope"])
+    result = score_attempt(example, "not a dict", report_scores=["nope"], rules=1)
     assert result.total_percent == 0.0 and result.status == "awaiting_review"
 
 
@@ -353,7 +357,7 @@ def test_feedback_shows_the_variant_names(example):
     from trainer.domain.generation import generate_variant
 
     variant = generate_variant(example, 7)
-    result = score_attempt(variant, PERFECT, FULL_REVIEW)
+    result = score_attempt(variant, PERFECT, FULL_REVIEW, rules=1)
     name = variant.entity("P1").display
-    link = result.task("links").items[0]
-    assert link.label.startswith(name) and "{{" not in link.rationale
+    link = result.task("links").items[0]  # O1 – P1
+    assert link.label.endswith(name) and "{{" not in link.rationale

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..domain.generation import variant_seed
 from ..domain.scoring import score_attempt
@@ -38,7 +39,7 @@ def open_exercises_for(user: User) -> list[LiveExercise]:
     """Live exercises running now in the trainee's cohorts."""
     return list(db.session.scalars(
         select(LiveExercise).join(CohortMember, CohortMember.cohort_id == LiveExercise.cohort_id)
-        .where(CohortMember.user_id == user.id, LiveExercise.ended_at.is_(None))))
+        .where(CohortMember.user_id == user.id, LiveExercise.ended_at.is_(None)).options(joinedload(LiveExercise.scenario))))
 
 
 def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:
@@ -91,7 +92,7 @@ def live_rows(exercise: LiveExercise, stuck_minutes: int, now: datetime | None =
         if attempt is None:
             rows.append(LiveRow(member, None, "not_started", {}, None, None))
             continue
-        result = score_attempt(scenario_for(exercise.version, attempt.seed), attempt.responses or {})
+        result = score_attempt(scenario_for(exercise.version, attempt.seed), attempt.responses or {}, rules=1)
         last = as_aware(attempt.saved_at or attempt.started_at)
         if attempt.submitted_at:
             state = "submitted"

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..domain.messages import as_data
 from ..domain.generation import generate_variant, variant_seed
@@ -127,7 +128,7 @@ def _remember(key: tuple[str, int | None], spec: ScenarioSpec) -> ScenarioSpec:
 
 
 def _parse(version: ScenarioVersion) -> ScenarioSpec:
-    spec, problems = parse_scenario(version.source, version.scenario.filename)
+    spec, problems = parse_scenario(version.source, version.scenario.filename, stored=True)
     if spec is None:  # stored versions were valid when stored; this means a code change broke one
         raise ValueError(f"stored scenario no longer parses: {problems[0] if problems else version.id}")
     return spec
@@ -262,7 +263,7 @@ def result_as_dict(result) -> dict:
 def score(attempt: ScenarioAttempt) -> None:
     """Score the attempt with the version it was made on and store the breakdown."""
     spec = scenario_for(attempt.version, attempt.seed)
-    result = score_attempt(spec, attempt.responses or {}, attempt.report_scores)
+    result = score_attempt(spec, attempt.responses or {}, attempt.report_scores, rules=1)
     attempt.result = result_as_dict(result)
     attempt.status = result.status
     attempt.total_percent = result.total_percent
@@ -281,6 +282,8 @@ def submit(attempt: ScenarioAttempt) -> None:
         score(attempt)
 
 
-def scenario_history(user: User) -> list[ScenarioAttempt]:
+def scenario_history(user: User, limit: int | None = None) -> list[ScenarioAttempt]:
+    """The user's attempts, latest first, with their scenarios (loaded together, not one by one)."""
     return list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id)
-                                   .order_by(ScenarioAttempt.started_at.desc())))
+                                   .order_by(ScenarioAttempt.started_at.desc()).limit(limit)
+                                   .options(selectinload(ScenarioAttempt.version).selectinload(ScenarioVersion.scenario))))

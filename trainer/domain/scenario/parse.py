@@ -31,13 +31,17 @@ TASK_REQUIRED = ("id", "type", "title", "weight")
 TASK_OPTIONAL = ("instructions", "safeguard")
 
 
-def parse_scenario(text: str, filename: str = "<scenario>") -> tuple[Scenario | None, list[Problem]]:
-    """Validate YAML text; the Scenario is None when any error was found."""
+def parse_scenario(text: str, filename: str = "<scenario>", *,
+                   stored: bool = False) -> tuple[Scenario | None, list[Problem]]:
+    """Validate YAML text; the Scenario is None when any error was found.
+
+    stored: the text of a version already published; checks added since then only warn.
+    """
     try:
         data, lines, duplicates = load_yaml(text)
     except YamlError as exc:
         return None, [Problem(filename, exc.line, "", exc.message)]
-    ctx = Ctx(filename, lines)
+    ctx = Ctx(filename, lines, stored=stored)
     for line, path, message in duplicates:
         ctx.error(path, message, line)
     scenario = _scenario(ctx, data)

@@ -19,9 +19,10 @@ _MISSING = object()
 class Ctx:
     """Problems found so far, plus what later sections may refer to."""
 
-    def __init__(self, filename: str, lines: dict[Path, int] | None = None):
+    def __init__(self, filename: str, lines: dict[Path, int] | None = None, stored: bool = False):
         self.filename = filename
         self.lines = lines or {}
+        self.stored = stored  # re-reading a version already stored (see authoring_error)
         self.problems: list[Problem] = []
         self.entities: dict[str, Entity] = {}
         self.report_ids: tuple[str, ...] = ()
@@ -42,6 +43,14 @@ class Ctx:
         """Record an error at path (a Message, translated where it is shown)."""
         self.problems.append(Problem(self.filename, line or self.line(path),
                                      format_path(path), message, "error"))
+
+    def authoring_error(self, path: Path, message: Message) -> None:
+        """An error in content being written; a warning when re-reading a stored version.
+
+        For checks added after content was first published: a version stored before the check
+        existed must still load, or its recorded attempts could no longer be shown or scored.
+        """
+        (self.warn if self.stored else self.error)(path, message)
 
     def warn(self, path: Path, message: Message) -> None:
         """Record a warning at path (the scenario is still usable)."""
