@@ -1,15 +1,82 @@
 """What keeps trainee pages fast under a cohort's load (bench/load_bench.py measures it):
-authored Markdown rendered once, not per request."""
+authored Markdown rendered once, not per request; rereading a lesson writes nothing."""
 import pytest
+from sqlalchemy import event
 
 from conftest import post_form
+from sample_course import COURSE_YML, write_course
 from sample_scenario import PERFECT
 from trainer.domain import markdown
+from trainer.extensions import db
+from trainer.services.content import load_courses
 
 
 @pytest.fixture
-def app_config(example_scenario_config):
-    return example_scenario_config
+def course_root(tmp_path):
+    """Three courses: grading-basics and two copies under other ids."""
+    root = tmp_path / "courses"
+    write_course(root)
+    for number in (2, 3):
+        folder = write_course(root / f"copy-{number}")
+        folder.rename(root / f"grading-basics-{number}")
+        (root / f"grading-basics-{number}" / "course.yml").write_text(
+            COURSE_YML.replace("id: grading-basics", f"id: grading-basics-{number}")
+                      .replace("title: Grading basics", f"title: Grading basics {number}"))
+        (root / f"copy-{number}").rmdir()
+    return root
+
+
+@pytest.fixture
+def app_config(example_scenario_config, course_root):
+    return {**example_scenario_config, "CONTENT_COURSES_DIR": str(course_root)}
+
+
+@pytest.fixture
+def courses_loaded(app, course_root):
+    with app.app_context():
+        lines = load_courses(course_root)
+        db.session.commit()
+    assert "Loaded 3 course(s)" in lines[-1], lines
+
+
+@pytest.fixture
+def statements(app):
+    """Every SQL statement the app sends while the test runs."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def writes(statements) -> list[str]:
+    return [s for s in statements if s.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_the_first_visit_to_a_lesson_records_it_and_later_visits_write_nothing(client, trainee, courses_loaded,
+                                                                               statements):
+    lesson = "/courses/grading-basics/lessons/01-source"
+    assert client.get(lesson).status_code == 200
+    assert writes(statements), "the first visit enrols the trainee and records the lesson as opened"
+    statements.clear()
+    for _ in range(3):
+        assert client.get(lesson).status_code == 200
+    assert writes(statements) == []
+
+
+def test_rereading_an_earlier_lesson_keeps_resume_at_the_furthest_lesson_and_writes_nothing(
+        client, trainee, courses_loaded, statements):
+    client.get("/courses/grading-basics/lessons/01-source")
+    client.get("/courses/grading-basics/lessons/02-information")
+    statements.clear()
+    client.get("/courses/grading-basics/lessons/01-source")
+    assert writes(statements) == []
+    assert "Resume: Information" in client.get("/").get_data(as_text=True)
 
 
 @pytest.fixture

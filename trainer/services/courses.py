@@ -155,10 +155,14 @@ def lesson_progress(user: User, lesson: Lesson) -> LessonProgress | None:
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> LessonProgress:
-    """Remember the lesson as the place to resume, and that the trainee has opened it."""
-    enrol(user, lesson.course).last_lesson_id = lesson.id
+    """The trainee's progress on the lesson; the first visit records it and makes it the place to resume.
+
+    Later visits write nothing: a cohort rereading its lessons does not queue behind a write per
+    page, and rereading an earlier lesson leaves "Resume" at the furthest lesson opened.
+    """
     progress = lesson_progress(user, lesson)
     if progress is None:  # two tabs opening the lesson at once keep one row (unique constraint)
+        enrol(user, lesson.course).last_lesson_id = lesson.id
         progress = insert_or_existing(LessonProgress(user_id=user.id, lesson_id=lesson.id),
                                       lambda: lesson_progress(user, lesson))
     return progress
