@@ -103,6 +103,7 @@ class _Builder:
                                                  .order_by(Scenario.slug)))
         self.counts: dict[str, int] = {}
         self.certificate_codes: set[str] = set()
+        self.review_share = 0.9  # of submitted scenario attempts, how many a trainer has reviewed
 
     def run(self, officer_count: int) -> dict[str, int]:
         agencies = self.agencies()
@@ -143,20 +144,27 @@ class _Builder:
         weights = [weight for _, weight in agencies]
         for number in range(count):
             agency = self.rng.choices([a for a, _ in agencies], weights)[0]
-            full_name, gender = self.person(agency.country)
-            rows.append({
-                "email": self.email(full_name, number, agency), "full_name": full_name,
-                "password_hash": UNUSABLE_PASSWORD, "role": "trainee", "agency_id": agency.id,
-                "country": agency.country, "rank": self.rng.choice(RANKS), "gender": gender,
-                "language": "ru" if self.rng.random() < 0.65 else "en", "active": self.rng.random() > 0.02,
-                "created_at": self.moment(PROGRAMME_START - timedelta(days=self.rng.randint(1, 60))),
-            })
+            rows.append(self.officer_row(number, agency))
             picked.append(agency)
         ids = self.insert_returning(User, rows)
         self.counts["officers"] = len(ids)
-        return [Officer(user_id, agency.country, agency.id, agency.name, row["full_name"],
-                        min(1.0, max(0.05, self.rng.gauss(0.72, 0.18))))
+        return [Officer(user_id, agency.country, agency.id, agency.name, row["full_name"], self.engagement())
                 for user_id, agency, row in zip(ids, picked, rows)]
+
+    def officer_row(self, number: int, agency: Agency, kind: str = "") -> dict:
+        """A trainee officer of the agency, as a row of the users table (no usable password)."""
+        full_name, gender = self.person(agency.country)
+        return {
+            "email": self.email(full_name, number, agency, kind), "full_name": full_name,
+            "password_hash": UNUSABLE_PASSWORD, "role": "trainee", "agency_id": agency.id,
+            "country": agency.country, "rank": self.rng.choice(RANKS), "gender": gender,
+            "language": "ru" if self.rng.random() < 0.65 else "en", "active": self.rng.random() > 0.02,
+            "created_at": self.moment(PROGRAMME_START - timedelta(days=self.rng.randint(1, 60))),
+        }
+
+    def engagement(self) -> float:
+        """How far an officer tends to get, 0..1."""
+        return min(1.0, max(0.05, self.rng.gauss(0.72, 0.18)))
 
     def trainers(self, count: int, agencies: list[tuple[Agency, float]]) -> dict[str, list[int]]:
         rows, countries = [], []
@@ -369,7 +377,7 @@ class _Builder:
         if rng.random() < 0.08:  # still working on it
             row["responses"] = dict(list(responses.items())[:rng.randint(1, max(1, len(responses) - 1))])
             return row
-        reviewed = rng.random() < 0.9
+        reviewed = rng.random() < self.review_share
         reviews = None
         if reviewed:
             reviews = {task.id: {c.id: round(c.max_points * min(1.0, max(0.0, rng.gauss(skill, 0.15))))
