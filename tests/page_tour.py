@@ -64,6 +64,9 @@ PAGES = [
     TourPage("reviews", "trainer", "/reviews"),
     TourPage("course authoring", "trainer", "/author/courses"),
     TourPage("scenario authoring", "trainer", "/author/scenarios"),
+    TourPage("item analysis", "trainer", "/items/"),
+    TourPage("item analysis of a course", "trainer", f"/items/courses/{COURSE}"),
+    TourPage("item analysis of a scenario", "trainer", f"/items/scenarios/{SCENARIO}"),
     TourPage("users", "admin", "/admin/users"),
     # every report page (trainer/views/reports.py), and the printable overview
     *[TourPage(f"report {key}", "manager", endpoint) for key, (endpoint, _) in REPORTS.items()],

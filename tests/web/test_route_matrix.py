@@ -238,6 +238,15 @@ ACCESS: dict[str, Access] = {
     "reports.export": allow(*READERS),
     "reports.overview_print": allow(*READERS),
     "reports.overview_pdf_export": allow(*READERS),
+    "reports.items": allow(*READERS),
+
+    # --- item analysis: trainers for what they write (the `trainer` owns the course and the
+    # scenario) or teach (assigned to a cohort they run); another trainer is refused
+    "items.index": allow(*TRAINERS),
+    "items.course": allow("trainer", "admin", params={"slug": "course_slug"}),
+    "items.course_export": allow("trainer", "admin", params={"slug": "course_slug"}),
+    "items.scenario": allow("trainer", "admin", params={"slug": "scenario_slug"}),
+    "items.scenario_export": allow("trainer", "admin", params={"slug": "scenario_slug"}),
 
     # --- administration: admins only
     "admin.users": allow("admin"),

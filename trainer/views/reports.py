@@ -23,8 +23,9 @@ from ..domain.reports import Column
 from ..exports import Table, overview_pdf, to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import language_name
+from ..item_tables import course_tables, scenario_table, statistics_notes
 from ..permissions import role_required
-from ..services import reports
+from ..services import item_analysis, reports
 from ..services.reports import ReportFilters
 from .errors import error_response
 
@@ -400,6 +401,30 @@ def disaggregation_report(filters: ReportFilters, page: int | None = None) -> Re
     return ReportView("disaggregation", _("By country, agency and gender"), tables, charts, notes=notes)
 
 
+def items_report(filters: ReportFilters, page: int | None = None) -> ReportView:
+    """Moodle's item statistics of the chosen course's tests and checks and the chosen scenario's
+    auto-scored items; without a choice, links to choose one."""
+    tables, notes, links = [], [], []
+    if filters.course_id is None and filters.scenario_id is None:
+        notes.append(_("Choose a course or a scenario to see the statistics of each of its questions or answer-key "
+                       "items."))
+        choices = reports.filter_choices()
+        links = ([(_("Course: %(title)s", title=title), url_for("reports.items", **{**filters.as_args(), "course": id}))
+                  for id, title in choices.courses]
+                 + [(_("Scenario: %(title)s", title=title),
+                     url_for("reports.items", **{**filters.as_args(), "scenario": id})) for id, title in choices.scenarios])
+        return ReportView("items", _("Item analysis"), tables, notes=notes, links=links)
+    if filters.course_id is not None:
+        tables += course_tables(item_analysis.course_items(filters))
+    if filters.scenario_id is not None:
+        test = item_analysis.scenario_items(filters)
+        tables += [scenario_table(test)] if test else []
+    if not tables:
+        notes.append(_("No submitted attempts count in these filters."))
+    notes += statistics_notes()
+    return ReportView("items", _("Item analysis"), tables, notes=notes)
+
+
 REPORTS: dict[str, tuple[str, Callable[..., ReportView]]] = {
     "overview": ("reports.overview", overview_report),
     "completion": ("reports.completion", completion_report),
@@ -407,11 +432,12 @@ REPORTS: dict[str, tuple[str, Callable[..., ReportView]]] = {
     "knowledge-gain": ("reports.knowledge_gain", gain_report),
     "scenarios": ("reports.scenarios", scenario_report),
     "disaggregation": ("reports.disaggregation", disaggregation_report),
+    "items": ("reports.items", items_report),
 }
 PAGED_TABLES = {"completion": "officers", "attendance": "sessions"}  # shown a page at a time
 REPORT_TITLES = {"overview": _l("Overview"), "completion": _l("Completion"), "attendance": _l("Attendance"),
                  "knowledge-gain": _l("Knowledge gain"), "scenarios": _l("Scenarios"),
-                 "disaggregation": _l("Country, agency, gender")}
+                 "disaggregation": _l("Country, agency, gender"), "items": _l("Item analysis")}
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -457,6 +483,12 @@ def scenarios():
 def disaggregation():
     """Donor breakdowns by country, agency and gender."""
     return render_report("disaggregation")
+
+
+@bp.get("/items")
+def items():
+    """Item analysis: which questions and answer-key items work, and which to reword or reteach."""
+    return render_report("items")
 
 
 # -- exports ---------------------------------------------------------------------------------------
