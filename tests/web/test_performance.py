@@ -1,5 +1,6 @@
 """What keeps trainee pages fast under a cohort's load (bench/load_bench.py measures it):
-authored Markdown rendered once, not per request; rereading a lesson writes nothing."""
+authored Markdown rendered once, not per request; rereading a lesson writes nothing; the
+home page asks the database the same number of questions however many courses a trainee has."""
 import pytest
 from sqlalchemy import event
 
@@ -77,6 +78,24 @@ def test_rereading_an_earlier_lesson_keeps_resume_at_the_furthest_lesson_and_wri
     client.get("/courses/grading-basics/lessons/01-source")
     assert writes(statements) == []
     assert "Resume: Information" in client.get("/").get_data(as_text=True)
+
+
+def home_selects(client, statements) -> int:
+    statements.clear()
+    page = client.get("/")
+    assert page.status_code == 200
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+
+def test_the_home_page_asks_as_many_queries_for_three_courses_as_for_one(client, trainee, courses_loaded, statements):
+    post_form(client, "/courses/grading-basics/lessons/01-source/complete")
+    one = home_selects(client, statements)
+    for slug in ("grading-basics-2", "grading-basics-3"):
+        post_form(client, f"/courses/{slug}/lessons/01-source/complete")
+        client.get(f"/courses/{slug}/lessons/02-information")
+    page = client.get("/").get_data(as_text=True)
+    assert "Grading basics 2" in page and "Grading basics 3" in page and "50% of lessons complete" in page
+    assert home_selects(client, statements) == one
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..domain.attendance import AttendanceRecord, AttendanceSummary, summarise
 from ..domain.people import RowProblem, UserRow
@@ -145,7 +146,8 @@ def assignments_for_trainee(user: User) -> list[Assignment]:
     """What the trainee's cohorts ask of them, soonest due first."""
     return list(db.session.scalars(
         select(Assignment).join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
-        .where(CohortMember.user_id == user.id).order_by(Assignment.due_date.nulls_last(), Assignment.id)))
+        .where(CohortMember.user_id == user.id).order_by(Assignment.due_date.nulls_last(), Assignment.id)
+        .options(joinedload(Assignment.course), joinedload(Assignment.scenario), joinedload(Assignment.cohort))))
 
 
 def upcoming_sessions(user: User, now: datetime | None = None) -> list[TrainingSession]:
@@ -153,7 +155,7 @@ def upcoming_sessions(user: User, now: datetime | None = None) -> list[TrainingS
     return list(db.session.scalars(
         select(TrainingSession).join(CohortMember, CohortMember.cohort_id == TrainingSession.cohort_id)
         .where(CohortMember.user_id == user.id, TrainingSession.starts_at >= now - timedelta(hours=3))
-        .order_by(TrainingSession.starts_at).limit(5)))
+        .order_by(TrainingSession.starts_at).limit(5).options(joinedload(TrainingSession.cohort))))
 
 
 # --- attendance ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..domain import questions as question_rules
 from ..domain.questions import Question as QuestionSpec
@@ -45,8 +46,18 @@ def catalogue(reader_language: str, language: str | None = None) -> list[WorkEnt
 
 def version_in(course: Course, language: str) -> Course:
     """The active version of the course's work in `language`, else the course itself."""
-    return db.session.scalar(select(Course).where(Course.work == course.work, Course.language == language,
-                                                  Course.active).order_by(Course.id).limit(1)) or course
+    return versions_in([course], language).get(course.id, course)
+
+
+def versions_in(courses: list[Course], language: str) -> dict[int, Course]:
+    """{course id: the active version of its work in `language`, else the course}, in one query."""
+    works = {course.work for course in courses}
+    found: dict[str, Course] = {}
+    if works:
+        for version in db.session.scalars(select(Course).where(Course.work.in_(works), Course.language == language,
+                                                               Course.active).order_by(Course.id)):
+            found.setdefault(version.work, version)
+    return {course.id: found.get(course.work, course) for course in courses}
 
 
 def work_of(course: Course) -> WorkEntry:
@@ -116,12 +127,40 @@ class CourseProgress:
 
 
 def course_progress(user: User, course: Course) -> CourseProgress:
-    done = completed_lesson_ids(user, course)
+    return courses_progress(user, [course])[course.id]
+
+
+def courses_progress(user: User, courses: list[Course]) -> dict[int, CourseProgress]:
+    """{course id: progress} for several courses in one query per kind of row, however many courses."""
+    ids = [course.id for course in courses]
+    if not ids:
+        return {}
+    # Loads each course's lessons into course.lessons in one query for all of them.
+    list(db.session.scalars(select(Course).where(Course.id.in_(ids)).options(selectinload(Course.lessons))))
+    done = set(db.session.scalars(
+        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), LessonProgress.completed_at.is_not(None))))
+    attempts: dict[tuple[int, str], list[QuizAttempt]] = {}
+    for attempt in db.session.scalars(
+            select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id.in_(ids),
+                                      QuizAttempt.kind.in_(("pre_test", "post_test")), QuizAttempt.submitted_at.is_not(None))
+            .order_by(QuizAttempt.submitted_at.desc())):
+        attempts.setdefault((attempt.course_id, attempt.kind), []).append(attempt)
+    enrolments = {enrolment.course_id: enrolment for enrolment in db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids))
+        .options(selectinload(Enrolment.last_lesson)))}
+    certificates = work_certificates(user, courses)
+    return {course.id: _progress(course, done, attempts.get((course.id, "pre_test"), []),
+                                 attempts.get((course.id, "post_test"), []), enrolments.get(course.id),
+                                 certificates.get(course.work))
+            for course in courses}
+
+
+def _progress(course: Course, done: set[int], pre_tests: list[QuizAttempt], post_tests: list[QuizAttempt],
+              enrolment: Enrolment | None, certificate: Certificate | None) -> CourseProgress:
     lessons = [(lesson, lesson.id in done) for lesson in course.lessons]
     percent = round(100 * sum(completed for _, completed in lessons) / len(lessons)) if lessons else 0
-    pre_tests = submitted_attempts(user, course, "pre_test")
-    post_scores = [attempt.score_percent for attempt in submitted_attempts(user, course, "post_test")]
-    enrolment = enrolment_for(user, course)
+    post_scores = [attempt.score_percent for attempt in post_tests]
     all_lessons_rule = course.settings["completion"]["all_lessons"]
     resume = enrolment.last_lesson if enrolment and enrolment.last_lesson and enrolment.last_lesson.active else None
     if resume is None:
@@ -133,16 +172,27 @@ def course_progress(user: User, course: Course) -> CourseProgress:
         pre_test=pre_tests[-1] if pre_tests else None,
         best_post_test=max(post_scores) if post_scores else None,
         post_test_open=bool(course.settings.get("post_test")) and (not all_lessons_rule or percent == 100),
-        certificate=work_certificate(user, course),
+        certificate=certificate,
         resume_lesson=resume,
     )
 
 
 def work_certificate(user: User, course: Course) -> Certificate | None:
     """The user's certificate for the course's work, earned in whichever language version."""
-    return db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
-                                                       Certificate.course_id.in_(work_course_ids(course)))
-                             .order_by(Certificate.issued_at, Certificate.id).limit(1))
+    return work_certificates(user, [course]).get(course.work)
+
+
+def work_certificates(user: User, courses: list[Course]) -> dict[str, Certificate]:
+    """{work: the user's first certificate for it}, earned in whichever language version."""
+    works = {course.work for course in courses}
+    found: dict[str, Certificate] = {}
+    if works:
+        for certificate, work in db.session.execute(
+                select(Certificate, Course.work).join(Course, Course.id == Certificate.course_id)
+                .where(Certificate.user_id == user.id, Course.work.in_(works))
+                .order_by(Certificate.issued_at, Certificate.id)):
+            found.setdefault(work, certificate)
+    return found
 
 
 def lesson_by_slug(course: Course, slug: str) -> Lesson | None:
@@ -325,10 +375,10 @@ def certificate_by_code(code: str) -> Certificate | None:
 def my_courses(user: User, reader_language: str | None = None) -> list[tuple[Course, CourseProgress]]:
     """Courses the user has started, with their progress, most recent first: one per work
     (the version in the reader's language if they started it, else the latest started)."""
-    enrolments = db.session.scalars(select(Enrolment).join(Course).where(Enrolment.user_id == user.id, Course.active)
-                                    .order_by(Enrolment.started_at.desc()))
-    courses = [enrolment.course for enrolment in enrolments]
+    courses = list(db.session.scalars(select(Course).join(Enrolment).where(Enrolment.user_id == user.id, Course.active)
+                                      .order_by(Enrolment.started_at.desc())))
     if reader_language is not None:
         shown = {id(entry.shown) for entry in arrange_works(courses, reader_language)}
         courses = [course for course in courses if id(course) in shown]
-    return [(course, course_progress(user, course)) for course in courses]
+    progress = courses_progress(user, courses)
+    return [(course, progress[course.id]) for course in courses]

@@ -31,11 +31,10 @@ def home_context(role: str) -> dict:
     if role == "trainee":
         assignments = programme.assignments_for_trainee(current_user)
         return {"my_courses": learning.my_courses(current_user, reader_language()),
-                "my_scenarios": casework.scenario_history(current_user)[:5],
+                "my_scenarios": casework.scenario_history(current_user, limit=5),
                 "assignments": assignments,
                 # an assigned course in the reader's language when the work has that version
-                "assigned_courses": {a.id: learning.version_in(a.course, reader_language())
-                                     for a in assignments if a.course},
+                "assigned_courses": assigned_versions(assignments, reader_language()),
                 "sessions": programme.upcoming_sessions(current_user),
                 "live": exercises.open_exercises_for(current_user)}
     if role == "trainer":
@@ -50,6 +49,12 @@ def home_context(role: str) -> dict:
         "agency_count": db.session.scalar(select(func.count()).select_from(Agency)),
         "recent_users": db.session.scalars(select(User).order_by(User.created_at.desc()).limit(5)).all(),
     }
+
+
+def assigned_versions(assignments, language: str) -> dict:
+    """{assignment id: the assigned course in `language` when its work has that version}."""
+    versions = learning.versions_in([a.course for a in assignments if a.course], language)
+    return {a.id: versions[a.course.id] for a in assignments if a.course}
 
 
 @bp.get("/healthz")
