@@ -436,7 +436,7 @@ def test_csv_and_xlsx_exports_hold_the_numbers_of_the_page(programme, manager):
         for column, value in zip(header, line):
             assert same(page_row[column], value), (column, value, page_row)
     sheets = xlsx_sheets(manager.get("/reports/disaggregation/export.xlsx"))
-    assert list(sheets) == ["About", "By country", "By agency", "By gender", "By agency and gender"]
+    assert list(sheets) == ["About this export", "By country", "By agency", "By gender", "By agency and gender"]
     for key, title in (("by_country", "By country"), ("by_agency", "By agency"), ("by_gender", "By gender"),
                        ("by_agency_gender", "By agency and gender")):
         header, *lines = sheets[title]

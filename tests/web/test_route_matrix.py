@@ -389,9 +389,9 @@ def build_world(tmp) -> dict[str, Any]:
                                    "default": spare_course["x"].id},
         "scenario_draft": scenario_draft.id,
         "scenario_draft_to_publish": {"trainer": spare_scenario["trainer"].id, "admin": spare_scenario["admin"].id,
-        "feed": calendar.cohort_feed_token(cohort),
                                       "default": spare_scenario["trainer"].id},
         "scenario_draft_to_delete": {"trainer": spare_scenario["x"].id, "admin": spare_scenario["y"].id,
+        "feed": calendar.cohort_feed_token(cohort),
                                      "default": spare_scenario["x"].id},
     }
 
