@@ -55,8 +55,7 @@ def test_there_are_count_messages_and_each_has_three_forms_with_its_placeholders
     problems = []
     for message in entries:
         singular, plural = message.id
-        wanted = set(PLACEHOLDER.findall(plural))
-        assert "%(num)d" in wanted, plural
+        wanted = set(PLACEHOLDER.findall(plural))  # %(num)d, unless the count only picks the words
         forms = message.string
         if len(forms) != 3 or not all(form.strip() for form in forms) or message.fuzzy:
             problems.append(f"{singular!r}: needs 3 forms (one, few, many), has {forms!r}")
