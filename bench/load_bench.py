@@ -12,7 +12,8 @@ a submitted one. gunicorn then serves `bench/bench_app.py` (the app plus a bare 
 registered only there), every virtual trainee logs in through the real login form (CSRF token
 and all), and Locust (headless, as a library) sends the trainees, all at once and without
 pauses, at one page after another: each trainee asks for their own home page, lessons,
-workspace, result and autosave. After a short warm-up each page is measured for `--seconds`.
+workspace, result and autosave. Each page is measured for `--seconds` once nothing of the
+previous page is in flight and every trainee has had an answer on this one (the warm-up).
 
 Printed per page: requests/s, p50/p95/p99 (ms), the ratio of requests/s and of p95 to the
 bare endpoint's in the same run (the median over `--runs` when more than one), failures, and
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -186,7 +188,7 @@ def run_load(host: str, accounts: list[dict], users: int, seconds: float, warmup
     from locust import FastHttpUser, constant, task
     from locust.env import Environment
 
-    state = {"phase": None, "ready": 0, "next": 0, "errors": []}
+    state = {"phase": None, "ready": 0, "next": 0, "errors": [], "busy": 0, "answered": {}}
     headers = {"Accept-Encoding": "gzip, deflate"}
 
     class Trainee(FastHttpUser):
@@ -211,6 +213,14 @@ def run_load(host: str, accounts: list[dict], users: int, seconds: float, warmup
             if phase is None:
                 gevent.sleep(0.05)
                 return
+            state["busy"] += 1
+            try:
+                self.request(phase)
+            finally:
+                state["busy"] -= 1
+            state["answered"].setdefault(phase, set()).add(id(self))
+
+        def request(self, phase: str) -> None:
             account = self.account
             if phase == "trainee home":
                 self.client.get("/", name=phase, headers=headers)
@@ -241,8 +251,17 @@ def run_load(host: str, accounts: list[dict], users: int, seconds: float, warmup
         raise SystemExit(f"only {state['ready']} of {users} trainees logged in: {state['errors'][:3]}")
     figures = {}
     for phase in PAGES:
+        # Steady state before measuring: nothing of the previous page still in flight, and every
+        # trainee answered at least once on this page (a slow page queues 100 requests deep).
+        state["phase"] = None
+        while state["busy"]:
+            gevent.sleep(0.05)
         state["phase"] = phase
-        gevent.sleep(warmup)
+        warm_until = time.monotonic() + warmup
+        give_up = warm_until + 120
+        while (time.monotonic() < warm_until or len(state["answered"].get(phase, ())) < users) \
+                and time.monotonic() < give_up:
+            gevent.sleep(0.05)
         env.stats.reset_all()
         started = time.monotonic()
         gevent.sleep(seconds)
@@ -402,7 +421,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per page")
-    parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds before each page")
+    parser.add_argument("--warmup", type=float, default=3,
+                        help="unmeasured seconds before each page (at least until every trainee had an answer)")
     parser.add_argument("--users", type=int, default=100, help="virtual trainees, all at once")
     parser.add_argument("--runs", type=int, default=1, help="runs per database; the median is printed")
     parser.add_argument("--officers", type=int, default=1000, help="officers in the seeded programme")
@@ -410,6 +430,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop gunicorn and drop the database
     import locust  # noqa: F401  (patches the standard library for gevent before anything else runs)
 
     print(f"load_bench: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
