@@ -5,7 +5,7 @@ import pytest
 
 from trainer.domain.reports import (
     SUPPRESSED, Column, bar_chart, bin_edges, bin_index, format_cell, gain_summary, histogram, is_small,
-    line_chart, mean, median, nice_step, percent, share_improved, suppress_row, suppress_rows,
+    line_chart, mean, median, nice_step, normalised_gain, percent, share_improved, suppress_row, suppress_rows,
 )
 
 
@@ -175,3 +175,15 @@ def test_a_line_chart_scale_ends_on_a_round_number():
     chart = line_chart([("a", 650), ("b", 100)], width=100, height=100, margin=0)
     assert chart.max_value == 800  # 650 / 4 ticks = 162.5 -> step 200
     assert [label for _, label in chart.y_ticks] == ["0", "200", "400", "600", "800"]
+
+
+@pytest.mark.parametrize("pre, post, expected", [
+    (45, 62.5, 31.8),      # 17.5 of the 55 points that were missing
+    (50, 100, 100.0),      # every missing point gained
+    (80, 70, -50.0),       # lower after the course: negative
+    (0, 40, 40.0),
+    (100, 100, None),      # full marks before the course: nothing to gain, no figure
+    (None, 50, None),
+])
+def test_normalised_gain_by_hand(pre, post, expected):
+    assert normalised_gain(pre, post) == expected

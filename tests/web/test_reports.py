@@ -393,12 +393,14 @@ def test_knowledge_gain_counts_only_officers_with_both_tests(app, database, make
     assert (row["Officers with both tests"], row["Mean pre-test %"], row["Mean post-test %"]) == ("4", "45.0", "62.5")
     assert (row["Mean gain (points)"], row["Median gain (points)"], row["Improved"], row["Improved %"]) == \
         ("17.5", "10.0", "2", "50.0")
+    # Normalised gain from the means: (62.5 - 45) / (100 - 45) = 31.8 %.
+    assert row["Normalised gain %"] == "31.8"
     expected = gain_summary([(40, 60), (50, 50), (70, 60), (20, 80)])
     assert (expected.mean_gain, expected.median_gain, expected.improved_percent) == (17.5, 10.0, 50.0)
     # Four officers are a small group: the export hides every figure of the row.
     exported = csv_rows(client.get(f"/reports/knowledge-gain/export.csv?table=by_course&course={course.id}"))
     tiny = next(line for line in exported if line[0] == "Tiny course")
-    assert tiny[1:] == ["<5"] * 7
+    assert tiny[1:] == ["<5"] * 8
 
 
 # -- exports ---------------------------------------------------------------------------------------------

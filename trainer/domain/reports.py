@@ -49,6 +49,19 @@ def share_improved(pairs: Iterable[tuple[float, float]]) -> float | None:
     return percent(sum(post > pre for pre, post in pairs), len(pairs))
 
 
+def normalised_gain(mean_pre: float | None, mean_post: float | None, digits: int = 1) -> float | None:
+    """The normalised gain, (post − pre) / (100 − pre), as a percentage of the room for improvement.
+
+    Computed from a group's mean pre- and post-test scores (Hake's class-average gain), so one
+    officer who scored 100 in the pre-test does not make it undefined. When the mean pre-test
+    is 100 every officer had full marks before the course: there was nothing to gain, and the
+    figure is None (shown as "—"), not 0 or 100. It is negative when the post-test is lower.
+    """
+    if mean_pre is None or mean_post is None or mean_pre >= 100:
+        return None
+    return round(100 * (mean_post - mean_pre) / (100 - mean_pre), digits)
+
+
 @dataclass(frozen=True)
 class GainSummary:
     """Pre-test against post-test for officers who took both."""

@@ -38,8 +38,8 @@ from ..domain.people import COUNTRIES, GENDERS, ROLES
 from ..extensions import db
 from ..i18n import reader_language, translate
 from ..models import (
-    Agency, Assignment, Attendance, AuditEvent, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson,
-    LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion, TrainingSession, User, utcnow,
+    Agency, Assignment, AttemptItem, Attendance, AuditEvent, Certificate, Cohort, CohortMember, Course, Enrolment,
+    Lesson, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion, TrainingSession, User, utcnow,
 )
 from .audit import record_audit
 from .scenarios import scenario_for
@@ -738,7 +738,7 @@ def gain_pairs(filters: ReportFilters):
     tests = tests.subquery("tests")
     pre = aliased(QuizAttempt, name="pre")
     query = (select(tests.c.user_id, tests.c.course_id, pre.score_percent.label("pre"), tests.c.post,
-                    (tests.c.post - pre.score_percent).label("gain"))
+                    (tests.c.post - pre.score_percent).label("gain"), tests.c.pre_id)
              .select_from(tests).join(pre, pre.id == tests.c.pre_id)
              .where(tests.c.post.is_not(None)))
     return People(filters).join(query, tests.c.user_id).subquery("pair")
@@ -762,6 +762,7 @@ def _gain_summary(pairs, group: Sequence[str]) -> Select:
 
 def _gain_row(row) -> dict:
     row = dict(row._mapping)
+    row["normalised_gain"] = rules.normalised_gain(row.get("mean_pre"), row.get("mean_post"))
     for name in ("mean_pre", "mean_post", "mean_gain", "median_gain"):
         row[name] = None if row[name] is None else round(float(row[name]), 1)
     row["improved_percent"] = rules.percent(row["improved"], row["officers"])
@@ -774,12 +775,87 @@ def gain_total(filters: ReportFilters) -> dict:
     return _gain_row(row)
 
 
+def _best_post_tests(filters: ReportFilters, pairs):
+    """The pairs with the id of the post-test that gave their best score (the first, on a tie)."""
+    targets = course_targets()
+    post_test = and_(QuizAttempt.kind == "post_test", QuizAttempt.submitted_at.is_not(None),
+                     in_period(QuizAttempt.submitted_at, filters))
+    query = (select(pairs.c.course_id, pairs.c.pre_id, func.min(QuizAttempt.id).label("post_id"))
+             .select_from(pairs)
+             .join(targets, targets.c.target_id == pairs.c.course_id)
+             .join(QuizAttempt, and_(QuizAttempt.user_id == pairs.c.user_id, QuizAttempt.course_id == targets.c.item_id,
+                                     QuizAttempt.score_percent == pairs.c.post, post_test))
+             .group_by(pairs.c.user_id, pairs.c.course_id, pairs.c.pre_id))
+    if course_ids(filters) is not None:
+        query = query.where(QuizAttempt.course_id.in_(course_ids(filters)))
+    return query.subquery("best_post")
+
+
+def _competency_scores(attempt_ids, name: str):
+    """Per attempt and competency: the mean item score as a percentage (items without one left out)."""
+    competency = AttemptItem.question["competency"].as_string()
+    return (select(AttemptItem.attempt_id, competency.label("competency"),
+                   (100.0 * func.avg(AttemptItem.score)).label("percent"))
+            .where(AttemptItem.attempt_id.in_(attempt_ids), competency.is_not(None))
+            .group_by(AttemptItem.attempt_id, competency).subquery(name))
+
+
+def gain_by_competency(filters: ReportFilters) -> list[dict]:
+    """Knowledge gain per course and competency: each officer's share of the competency's items
+    right in their first pre-test and in their best post-test (the pairs of the course figures),
+    for officers whose two tests both held items of that competency."""
+    best = _best_post_tests(filters, gain_pairs(filters))
+    pre = _competency_scores(select(best.c.pre_id), "pre_competency")
+    post = _competency_scores(select(best.c.post_id), "post_competency")
+    per_officer = (select(best.c.course_id, pre.c.competency, pre.c.percent.label("pre"), post.c.percent.label("post"))
+                   .select_from(best).join(pre, pre.c.attempt_id == best.c.pre_id)
+                   .join(post, and_(post.c.attempt_id == best.c.post_id, post.c.competency == pre.c.competency))
+                   .subquery("competency_pair"))
+    query = (select(per_officer.c.course_id, per_officer.c.competency, func.count().label("officers"),
+                    func.avg(per_officer.c.pre).label("mean_pre"), func.avg(per_officer.c.post).label("mean_post"),
+                    func.avg(per_officer.c.post - per_officer.c.pre).label("mean_gain"))
+             .group_by(per_officer.c.course_id, per_officer.c.competency))
+    titles, competencies = target_titles(), competency_titles()
+    rows = []
+    for row in db.session.execute(query):
+        row = dict(row._mapping)
+        row["normalised_gain"] = rules.normalised_gain(row["mean_pre"], row["mean_post"])
+        for name in ("mean_pre", "mean_post", "mean_gain"):
+            row[name] = round(float(row[name]), 1)
+        known = competencies.get(row["course_id"], {})
+        row["course"] = titles.get(("course", row["course_id"]), "")
+        row["position"], row["competency_text"] = known.get(row["competency"], (len(known), row["competency"]))
+        rows.append(row)
+    return sorted(rows, key=lambda row: (row["course"], row["position"], row["competency"]))
+
+
+def competency_titles() -> dict[int, dict[str, tuple[int, str]]]:
+    """Work (target id) -> competency id -> (its place in the course, its objective's text), in the
+    reader's language where a version has it, else the work's original."""
+    courses = db.session.execute(select(Course.id, Course.work, Course.slug, Course.language, Course.settings)).all()
+    works: dict[str, list] = {}
+    for course in courses:
+        works.setdefault(course.work or course.slug, []).append(course)
+    language = reader_language()
+    found: dict[int, dict[str, tuple[int, str]]] = {}
+    for versions in works.values():
+        target = min(course.id for course in versions)
+        ordered = sorted(versions, key=lambda course: (course.language != language, course.id))
+        for course in ordered:
+            listed = (course.settings or {}).get("competencies") or []
+            if listed:
+                found[target] = {item["id"]: (place, item["text"]) for place, item in enumerate(listed)}
+                break
+    return found
+
+
 @dataclass(frozen=True)
 class GainReport:
     total: dict
     by_course: list[dict]
     by_cohort: list[dict]
     distribution: list[int]  # pairs per gain bin, GAIN_BINS
+    by_competency: list[dict] = ()
 
 
 def knowledge_gain(filters: ReportFilters) -> GainReport:
@@ -806,6 +882,7 @@ def knowledge_gain(filters: ReportFilters) -> GainReport:
         by_course=by_course,
         by_cohort=[_gain_row(row) for row in db.session.execute(cohorts)],
         distribution=[counts.get(i, 0) for i in range(len(GAIN_BINS) - 1)],
+        by_competency=gain_by_competency(filters),
     )
 
 

@@ -306,8 +306,15 @@ def attendance_report(filters: ReportFilters, page: int | None = None) -> Report
 GAIN_COLUMNS = (
     people("officers", _l("Officers with both tests")), Column("mean_pre", _l("Mean pre-test %"), "score"),
     Column("mean_post", _l("Mean post-test %"), "score"), Column("mean_gain", _l("Mean gain (points)"), "score"),
-    Column("median_gain", _l("Median gain (points)"), "score"), people("improved", _l("Improved")),
+    Column("median_gain", _l("Median gain (points)"), "score"),
+    Column("normalised_gain", _l("Normalised gain %"), "percent"), people("improved", _l("Improved")),
     Column("improved_percent", _l("Improved %"), "percent", of="improved"),
+)
+COMPETENCY_GAIN_COLUMNS = (
+    Column("course", _l("Course")), Column("competency_text", _l("Competency (objective)")),
+    people("officers", _l("Officers with both tests")), Column("mean_pre", _l("Mean pre-test %"), "score"),
+    Column("mean_post", _l("Mean post-test %"), "score"), Column("mean_gain", _l("Mean gain (points)"), "score"),
+    Column("normalised_gain", _l("Normalised gain %"), "percent"),
 )
 
 
@@ -322,6 +329,9 @@ def gain_report(filters: ReportFilters, page: int | None = None) -> ReportView:
               _with_total(data.by_course, data.total, "course"), size_key="officers"),
         Table("by_cohort", _("By cohort"), (Column("cohort", _l("Cohort")), Column("start_date", _l("Starts"), "date"))
               + GAIN_COLUMNS, data.by_cohort, size_key="officers"),
+        Table("by_competency", _("By competency"), COMPETENCY_GAIN_COLUMNS, data.by_competency, size_key="officers",
+              note=_("Each officer's share of a competency's questions answered right in the pre-test and in the "
+                     "best post-test, for officers whose two tests both asked about it.")),
         Table("distribution", _("Spread of gains"), (Column("band", _l("Gain (points)")),
                                                      people("officers", _l("Officers"))), distribution),
     ]
@@ -330,7 +340,11 @@ def gain_report(filters: ReportFilters, page: int | None = None) -> ReportView:
         histogram(_("Officers by gain (points)"), "distribution", data.distribution, edges),
     ]
     notes = [_("Only officers who took both tests of a course count: their first pre-test against their best "
-               "post-test submitted in the period. Improved: the post-test scored higher than the pre-test.")]
+               "post-test submitted in the period. Improved: the post-test scored higher than the pre-test."),
+             _("Normalised gain: the gain as a share of the room for improvement, (mean post-test − mean pre-test) "
+               "/ (100 − mean pre-test), from the group's means. 100% means every point missing before the course "
+               "was gained; a negative figure means the post-test was lower. When the mean pre-test is 100% there "
+               "was nothing to gain and it is shown as “—”.")]
     return ReportView("knowledge-gain", _("Knowledge gain"), tables, charts, notes=notes)
 
 
