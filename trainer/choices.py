@@ -23,6 +23,18 @@ GENDER_LABELS = {
     "prefer_not_to_say": _l("Prefer not to say"),
 }
 LANGUAGE_LABELS = {"en": "English", "ru": "Русский"}
+# Course topics (the `topic:` of course.yml); a topic not listed here is shown as written.
+TOPIC_LABELS = {
+    "intelligence-led-policing": _l("Intelligence-led policing"),
+    "source-evaluation": _l("Source evaluation"),
+    "crime-analysis": _l("Crime analysis"),
+    "intelligence-exchange": _l("Intelligence exchange"),
+    "criminal-procedure": _l("Criminal procedure"),
+    "human-rights": _l("Human rights"),
+    "investigative-interviewing": _l("Investigative interviewing"),
+    "community-policing": _l("Community policing"),
+    "general": _l("General"),
+}
 COUNTRY_LABELS = {
     "KG": _l("Kyrgyzstan"),
     "TJ": _l("Tajikistan"),
@@ -33,6 +45,11 @@ COUNTRY_LABELS = {
     "RU": _l("Russian Federation"),
     "AF": _l("Afghanistan"),
 }
+
+
+def topic_label(topic: str) -> str:
+    """A course topic in the reader's language ("source-evaluation" -> "Оценка источников и информации")."""
+    return TOPIC_LABELS.get(topic) or topic.replace("-", " ").capitalize()
 
 
 def as_choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:

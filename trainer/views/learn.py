@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..certificates import certificate_pdf
+from ..choices import topic_label
 from ..domain.questions import field_name
 from ..extensions import db
 from ..forms import EmptyForm
@@ -40,7 +41,7 @@ def catalogue():
     # One entry per work, the version in the reader's language (or the filter's) first.
     for entry in learning.catalogue(reader_language(), language):
         topics.setdefault(entry.shown.topic, []).append(entry)
-    return render_template("learn/catalogue.html", topics=topics, language=language)
+    return render_template("learn/catalogue.html", topics=topics, language=language, topic_label=topic_label)
 
 
 @bp.get("/courses/<slug>")
