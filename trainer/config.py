@@ -46,7 +46,11 @@ class Config:
 
     SECRET_KEY = None  # filled lazily by create_app so tests need no key file
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'trainer.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs every request a round trip to the database. A pooled connection
+    # is checked only after it sat idle (when firewalls, proxies and server restarts drop
+    # connections), and replaced after an hour whatever happens; see database.py.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 3600}
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("TRAINER_DATABASE_PING_AFTER_IDLE_SECONDS", "30"))
     # How long a SQLite writer waits for another's lock before "database is locked".
     SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("TRAINER_SQLITE_BUSY_TIMEOUT_SECONDS", "15"))
     CONTENT_COURSES_DIR = os.environ.get("TRAINER_COURSES_DIR", str(PROJECT_ROOT / "courses"))

@@ -1,8 +1,10 @@
 """Per-connection database settings the app applies itself, whatever created the connection."""
 from __future__ import annotations
 
+import time
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -18,11 +20,41 @@ def register_database(app: Flask) -> None:
     `foreign_keys=ON` would cascade or fail; PostgreSQL enforces them in production.
     """
     timeout_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15)) * 1000)
+    idle_seconds = float(app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 30))
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
-        if engine.dialect.name == "sqlite" and not _in_memory(engine):
-            _listen(engine, timeout_ms)
+        if engine.dialect.name == "sqlite":
+            if not _in_memory(engine):
+                _listen(engine, timeout_ms)
+        else:
+            ping_after_idle(engine, idle_seconds)
+
+
+def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat idle for `idle_seconds` or more.
+
+    `pool_pre_ping` would send a round trip before every request. Connections in steady use
+    are alive, and the ones that die are the idle ones (a firewall or proxy dropping quiet
+    connections, a database restarted overnight): those are pinged, and a dead one is
+    replaced before the request sees it (raising DisconnectionError makes the pool connect
+    again). A connection that dies while in steady use fails one request; SQLAlchemy then
+    discards the pool's other connections to that server too, so the next request reconnects.
+    `pool_recycle` (config) replaces every connection after an hour in any case.
+    """
+    @event.listens_for(engine, "checkin")
+    def remember_when(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # fresh, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any driver error: this connection is gone
+            raise exc.DisconnectionError(f"pooled connection died while idle: {error}") from error
 
 
 def _in_memory(engine: Engine) -> bool:

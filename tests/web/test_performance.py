@@ -1,10 +1,11 @@
 """What keeps trainee pages fast under a cohort's load (bench/load_bench.py measures it):
 authored Markdown rendered once, not per request; rereading a lesson writes nothing; the
 home page asks the database the same number of questions however many courses a trainee has."""
+import psycopg
 import pytest
 from sqlalchemy import event
 
-from conftest import post_form
+from conftest import POSTGRES_ADMIN_URL, post_form
 from sample_course import COURSE_YML, write_course
 from sample_scenario import PERFECT
 from trainer.domain import markdown
@@ -28,8 +29,8 @@ def course_root(tmp_path):
 
 
 @pytest.fixture
-def app_config(example_scenario_config, course_root):
-    return {**example_scenario_config, "CONTENT_COURSES_DIR": str(course_root)}
+def app_config(request, example_scenario_config, course_root):
+    return {**example_scenario_config, "CONTENT_COURSES_DIR": str(course_root), **getattr(request, "param", {})}
 
 
 @pytest.fixture
@@ -146,3 +147,32 @@ def test_the_result_page_renders_each_explanation_once(client, trainee, renders)
 def csrf(client, attempt: int) -> str:
     page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
     return page.split('data-csrf="', 1)[1].split('"', 1)[0]
+
+
+def only_postgresql(backend):
+    if backend != "postgresql":
+        pytest.skip("a SQLite file has no connection to lose")
+
+
+def test_a_pool_in_steady_use_sends_no_ping_before_each_request(app, client, backend, monkeypatch):
+    only_postgresql(backend)
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(1) or real(connection))
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert pings == []
+
+
+@pytest.mark.parametrize("app_config", [{"DATABASE_PING_AFTER_IDLE_SECONDS": 0}], indirect=True)
+def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(app, client, backend):
+    only_postgresql(backend)
+    assert client.get("/healthz").status_code == 200  # leaves a connection in the pool
+    with app.app_context():
+        name = db.engine.url.database
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:  # as a database restart would
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
