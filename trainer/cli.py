@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 
-from . import services
+from . import demo, services
 from .domain.courses import check_courses
 from .domain.item_stats import MarksError, item_statistics, read_marks
 from .domain.passwords import TOO_SHORT, password_problems
@@ -27,10 +28,12 @@ from .seed import seed_command
 from .services.audit import record_audit
 
 
-def prepare_platform(demo_password: str | None = None) -> list[str]:
+def prepare_platform(demo_password: str | None = None, demo_data: bool = False) -> list[str]:
     """Apply migrations, load content, create missing demo accounts; return lines to print.
 
-    Safe to run on every start: existing rows are kept and nothing is created twice.
+    `demo_data`: also create the demo programme (trainer/demo.py) on a database without
+    cohorts, never in production. Safe to run on every start: existing rows are kept and
+    nothing is created twice.
     """
     upgrade()
     lines = services.load_content()
@@ -41,7 +44,26 @@ def prepare_platform(demo_password: str | None = None) -> list[str]:
         lines += [f"  {role:<8} {email:<24} {password}" for email, role, password in created]
     else:
         lines.append("Demo accounts already exist (reset one with: flask users reset-password EMAIL).")
+    if demo_data:
+        lines += demo_programme_lines()
     return lines
+
+
+def demo_programme_lines() -> list[str]:
+    """Create the demo programme if this database has none and may have one; say what happened."""
+    if demo.refusal() is not None:  # already there, a platform in use, or production: nothing to say
+        return []
+    started = time.perf_counter()
+    try:
+        counts = demo.create_demo_programme()
+        db.session.commit()
+    except Exception:  # the platform starts without its demo rather than not at all
+        db.session.rollback()
+        current_app.logger.exception("the demo programme could not be created")
+        return ["The demo programme could not be created (see the error above); the platform starts without it."]
+    return [f"Demo programme created in {time.perf_counter() - started:.1f} s: {demo.counts_line(counts)}.",
+            f"  Log in as {demo.TRAINEE}, {demo.TRAINER} or manager@example.org to see it "
+            "(start with --no-demo-data to leave it out on a fresh database)."]
 
 
 def register(app: Flask) -> None:
@@ -51,6 +73,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(items)
     app.cli.add_command(seed_command)
+    app.cli.add_command(demo.demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
