@@ -380,6 +380,7 @@ def build_world(tmp) -> dict[str, Any]:
         "quiz_open": quiz_open.id, "quiz_done": quiz_done.id, "quiz_spare": quiz_spare.id,
         "certificate": certificate.code,
         "cohort": cohort.id, "session": session.id, "assignment_spare": spare_assignment.id,
+        "feed": calendar.cohort_feed_token(cohort),
         "exercise": exercise.id, "exercise_to_end": exercise_to_end.id,
         "scenario_done": scenario_done.id, "scenario_open": scenario_open.id, "scenario_spare": scenario_spare.id,
         "course_draft": course_draft.id,
@@ -391,7 +392,6 @@ def build_world(tmp) -> dict[str, Any]:
         "scenario_draft_to_publish": {"trainer": spare_scenario["trainer"].id, "admin": spare_scenario["admin"].id,
                                       "default": spare_scenario["trainer"].id},
         "scenario_draft_to_delete": {"trainer": spare_scenario["x"].id, "admin": spare_scenario["y"].id,
-        "feed": calendar.cohort_feed_token(cohort),
                                      "default": spare_scenario["x"].id},
     }
 
