@@ -1,13 +1,18 @@
 """Moodle question files in and out: the examples of Moodle's GIFT and Aiken documentation come
-in intact or are reported with their line."""
+in intact or are reported with their line; banks written as GIFT and Moodle XML read back the same."""
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from trainer.domain.moodle_questions import MAX_BYTES, QuestionFileError, guess_format, read_questions
+from trainer.domain.moodle_questions import (
+    MAX_BYTES, QuestionFileError, bank_yaml, guess_format, is_bank, read_bank, read_questions, to_gift,
+    to_moodle_xml,
+)
 from trainer.domain.questions import Option, Pair, Question
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "moodle"
+SHIPPED_BANKS = sorted((Path(__file__).parents[2] / "courses").glob("*/questions/*.yml"))
 
 
 def gift(text: str, **options):
@@ -342,3 +347,78 @@ def test_the_format_is_guessed_from_the_extension_then_the_content():
     assert guess_format("bank.txt", "Q?\nA. a\nB. b\nANSWER: A") == "aiken"
     assert guess_format("bank.txt", "Q?{T}\n// ANSWER: none") == "gift"
     assert guess_format("", "<?xml version='1.0'?><quiz/>") == "xml"
+
+
+# ---------------------------------------------------------------- export and round trip
+
+BANK = (
+    Question(id="cycle-order", type="single", competency="intelligence-cycle",
+             prompt="Which stage comes after collection? (Think: {evaluate} ~ = # : \\)",
+             explanation="Evaluation: then the source and the information are graded.",
+             options=(Option("[html] Evaluation", "Right #1."), Option("%10% Dissemination", "No: later."),
+                      Option("Analysis")), correct=(0,)),
+    Question(id="two-axes", type="multiple", prompt="Which two does the 4x4 system grade?\nChoose two.",
+             explanation="Source and information, separately.",
+             options=(Option("The source"), Option("The information", "Yes."), Option("The officer")),
+             correct=(0, 1)),
+    Question(id="Graded.separately_1", type="true_false", competency="two-axes",
+             prompt="A reliable source's report is graded 1 without further thought.", explanation="No.",
+             truth=False, feedback_true="Wrong: the information is graded on its own.", feedback_false=""),
+    Question(id="tf-right-only", type="true_false", prompt="X means the reliability cannot be judged.",
+             explanation="Yes.", truth=True, feedback_true="", feedback_false="X is a grade of its own."),
+    Question(id="match-codes", type="matching", competency="two-axes", prompt="Match the codes.",
+             explanation="A and X.", pairs=(Pair("A", "No doubt -> reliable"), Pair("X", "Cannot be judged: new"))),
+)
+ORDERING = Question(id="order", type="ordering", prompt="Put in order.", explanation="C, E, A.",
+                    items=("Collection", "Evaluation", "Analysis"))
+COMPETENCIES = {"intelligence-cycle": "Put the stages in order", "two-axes": "Grade separately"}
+
+
+def test_gift_export_round_trips_every_type_gift_can_hold():
+    text, notes = to_gift(BANK + (ORDERING,), "questions/x.yml")
+    assert gift(text, competencies=COMPETENCIES).questions == BANK
+    assert [str(n) for n in notes] == [
+        "'order' is an ordering question, which GIFT cannot hold: export Moodle XML to keep it"]
+    assert "// Not kept: 'order' is an ordering question" in text
+
+
+def test_moodle_xml_export_round_trips_every_type():
+    bank = BANK + (ORDERING, replace(BANK[0], id="no-shuffle", shuffle=False, competency=None))
+    text, notes = to_moodle_xml(bank, "questions/x.yml")
+    assert read_questions(text.encode(), "xml", competencies=COMPETENCIES).questions == bank
+    assert notes == ()
+
+
+def test_gift_says_what_it_cannot_keep_in_order():
+    text, notes = to_gift((replace(BANK[0], shuffle=False),))
+    assert "keeps its options in the written order" in str(notes[0])
+    assert gift(text, competencies=COMPETENCIES).questions == (BANK[0],)
+
+
+@pytest.mark.parametrize("path", SHIPPED_BANKS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_every_shipped_bank_round_trips_through_moodle_xml_gift_and_yaml(path):
+    questions, problems = read_bank(path.read_text(encoding="utf-8"))
+    assert questions and not problems
+    competencies = {q.competency: q.competency for q in questions if q.competency}
+    xml_text, _notes = to_moodle_xml(questions)
+    assert read_questions(xml_text.encode(), "xml", competencies=competencies).questions == questions
+    gift_text, _notes = to_gift(questions)
+    expected = tuple(replace(q, shuffle=True) for q in questions if q.type != "ordering")
+    result = read_questions(gift_text.encode(), "gift", competencies=competencies)
+    assert result.questions == expected and not result.reported
+    assert read_bank(bank_yaml(questions)) == (questions, ())
+
+
+def test_imported_questions_are_written_as_a_bank_the_validator_reads_back(documentation):
+    text = bank_yaml(documentation.questions, "Imported from gift-documentation.txt (Moodle GIFT)")
+    assert text.startswith("# Imported from gift-documentation.txt (Moodle GIFT)\nquestions:\n  - id: ")
+    assert is_bank(text)
+    assert read_bank(text) == (documentation.questions, ())
+
+
+def test_read_bank_leaves_out_broken_entries_and_says_why():
+    questions, problems = read_bank("questions:\n  - id: a\n    type: true_false\n    prompt: P\n"
+                                    "    answer: true\n    explanation: E\n  - id: b\n    type: essay\n")
+    assert [q.id for q in questions] == ["a"] and problems[0].startswith("questions[1]: ")
+    assert read_bank("nothing: here") == ((), ("the file has no 'questions:' list",))
+    assert not is_bank("course: yes") and not is_bank("[unclosed")

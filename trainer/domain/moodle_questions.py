@@ -1,4 +1,5 @@
-"""Moodle question banks in: GIFT, Aiken and Moodle XML read into bank questions.
+"""Moodle question banks in and out: GIFT, Aiken and Moodle XML read into bank questions, banks
+written back as GIFT and Moodle XML.
 
 Partner academies keep their questions in Moodle. Reading follows Moodle's own importers
 (question/format/gift, aiken and xml) so a file Moodle reads means the same here:
@@ -19,7 +20,8 @@ checked by the same validator as a bank file. What cannot come in is never dropp
 each question the platform has no type for (essay, numerical, short answer, cloze,
 description, ...) or that breaks a rule is reported with its line, its name and why. HTML is
 cleaned by the lesson sanitiser (nh3) and then reduced to text, because bank questions are
-shown as plain text.
+shown as plain text. Writing is the reverse, so that reading what was written gives the same
+questions back.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import codecs
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from defusedxml.ElementTree import DefusedXMLParser
 
+from . import yamlsafe
 from .markdown import render_markdown, sanitise_html
 from .messages import Message, N_, label, msg
 from .questions import ID_PATTERN, SLUG_PATTERN, Question, build_question, validate_question
@@ -802,3 +806,252 @@ def _xml_ordering(element: ET.Element, fmt: str, notes: list[Message]) -> dict:
     if select not in ("", "ALL", "0") and count.isdigit() and 0 < int(count) < len(items):
         notes.append(msg(N_("Moodle showed %(count)s of the items at a time; here every item is shown"), count=count))
     return {"type": "ordering", "items": items}
+
+
+# ---------------------------------------------------------------- banks as YAML
+
+class _BankDumper(yaml.SafeDumper):
+    """Indents list items under their key, as bank files are written by hand."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def _quoted_text(dumper: yaml.SafeDumper, value: str):
+    # Plain scalars would turn "1990", "yes" or "a: b" into something else: quote free text.
+    style = None if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", value) and value.lower() not in (
+        "yes", "no", "on", "off", "true", "false", "null", "y", "n") else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BankDumper.add_representer(str, _quoted_text)
+
+
+def bank_entry(question: Question) -> dict:
+    """A question as a bank file entry (docs/content-format.md), keys in the usual order."""
+    entry: dict[str, Any] = {"id": question.id, "type": question.type}
+    if question.competency:
+        entry["competency"] = question.competency
+    entry["prompt"] = question.prompt
+    if question.type in ("single", "multiple"):
+        entry["options"] = [{"text": o.text, "feedback": o.feedback} if o.feedback else o.text
+                            for o in question.options]
+        numbers = [i + 1 for i in question.correct]
+        entry["answer"] = numbers[0] if question.type == "single" else numbers
+        if not question.shuffle:
+            entry["shuffle"] = False
+    elif question.type == "true_false":
+        entry["answer"] = question.truth
+        feedback = {key: text for key, text in ((True, question.feedback_true), (False, question.feedback_false))
+                    if text}
+        if feedback:
+            entry["feedback"] = feedback
+    elif question.type == "matching":
+        entry["pairs"] = [{"left": p.left, "right": p.right} for p in question.pairs]
+    elif question.type == "ordering":
+        entry["items"] = list(question.items)
+    entry["explanation"] = question.explanation
+    return entry
+
+
+def bank_yaml(questions: Sequence[Question], header: str = "") -> str:
+    """A bank file holding these questions; `header` becomes comment lines at the top."""
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    body = yaml.dump({"questions": [bank_entry(q) for q in questions]}, Dumper=_BankDumper, allow_unicode=True,
+                     sort_keys=False, default_flow_style=False, width=10**6)
+    return comments + body
+
+
+def read_bank(text: str) -> tuple[tuple[Question, ...], tuple[str, ...]]:
+    """The valid questions of a bank file's text, and why each other entry was left out."""
+    try:
+        data = yamlsafe.safe_load(text)
+    except yaml.YAMLError as error:
+        return (), (f"the bank is not valid YAML: {str(error).splitlines()[0]}",)
+    entries = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return (), ("the file has no 'questions:' list",)
+    questions, problems, seen = [], [], set()
+    for index, entry in enumerate(entries):
+        errors = [p for p in validate_question(entry) if p.severity == "error"]
+        if errors:
+            problems.append(f"questions[{index}]: " + "; ".join(f"{p.key}: {p.message}" for p in errors))
+            continue
+        question = build_question(entry)
+        if question.id in seen:
+            problems.append(f"questions[{index}]: the id '{question.id}' is used twice")
+            continue
+        seen.add(question.id)
+        questions.append(question)
+    return tuple(questions), tuple(problems)
+
+
+def is_bank(text: str) -> bool:
+    """Whether a YAML file's text is a question bank (a mapping with a 'questions:' list)."""
+    try:
+        data = yamlsafe.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("questions"), list)
+
+
+# ---------------------------------------------------------------- writing GIFT
+
+_FORMAT_LIKE = re.compile(r"^\[(html|moodle|plain|markdown)\]")
+
+
+def _gift_escape(text: str) -> str:
+    """Text as GIFT writes it: control characters escaped, line breaks as \\n."""
+    text = text.replace("\\", "\\\\")
+    for char in "~=#{}:":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def _gift_text(text: str) -> str:
+    """A part of a question in the question text's format ([plain]), guarded against being read as markup."""
+    escaped = _gift_escape(text)
+    # A part that starts with "[html]" or "%50%" would be read as a format or a weight: say [plain] first.
+    return "[plain]" + escaped if _FORMAT_LIKE.match(escaped) or escaped.startswith("%") else escaped
+
+
+def _category_path(competency: str | None) -> str:
+    return "$course$/top" + (f"/{competency}" if competency else "")
+
+
+def to_gift(questions: Sequence[Question], source: str = "") -> tuple[str, tuple[Message, ...]]:
+    """Questions as a GIFT file Moodle imports, and notes on what GIFT cannot hold."""
+    notes: list[Message] = []
+    out: list[str] = []
+    category = None
+    for question in questions:
+        if question.type == "ordering":
+            notes.append(msg(N_("'%(id)s' is an ordering question, which GIFT cannot hold: export Moodle XML to "
+                                "keep it"), id=question.id))
+            continue
+        if question.type == "matching" and any("->" in pair.left for pair in question.pairs):
+            notes.append(msg(N_("'%(id)s' has '->' in a left-hand side, which GIFT cannot write: export Moodle "
+                                "XML to keep it"), id=question.id))
+            continue
+        if question.competency != category:
+            category = question.competency
+            out.append(f"\n$CATEGORY: {_category_path(category)}\n")
+        if not question.shuffle:
+            notes.append(msg(N_("'%(id)s' keeps its options in the written order (shuffle: false), which GIFT "
+                                "cannot say: Moodle will shuffle them"), id=question.id))
+        out.append("\n" + _gift_question_text(question))
+    head = [f"// {source} — exported as Moodle GIFT\n" if source else "// Exported as Moodle GIFT\n"]
+    head += [f"// Not kept: {note}\n" for note in notes]
+    return "".join(head + out), tuple(notes)
+
+
+def _gift_question_text(question: Question) -> str:
+    head = f"::{_gift_escape(question.id)}::[plain]{_gift_escape(question.prompt)}"
+    lines = []
+    if question.type == "single":
+        for i, option in enumerate(question.options):
+            marker = "=" if i in question.correct else "~"
+            lines.append(marker + _gift_text(option.text) + (f"#{_gift_text(option.feedback)}" if option.feedback
+                                                             else ""))
+    elif question.type == "multiple":
+        share = _number(100 / len(question.correct))
+        for i, option in enumerate(question.options):
+            weight = share if i in question.correct else "-" + share
+            lines.append(f"~%{weight}%" + _gift_text(option.text) + (f"#{_gift_text(option.feedback)}"
+                                                                    if option.feedback else ""))
+    elif question.type == "true_false":
+        right, wrong = ((question.feedback_true, question.feedback_false) if question.truth
+                        else (question.feedback_false, question.feedback_true))
+        key = "TRUE" if question.truth else "FALSE"
+        tail = (f"#{_gift_text(wrong)}" if wrong or right else "") + (f"#{_gift_text(right)}" if right else "")
+        lines.append(key + tail)
+    elif question.type == "matching":
+        for pair in question.pairs:
+            lines.append(f"={_gift_text(pair.left)} -> {_gift_escape(pair.right)}")
+    lines.append(f"####{_gift_text(question.explanation)}")
+    return head + "{\n" + "".join(f"\t{line}\n" for line in lines) + "}\n"
+
+
+# ---------------------------------------------------------------- writing Moodle XML
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _text_element(parent: ET.Element, tag: str, text: str, fmt: str | None = "plain_text") -> ET.Element:
+    element = _sub(parent, tag, **({"format": fmt} if fmt else {}))
+    _sub(element, "text", _xml_safe(text))
+    return element
+
+
+def _xml_safe(text: str) -> str:
+    # XML 1.0 cannot hold most control characters at all.
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+
+
+def to_moodle_xml(questions: Sequence[Question], source: str = "") -> tuple[str, tuple[Message, ...]]:
+    """Questions as a Moodle XML file (every type the platform has), and notes (none so far)."""
+    quiz = ET.Element("quiz")
+    if source:
+        quiz.append(ET.Comment(f" {source.replace('--', '- -')} — exported as Moodle XML "))
+    category: object = _NO_CATEGORY_YET
+    for question in questions:
+        if question.competency != category:
+            category = question.competency
+            element = _sub(quiz, "question", type="category")
+            _text_element(element, "category", _category_path(category), fmt=None)
+        quiz.append(_xml_question_element(question))
+    ET.indent(quiz, space="  ")
+    body = ET.tostring(quiz, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n", ()
+
+
+_NO_CATEGORY_YET = object()
+_XML_TYPES = {"single": "multichoice", "multiple": "multichoice", "true_false": "truefalse",
+              "matching": "matching", "ordering": "ordering"}
+
+
+def _xml_question_element(question: Question) -> ET.Element:
+    element = ET.Element("question", {"type": _XML_TYPES[question.type]})
+    _text_element(element, "name", question.id, fmt=None)
+    _text_element(element, "questiontext", question.prompt)
+    _text_element(element, "generalfeedback", question.explanation)
+    _sub(element, "defaultgrade", "1")
+    _sub(element, "penalty", "0")
+    _sub(element, "hidden", "0")
+    if question.type in ("single", "multiple"):
+        _sub(element, "single", "true" if question.type == "single" else "false")
+        _sub(element, "shuffleanswers", "true" if question.shuffle else "false")
+        _sub(element, "answernumbering", "abc")
+        share = 100 / len(question.correct)
+        for i, option in enumerate(question.options):
+            if question.type == "single":
+                fraction = "100" if i in question.correct else "0"
+            else:
+                fraction = _number(share) if i in question.correct else "-" + _number(share)
+            answer = _text_element(element, "answer", option.text)
+            answer.set("fraction", fraction)
+            _text_element(answer, "feedback", option.feedback)
+    elif question.type == "true_false":
+        for value, feedback in (("true", question.feedback_true), ("false", question.feedback_false)):
+            answer = _sub(element, "answer", fraction="100" if question.truth == (value == "true") else "0",
+                          format="moodle_auto_format")
+            _sub(answer, "text", value)
+            _text_element(answer, "feedback", feedback)
+    elif question.type == "matching":
+        _sub(element, "shuffleanswers", "true")
+        for pair in question.pairs:
+            sub = _text_element(element, "subquestion", pair.left)
+            _text_element(sub, "answer", pair.right, fmt=None)
+    elif question.type == "ordering":
+        for tag, value in (("layouttype", "VERTICAL"), ("selecttype", "ALL"), ("selectcount", "0"),
+                           ("gradingtype", "RELATIVE_ALL_PREVIOUS_AND_NEXT"), ("showgrading", "SHOW"),
+                           ("numberingstyle", "none")):
+            _sub(element, tag, value)
+        for position, item in enumerate(question.items, start=1):
+            answer = _text_element(element, "answer", item)
+            answer.set("fraction", str(position))
+    return element
