@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .domain.people import GENDERS, ROLES
+from .domain.scoring import CURRENT_RULES
 from .extensions import db
 
 
@@ -362,6 +363,10 @@ class ScenarioAttempt(db.Model):
     reviewed_at: Mapped[Optional[datetime]]
     reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     live_exercise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_exercises.id"), index=True)
+    # The scoring rules (domain/scoring.py RULE_VERSIONS) it is scored with: set when it is first
+    # scored and kept by later reviews; only a trainer's explicit re-score moves it on. Rows from
+    # before versions existed are version 1 (the server default of migration 0010).
+    rule_version: Mapped[int] = mapped_column(default=CURRENT_RULES, server_default="1")
     # Optimistic lock (see services/concurrency.py): every UPDATE checks and bumps it.
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text
 
 from .domain.faker_region import make_faker
 from .domain.generation import variant_seed
-from .domain.scoring import RATINGS, score_attempt
+from .domain.scoring import CURRENT_RULES, RATINGS, score_attempt
 from .extensions import db
 from .models import (
     Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, LessonProgress,
@@ -373,7 +373,7 @@ class _Builder:
                "saved_at": moment + timedelta(minutes=rng.randint(20, 90)), "status": "in_progress",
                "responses": responses, "submitted_at": None, "total_percent": None, "case_percent": None,
                "safeguards_percent": None, "result": None, "report_scores": None, "reviewed_at": None,
-               "reviewer_id": None}
+               "reviewer_id": None, "rule_version": CURRENT_RULES}
         if rng.random() < 0.08:  # still working on it
             row["responses"] = dict(list(responses.items())[:rng.randint(1, max(1, len(responses) - 1))])
             return row
@@ -383,11 +383,11 @@ class _Builder:
             reviews = {task.id: {c.id: round(c.max_points * min(1.0, max(0.0, rng.gauss(skill, 0.15))))
                                  for c in task.content.rubric}
                        for task in spec.tasks if task.type == "report"}
-        result = score_attempt(spec, responses, reviews, rules=1)
+        result = score_attempt(spec, responses, reviews)
         submitted = row["saved_at"] + timedelta(minutes=rng.randint(1, 20))
         row.update(status=result.status, submitted_at=submitted, total_percent=result.total_percent,
                    case_percent=result.case_percent, safeguards_percent=result.safeguards_percent,
-                   result=result_as_dict(result), report_scores=reviews)
+                   result=result_as_dict(result), report_scores=reviews, rule_version=result.rule_version)
         if reviewed and reviews:
             row.update(reviewed_at=submitted + timedelta(days=rng.randint(1, 5)),
                        reviewer_id=rng.choice(trainers[officer.country]))

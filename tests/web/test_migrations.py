@@ -43,3 +43,40 @@ def test_upgrade_from_the_first_revision_keeps_rows(fresh_app):
         row = db.session.execute(text(
             "SELECT u.email, u.full_name, a.name FROM users u JOIN agencies a ON a.id = u.agency_id")).one()
     assert tuple(row) == ("old@example.org", "Old Officer", "State Border Guards Service")
+
+
+def test_attempts_scored_before_rule_versions_stay_on_version_1(fresh_app):
+    from datetime import datetime, timezone
+
+    from trainer.domain.scoring import CURRENT_RULES
+    from trainer.models import ScenarioAttempt
+
+    with fresh_app.app_context():
+        upgrade(revision="0009")
+        # A scored attempt and an open one, as an installation of 0009 holds them.
+        for statement in (
+            "INSERT INTO users (id, email, full_name, password_hash, role, country, rank, gender, language, "
+            "active, created_at, session_token) VALUES (7, 'old@example.org', 'Old Officer', 'x', 'trainee', "
+            "'KG', 'Major', 'female', 'ru', TRUE, CURRENT_TIMESTAMP, 'token-of-an-old-officer')",
+            "INSERT INTO scenarios (id, slug, title, summary, language, estimated_minutes, is_template, active, "
+            "filename, work) VALUES (1, 'old-case', 'Old case', '', 'en', 30, FALSE, TRUE, '', 'old-case')",
+            "INSERT INTO scenario_versions (id, scenario_id, number, declared_version, source, sha256, created_at) "
+            "VALUES (1, 1, 1, 1, 'id: old-case', 'abc', CURRENT_TIMESTAMP)",
+            "INSERT INTO scenario_attempts (id, user_id, version_id, status, responses, started_at, submitted_at, "
+            "total_percent, result) VALUES (1, 7, 1, 'passed', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 82.5, "
+            "'{\"total_percent\": 82.5}')",
+            "INSERT INTO scenario_attempts (id, user_id, version_id, status, responses, started_at) "
+            "VALUES (2, 7, 1, 'in_progress', '{}', CURRENT_TIMESTAMP)",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT id, rule_version, total_percent FROM scenario_attempts ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, 1, 82.5), (2, 1, None)]
+        # New attempts take the current rules.
+        attempt = ScenarioAttempt(id=3, user_id=7, version_id=1, responses={}, live_exercise_id=None,
+                                  submitted_at=datetime.now(timezone.utc))  # not a second open one
+        db.session.add(attempt)
+        db.session.flush()
+        assert attempt.rule_version == CURRENT_RULES
+        db.session.rollback()

@@ -180,6 +180,8 @@ ACCESS: dict[str, Access] = {
     "cohorts.join": allow("trainee", hidden=OTHERS_OF("trainee")),
     # reviews: trainers of the trainee's cohorts and admins; others' trainees are 404
     "cohorts.review": allow("trainer", "admin", hidden=("trainer2",), params={"attempt_id": "scenario_done"}),
+    # re-scoring an attempt scored with earlier rules: the same people as its review
+    "cohorts.rescore": allow("trainer", "admin", hidden=("trainer2",), params={"attempt_id": "scenario_old"}),
 
     # --- course authoring: trainers and admins; others' drafts 404, others' courses 403
     "author_courses.index": allow(*TRAINERS),
@@ -356,6 +358,16 @@ def build_world(tmp) -> dict[str, Any]:
     casework.save_responses(scenario_done, PERFECT)
     casework.submit(scenario_done)
     db.session.flush()
+    # Attempts scored before scoring rules had versions (version 1), one per role that may re-score.
+    scenario_old = {}
+    for role in ("trainer", "admin"):
+        old = casework.start_attempt(trainee, scenario)
+        casework.save_responses(old, PERFECT)
+        casework.submit(old)
+        old.rule_version, old.result = 1, None
+        casework.score(old)
+        db.session.flush()
+        scenario_old[role] = old.id
     scenario_open = casework.start_attempt(trainee, scenario)
     scenario_spare = exercises.join_exercise(trainee, exercise)
 
@@ -383,6 +395,7 @@ def build_world(tmp) -> dict[str, Any]:
         "feed": calendar.cohort_feed_token(cohort),
         "exercise": exercise.id, "exercise_to_end": exercise_to_end.id,
         "scenario_done": scenario_done.id, "scenario_open": scenario_open.id, "scenario_spare": scenario_spare.id,
+        "scenario_old": {**scenario_old, "default": scenario_old["trainer"]},
         "course_draft": course_draft.id,
         "course_draft_to_publish": {"trainer": spare_course["trainer"].id, "admin": spare_course["admin"].id,
                                     "default": spare_course["trainer"].id},

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..domain.generation import variant_seed
-from ..domain.scoring import score_attempt
+from ..domain.scoring import CURRENT_RULES, is_empty_report, score_attempt
 from ..extensions import db
 from ..models import (
     Cohort,
@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..permissions import trains
 from .concurrency import insert_or_existing
-from .scenarios import as_aware, scenario_for, score
+from .scenarios import as_aware, rules_of, scenario_for, score, unseen_reports
 
 
 def start_exercise(cohort: Cohort, scenario: Scenario, trainer: User, session: TrainingSession | None) -> LiveExercise:
@@ -59,6 +59,17 @@ def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:
     return attempt
 
 
+def unreleased_reports(exercise: LiveExercise) -> list:
+    """The injects (release: trainer) of the exercise not yet released, in scenario order.
+
+    Under scoring rules 2 a trainee who submits before an inject is released is not scored on
+    it, so the trainer is asked to confirm before ending the exercise with any left.
+    """
+    spec = scenario_for(exercise.version, None)
+    released = set(exercise.released_reports or [])
+    return [r for r in spec.reports if r.release.kind == "trainer" and r.id not in released]
+
+
 def release_report(exercise: LiveExercise, report_id: str) -> bool:
     """Release an inject to every trainee of the exercise; False if unknown or already out."""
     spec = scenario_for(exercise.version, None)
@@ -92,7 +103,9 @@ def live_rows(exercise: LiveExercise, stuck_minutes: int, now: datetime | None =
         if attempt is None:
             rows.append(LiveRow(member, None, "not_started", {}, None, None))
             continue
-        result = score_attempt(scenario_for(exercise.version, attempt.seed), attempt.responses or {}, rules=1)
+        spec = scenario_for(exercise.version, attempt.seed)
+        result = score_attempt(spec, attempt.responses or {}, rules=rules_of(attempt),
+                               unseen=unseen_reports(spec, attempt))
         last = as_aware(attempt.saved_at or attempt.started_at)
         if attempt.submitted_at:
             state = "submitted"
@@ -125,13 +138,33 @@ class ReviewRejected(ValueError):
     """Points outside a criterion's range or missing; the message names the criterion."""
 
 
+def scored_with_earlier_rules(trainer: User, limit: int = 200) -> list[ScenarioAttempt]:
+    """Submitted attempts scored with rules older than the current ones, newest first.
+
+    The trainer may re-score them (services.scenarios.rescore); same people as the review queue.
+    """
+    query = (select(ScenarioAttempt).where(ScenarioAttempt.submitted_at.is_not(None),
+                                           ScenarioAttempt.rule_version < CURRENT_RULES)
+             .order_by(ScenarioAttempt.submitted_at.desc(), ScenarioAttempt.id.desc()).limit(limit))
+    if trainer.role != "admin":
+        my_trainees = (select(CohortMember.user_id).join(cohort_trainers, cohort_trainers.c.cohort_id == CohortMember.cohort_id)
+                       .where(cohort_trainers.c.user_id == trainer.id))
+        query = query.where(ScenarioAttempt.user_id.in_(my_trainees))
+    return list(db.session.scalars(query))
+
+
+def reports_to_review(spec, attempt: ScenarioAttempt) -> list:
+    """The report tasks a trainer scores: all of them, except (rules 2) an empty report, scored 0 already."""
+    responses = attempt.responses or {}
+    return [task for task in spec.tasks if task.type == "report"
+            and not (rules_of(attempt) >= 2 and is_empty_report(responses.get(task.id)))]
+
+
 def review(attempt: ScenarioAttempt, trainer: User, points: dict[str, dict[str, str]], comments: dict[str, dict[str, str]]) -> None:
-    """Score every rubric criterion of every report task, then rescore the attempt."""
+    """Score every rubric criterion of every report task to review, then rescore the attempt."""
     spec = scenario_for(attempt.version, attempt.seed)
     scores: dict[str, dict] = {}
-    for task in spec.tasks:
-        if task.type != "report":
-            continue
+    for task in reports_to_review(spec, attempt):
         scores[task.id] = {}
         for criterion in task.content.rubric:
             raw = (points.get(task.id, {}).get(criterion.id) or "").strip()

@@ -16,7 +16,7 @@ from ..domain.generation import generate_variant, variant_seed
 from ..domain.scenario import Scenario as ScenarioSpec
 from ..domain.scenario import check_scenarios, parse_scenario
 from ..domain.scenario.workspace import is_released, workspace_view
-from ..domain.scoring import score_attempt
+from ..domain.scoring import CURRENT_RULES, score_attempt
 from ..domain.works import WorkEntry
 from ..extensions import db
 from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
@@ -260,11 +260,60 @@ def result_as_dict(result) -> dict:
     return as_data(dataclasses.asdict(result))
 
 
-def score(attempt: ScenarioAttempt) -> None:
-    """Score the attempt with the version it was made on and store the breakdown."""
+def rules_of(attempt: ScenarioAttempt) -> int:
+    """The scoring rules the attempt is scored with: its own once submitted, else the current."""
+    if attempt.submitted_at is None or not attempt.rule_version:
+        return CURRENT_RULES
+    return attempt.rule_version
+
+
+def unseen_reports(spec: ScenarioSpec, attempt: ScenarioAttempt) -> list[str]:
+    """Injects of a live exercise the trainer had not released when the trainee submitted.
+
+    Taken when the attempt is first scored with rules 2 and kept in its result, so a later
+    review does not count an inject released after the trainee had finished. Before that (open
+    attempts, or a re-score of a version 1 result) it is what is unreleased now.
+    """
+    exercise = attempt.live_exercise
+    if exercise is None:
+        return []
+    stored = attempt.result if isinstance(attempt.result, dict) else {}
+    if (stored.get("rule_version") or 1) >= 2 and isinstance(stored.get("unseen_reports"), list):
+        return [r for r in stored["unseen_reports"] if isinstance(r, str)]
+    released = set(exercise.released_reports or [])
+    return [r.id for r in spec.reports if r.release.kind == "trainer" and r.id not in released]
+
+
+def score_history(attempt: ScenarioAttempt) -> list[dict]:
+    """Earlier results of the attempt, oldest first: each kept when a trainer re-scored it."""
+    stored = attempt.result if isinstance(attempt.result, dict) else {}
+    history = stored.get("history")
+    return [entry for entry in history if isinstance(entry, dict)] if isinstance(history, list) else []
+
+
+def earlier_scores(attempt: ScenarioAttempt) -> list[dict]:
+    """The attempt's earlier results for a page, newest first, with the time as a datetime."""
+    shown = []
+    for entry in reversed(score_history(attempt)):
+        try:
+            replaced_at = datetime.fromisoformat(entry["replaced_at"])
+        except (KeyError, TypeError, ValueError):
+            replaced_at = None
+        shown.append({**entry, "replaced_at": replaced_at})
+    return shown
+
+
+def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
+    """Score the attempt with the version it was made on and its rule version; store the breakdown.
+
+    The attempt's history of earlier results (re-scores) is carried over, or replaced by history.
+    """
     spec = scenario_for(attempt.version, attempt.seed)
-    result = score_attempt(spec, attempt.responses or {}, attempt.report_scores, rules=1)
-    attempt.result = result_as_dict(result)
+    history = score_history(attempt) if history is None else history
+    result = score_attempt(spec, attempt.responses or {}, attempt.report_scores,
+                           rules=rules_of(attempt), unseen=unseen_reports(spec, attempt))
+    attempt.result = {**result_as_dict(result), "history": history}
+    attempt.rule_version = result.rule_version
     attempt.status = result.status
     attempt.total_percent = result.total_percent
     attempt.case_percent = result.case_percent
@@ -272,14 +321,41 @@ def score(attempt: ScenarioAttempt) -> None:
 
 
 def submit(attempt: ScenarioAttempt) -> None:
-    """Final for this attempt: score it; a report task leaves it awaiting review.
+    """Final for this attempt: score it with the current rules; a report task leaves it awaiting review.
 
     Committed through concurrency.commit_with_retry, so a save that commits first is scored
     and one that comes after finds the attempt submitted.
     """
     if attempt.submitted_at is None:
         attempt.submitted_at = utcnow()
+        # Never scored before: an attempt opened before an upgrade takes the rules of today.
+        attempt.rule_version = CURRENT_RULES
         score(attempt)
+
+
+class RescoreRefused(ValueError):
+    """The attempt cannot be re-scored (not submitted, or already on the current rules)."""
+
+
+def rescore(attempt: ScenarioAttempt, trainer: User) -> dict:
+    """Score a submitted attempt again with the current rules; the old result goes to its history.
+
+    Returns the history entry (the previous version, status and percentages) for the audit log.
+    """
+    if attempt.submitted_at is None:
+        raise RescoreRefused("the attempt has not been submitted")
+    if (attempt.rule_version or CURRENT_RULES) >= CURRENT_RULES:
+        raise RescoreRefused(f"the attempt is already scored with the current rules (version {CURRENT_RULES})")
+    previous = dict(attempt.result) if isinstance(attempt.result, dict) else {}
+    history = score_history(attempt)
+    previous.pop("history", None)
+    entry = {"rule_version": attempt.rule_version, "status": attempt.status,
+             "total_percent": attempt.total_percent, "case_percent": attempt.case_percent,
+             "safeguards_percent": attempt.safeguards_percent, "replaced_at": utcnow().isoformat(),
+             "replaced_by_id": trainer.id, "replaced_by": trainer.full_name, "result": previous}
+    attempt.rule_version = CURRENT_RULES
+    score(attempt, history=[*history, entry])
+    return entry
 
 
 def scenario_history(user: User, limit: int | None = None) -> list[ScenarioAttempt]:

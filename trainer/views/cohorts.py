@@ -20,6 +20,7 @@ from ..services import exercises
 from ..services.audit import record_audit
 from ..services import scenarios as casework
 from ..domain.reports import Column
+from ..domain.scoring import CURRENT_RULES
 from ..exports import Table, overview_pdf
 from ..i18n import to_utc, translate, when
 from ..services.concurrency import commit_with_retry
@@ -382,6 +383,15 @@ def debrief_pdf(exercise_id: int):
 @role_required("trainer", "admin")
 def end_exercise(exercise_id: int):
     exercise = exercise_or_404(exercise_id)
+    unreleased = exercises.unreleased_reports(exercise)
+    if unreleased and not exercise.ended_at and request.form.get("confirm_unreleased") != "yes":
+        # Trainees are not scored on an inject they never saw: ending now settles that for them.
+        flash(ngettext("Not ended: report %(ids)s has not been released. Release it, or tick the box to "
+                       "end the exercise without it (trainees are then not scored on it).",
+                       "Not ended: reports %(ids)s have not been released. Release them, or tick the box to "
+                       "end the exercise without them (trainees are then not scored on them).",
+                       len(unreleased), ids=", ".join(r.id for r in unreleased)), "error")
+        return redirect(url_for("cohorts.exercise", exercise_id=exercise.id, _anchor="end"))
     exercise.ended_at = exercise.ended_at or utcnow()
     db.session.commit()
     flash(_("Exercise ended. Trainees can still submit their work."), "success")
@@ -406,15 +416,47 @@ def join(exercise_id: int):
 @role_required("trainer", "admin")
 def reviews():
     return render_template("cohorts/reviews.html", attempts=exercises.review_queue(current_user),
-                           scenario_for=casework.scenario_for)
+                           earlier=exercises.scored_with_earlier_rules(current_user),
+                           scenario_for=casework.scenario_for, current_rules=CURRENT_RULES)
+
+
+def reviewable_or_404(attempt_id: int) -> ScenarioAttempt:
+    """A submitted attempt of a trainee the current trainer may review (404 otherwise)."""
+    attempt = db.session.get(ScenarioAttempt, attempt_id)
+    if attempt is None or attempt.submitted_at is None or not exercises.may_review(current_user, attempt):
+        abort(404)
+    return attempt
+
+
+@bp.post("/reviews/<int:attempt_id>/rescore")
+@role_required("trainer", "admin")
+def rescore(attempt_id: int):
+    """Score an attempt again with the current rules; the earlier result stays in its history."""
+    attempt = reviewable_or_404(attempt_id)
+
+    def work() -> dict:
+        entry = casework.rescore(attempt, current_user)
+        record_audit("scenario_attempt.rescored", current_user, attempt.user, attempt=attempt.id,
+                     scenario=attempt.version.scenario.slug, rules_before=entry["rule_version"],
+                     rules_after=attempt.rule_version, total_before=entry["total_percent"],
+                     total_after=attempt.total_percent, status_before=entry["status"], status_after=attempt.status)
+        return entry
+
+    try:
+        entry = commit_with_retry(work)
+    except casework.RescoreRefused:
+        flash(_("This attempt is already scored with the current rules (version %(n)d).", n=CURRENT_RULES), "info")
+    else:
+        flash(_("Re-scored with the rules of version %(new)d: %(before)s%% with version %(old)d, %(after)s%% now. "
+                "The earlier score is kept in the attempt's history.", new=attempt.rule_version, old=entry["rule_version"],
+                before="%.0f" % (entry["total_percent"] or 0), after="%.0f" % attempt.total_percent), "success")
+    return redirect(url_for("cohorts.review", attempt_id=attempt.id))
 
 
 @bp.route("/reviews/<int:attempt_id>", methods=["GET", "POST"])
 @role_required("trainer", "admin")
 def review(attempt_id: int):
-    attempt = db.session.get(ScenarioAttempt, attempt_id)
-    if attempt is None or attempt.submitted_at is None or not exercises.may_review(current_user, attempt):
-        abort(404)
+    attempt = reviewable_or_404(attempt_id)
     spec = casework.scenario_for(attempt.version, attempt.seed)
     error = None
     if request.method == "POST":
@@ -434,5 +476,7 @@ def review(attempt_id: int):
             flash(_("Review saved: %(name)s now has %(t)s%%.", name=attempt.user.full_name, t="%.0f" % attempt.total_percent), "success")
             return redirect(url_for("cohorts.reviews"))
     return render_template("cohorts/review.html", attempt=attempt, spec=spec, error=error,
+                           to_review=exercises.reports_to_review(spec, attempt), current_rules=CURRENT_RULES,
+                           history=casework.earlier_scores(attempt),
                            form_values=request.form if request.method == "POST" else None), 400 if error else 200
 

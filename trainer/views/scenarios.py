@@ -138,4 +138,5 @@ def result(attempt_id: int):
     if not attempt.submitted_at:
         return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
     spec = casework.scenario_for(attempt.version, attempt.seed)
-    return render_template("scenarios/result.html", attempt=attempt, result=attempt.result, spec=spec)
+    return render_template("scenarios/result.html", attempt=attempt, result=attempt.result, spec=spec,
+                           history=casework.earlier_scores(attempt))
