@@ -71,6 +71,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users)
     app.cli.add_command(content)
+    app.cli.add_command(questions)
     app.cli.add_command(items)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo.demo_command)
@@ -169,6 +170,115 @@ def items_stats(marks_file: Path, max_spec: str | None, output: str, language: s
         else:
             click.echo(text_table(table))
             click.echo(ngettext("%(num)d attempt.", "%(num)d attempts.", len(marks.rows)))
+
+
+questions = AppGroup("questions", help="Import Moodle question files into a course; export its banks.")
+LANG_HELP = "Language of the messages (default: from LANG, else en)."
+
+
+def _messages_language(language: str | None) -> str:
+    language = (language or _environment_language()).lower()
+    if language not in interface_languages():
+        raise click.BadParameter(f"expected one of {', '.join(interface_languages())}", param_hint="--lang")
+    return language
+
+
+@questions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_id", required=True, help="The course's id (as in its course.yml).")
+@click.option("--format", "fmt", type=click.Choice(["gift", "aiken", "xml"]),
+              help="The file's format (default: from its extension, .gift, .aiken or .xml; a .txt file by its content).")
+@click.option("--dry-run", is_flag=True, help="Print what would be imported and reported; write nothing.")
+@click.option("--lang", "language", help=LANG_HELP)
+def questions_import(file: Path, course_id: str, fmt: str | None, dry_run: bool, language: str | None):
+    """Import a Moodle GIFT, Aiken or Moodle XML FILE into a course folder as a question bank.
+
+    Prints every question that comes in and every one reported (line, name, why), then writes
+    questions/imported-<file name>.yml into the course's folder (unless --dry-run). Exits with
+    status 1 when nothing could be imported.
+    """
+    from .item_tables import QUESTION_TYPE_LABELS
+    from .services import question_files
+
+    with force_locale(_messages_language(language)):
+        root = Path(current_app.config["CONTENT_COURSES_DIR"])
+        folder = question_files.course_folder(root, course_id)
+        if folder is None:
+            click.echo(_("No course with the id %(id)s has a folder in %(root)s (a course written in the browser "
+                         "takes questions on its draft page).", id=course_id, root=root), err=True)
+            raise SystemExit(1)
+        try:
+            plan = question_files.plan_import(authoring_files(folder), file.read_bytes(), file.name, fmt)
+        except question_files.QuestionFileError as error:
+            where = _("line %(line)d: ", line=error.line) if error.line else ""
+            click.echo(_("%(file)s cannot be read: %(reason)s.", file=file.name, reason=where + translate(error.message)),
+                       err=True)
+            raise SystemExit(1) from None
+        for item in plan.result.imported:
+            click.echo(_("imported  line %(line)d: %(id)s (%(type)s) %(name)s", line=item.line, id=item.question.id,
+                         type=str(QUESTION_TYPE_LABELS[item.question.type]), name=item.name))
+            for note in item.notes:
+                click.echo("          " + _("note: %(note)s", note=translate(note)))
+        for item in plan.result.reported:
+            kind = f" ({translate(item.type_label)})" if item.moodle_type else ""
+            click.echo(_("reported  line %(line)s: %(name)s%(type)s: %(reason)s", line=item.line or "?",
+                         name=item.name or "—", type=kind, reason=translate(item.reason)), err=True)
+        imported, reported = len(plan.result.imported), len(plan.result.reported)
+        counts = (ngettext("%(num)d question comes in", "%(num)d questions come in", imported) + ", "
+                  + ngettext("%(num)d is reported", "%(num)d are reported", reported))
+        if not imported:
+            click.echo(_("Nothing was imported (%(counts)s).", counts=counts), err=True)
+            raise SystemExit(1)
+        target = folder / plan.path
+        if dry_run:
+            click.echo(_("Dry run: %(counts)s; nothing was written (it would go to %(path)s).", counts=counts,
+                         path=target))
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(plan.text, encoding="utf-8")
+        click.echo(_("Wrote %(path)s: %(counts)s. Use the bank from a lesson's check or a test in course.yml, then "
+                     "run flask content check.", path=target, counts=counts))
+
+
+@questions.command("export")
+@click.option("--course", "course_id", required=True, help="The course's id.")
+@click.option("--format", "fmt", type=click.Choice(["gift", "xml"]), required=True, help="Moodle GIFT or Moodle XML.")
+@click.option("--bank", help="One bank file of the course, e.g. questions/post-test.yml (default: every bank).")
+@click.option("--lang", "language", help=LANG_HELP)
+def questions_export(course_id: str, fmt: str, bank: str | None, language: str | None):
+    """Print a course's question banks (its current version) as Moodle GIFT or Moodle XML."""
+    from sqlalchemy import select
+
+    from .models import Course
+    from .services import course_authoring, question_files
+
+    with force_locale(_messages_language(language)):
+        course = db.session.scalar(select(Course).where(Course.slug == course_id))
+        files = course_authoring.course_files(course) if course is not None else None
+        if files is None:
+            folder = question_files.course_folder(Path(current_app.config["CONTENT_COURSES_DIR"]), course_id)
+            files = authoring_files(folder) if folder is not None else None
+        if files is None:
+            click.echo(_("There is no course with the id %(id)s.", id=course_id), err=True)
+            raise SystemExit(1)
+        try:
+            export = question_files.export_banks(files, course_id, fmt, bank)
+        except LookupError:
+            click.echo(_("The course %(id)s has no question bank %(bank)s (its banks: %(banks)s).", id=course_id,
+                         bank=bank or "", banks=", ".join(question_files.bank_paths(files)) or "—"), err=True)
+            raise SystemExit(1) from None
+        click.echo(export.text, nl=False)
+        for note in export.notes:
+            click.echo(_("not kept: %(note)s", note=translate(note)), err=True)
+        for line in export.left_out:
+            click.echo(_("left out: %(problem)s", problem=line), err=True)
+
+
+def authoring_files(folder: Path) -> dict[str, str]:
+    """The text files of a course folder on disk, as drafts hold them."""
+    from .services.course_authoring import read_folder
+
+    return read_folder(folder)
 
 
 @click.command("setup")

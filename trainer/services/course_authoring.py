@@ -464,6 +464,17 @@ def add_file(draft: CourseDraft, path: str) -> None:
     _store(draft, {**draft.files, path: text})
 
 
+def add_file_text(draft: CourseDraft, path: str, text: str) -> None:
+    """Add a file holding `text` (a question bank imported from Moodle, say)."""
+    if problem := path_problem(path):
+        raise AuthoringRefused(problem)
+    if path in draft.files:
+        raise AuthoringRefused(_("The draft already has a file '%(path)s'.", path=path))
+    if problem := folder_clash(draft.files, path):
+        raise AuthoringRefused(problem)
+    _store(draft, {**draft.files, path: clean_text(text)})
+
+
 def rename_file(draft: CourseDraft, path: str, new_path: str) -> None:
     """Rename a file; course.yml keeps its name because the validator looks for it."""
     new_path = new_path.strip()
