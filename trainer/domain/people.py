@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from .messages import N_, Message, msg
 from .tabular import RowProblem, Table, UnreadableFile, read_csv_text, read_table
 
 ROLES = ("trainee", "trainer", "manager", "admin")
@@ -18,6 +19,7 @@ LANGUAGES = ("en", "ru")
 COUNTRIES = ("KG", "TJ", "UZ", "KZ", "TM", "AZ", "RU", "AF")
 
 
+MAX_NAME = 200  # characters of a full name
 REQUIRED_COLUMNS = ("email", "full_name")
 OPTIONAL_COLUMNS = ("role", "agency", "country", "rank", "gender", "language")
 GENDER_ALIASES = {
@@ -42,12 +44,52 @@ class UserRow:
     language: str = "en"
 
 
+# What email_validator says about the commonest mistakes, marked for translation: its exact
+# sentences are the message ids, so English reads as the library wrote it. Anything else it
+# says is shown as it is (in English).
+EMAIL_REASONS = {text: text for text in (
+    N_("An email address must have an @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("There can't be anything after the email address."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot start with a period."),
+    N_("An email address cannot have a period immediately before the @-sign."),
+    N_("An email address cannot have a period and a hyphen next to each other."),
+    N_("An email address cannot have a hyphen immediately after the @-sign."),
+    N_("The email address contains an invalid character."),
+    N_("The email address contains invalid characters before the @-sign."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_("The part after the @-sign is not valid. It is not within a valid top-level domain."),
+    N_("The part after the @-sign is a special-use or reserved name that cannot be used with email."),
+)}
+EMAIL_REASON_WITH_CHARACTERS = {prefix: text for prefix, text in (
+    ("The email address contains invalid characters before the @-sign: ",
+     N_("The email address contains invalid characters before the @-sign: %(characters)s.")),
+    ("The part after the @-sign contains invalid characters: ",
+     N_("The part after the @-sign contains invalid characters: %(characters)s.")),
+    ("The email address contains unsafe characters: ",
+     N_("The email address contains unsafe characters: %(characters)s.")),
+)}
+
+
+def email_reason(text: str) -> str:
+    """email_validator's explanation as a message where it is one of the marked sentences."""
+    if text in EMAIL_REASONS:
+        return Message(EMAIL_REASONS[text])
+    for prefix, message in EMAIL_REASON_WITH_CHARACTERS.items():
+        if text.startswith(prefix) and text.endswith("."):
+            return msg(message, characters=text[len(prefix):-1])
+    return text
+
+
 def normalise_email(raw: str) -> str:
-    """Check an address's form and return it lower-cased; raises ValueError if malformed."""
+    """Check an address's form and return it lower-cased; raises ValueError if malformed, its
+    argument the reason (a Message when it is translatable)."""
     try:
         checked = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError(str(error)) from error
+        raise ValueError(email_reason(str(error))) from error
     return checked.normalized.lower()
 
 
@@ -74,7 +116,8 @@ def parse_user_table(table: Table) -> tuple[list[UserRow], list[RowProblem]]:
         return [], list(table.problems)  # not even the header could be read: say why
     if missing:
         expected = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-        return [], [RowProblem(1, column, f"required column is missing (expected columns: {expected})")
+        return [], [RowProblem(1, column, msg(N_("required column is missing (expected columns: %(expected)s)"),
+                                              expected=expected))
                     for column in missing]
     rows: list[UserRow] = []
     problems: list[RowProblem] = list(table.problems)
@@ -88,8 +131,8 @@ def parse_user_table(table: Table) -> tuple[list[UserRow], list[RowProblem]]:
         if row is None:
             continue
         if row.email in first_line_of_email:
-            problems.append(RowProblem(line, "email", f"{row.email} appears twice in the file "
-                                       f"(first on line {first_line_of_email[row.email]})"))
+            problems.append(RowProblem(line, "email", msg(N_("%(email)s appears twice in the file (first on line %(line)d)"),
+                                                          email=row.email, line=first_line_of_email[row.email])))
             continue
         first_line_of_email[row.email] = line
         rows.append(row)
@@ -100,34 +143,37 @@ def parse_user_table(table: Table) -> tuple[list[UserRow], list[RowProblem]]:
 def _parse_row(line: int, cells: dict[str, str]) -> tuple[UserRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
-    def problem(column: str, message: str) -> None:
+    def problem(column: str, message: Message) -> None:
         problems.append(RowProblem(line, column, message))
 
     email = ""
     try:
         email = normalise_email(cells.get("email", ""))
     except ValueError as error:
-        problem("email", f"'{cells.get('email', '')}' is not a valid email address ({error})")
+        problem("email", msg(N_("'%(value)s' is not a valid email address (%(reason)s)"),
+                             value=cells.get("email", ""), reason=error.args[0] if error.args else str(error)))
     full_name = cells.get("full_name", "")
     if not full_name:
-        problem("full_name", "is empty")
-    elif len(full_name) > 200:
-        problem("full_name", "is longer than 200 characters")
+        problem("full_name", msg(N_("is empty")))
+    elif len(full_name) > MAX_NAME:
+        problem("full_name", msg(N_("is longer than %(max)d characters"), max=MAX_NAME))
     role = cells.get("role", "").lower() or "trainee"
     if role not in ROLES:
-        problem("role", f"'{role}' is not a role (expected one of {', '.join(ROLES)})")
+        problem("role", msg(N_("'%(value)s' is not a role (expected one of %(allowed)s)"),
+                            value=role, allowed=", ".join(ROLES)))
     country = cells.get("country", "").upper() or None
     if country is not None and country not in COUNTRIES:
-        problem("country", f"'{country}' is not a known country code "
-                f"(expected one of {', '.join(COUNTRIES)})")
+        problem("country", msg(N_("'%(value)s' is not a known country code (expected one of %(allowed)s)"),
+                               value=country, allowed=", ".join(COUNTRIES)))
     raw_gender = cells.get("gender", "").lower()
     gender = GENDER_ALIASES.get(raw_gender) if raw_gender else None
     if raw_gender and gender is None:
-        problem("gender", f"'{raw_gender}' is not understood "
-                "(expected female, male, prefer_not_to_say or empty)")
+        problem("gender", msg(N_("'%(value)s' is not understood (expected female, male, prefer_not_to_say or empty)"),
+                              value=raw_gender))
     language = cells.get("language", "").lower() or "en"
     if language not in LANGUAGES:
-        problem("language", f"'{language}' is not supported (expected {', '.join(LANGUAGES)})")
+        problem("language", msg(N_("'%(value)s' is not supported (expected %(allowed)s)"),
+                                value=language, allowed=", ".join(LANGUAGES)))
     if problems:
         return None, problems
     return UserRow(line=line, email=email, full_name=full_name, role=role,

@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from .messages import N_, msg
+
 SAMPLE_CHARS = 64 * 1024  # the delimiter is chosen from this much of the file
 MAX_ROWS = 20_000  # far more officers than one upload ever holds; bounds the work per request
 MAX_COLUMNS = 64
@@ -30,7 +32,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @dataclass(frozen=True)
 class RowProblem:
-    """What is wrong with one cell (or the header, line 1) of an import file."""
+    """What is wrong with one cell (or the header, line 1) of an import file; the message is
+    a `Message` (English as a str, translated where it is shown)."""
 
     line: int
     column: str
@@ -112,8 +115,8 @@ def read_csv_text(text: str) -> Table:
                 break  # one row too many is enough to say so
     except csv.Error as error:
         # e.g. "field larger than field limit": a quote opened and never closed, or not a CSV.
-        problems.append(RowProblem(start, "", f"cannot be read as CSV from this line on ({error}); "
-                                              "is a quote opened and never closed?"))
+        problems.append(RowProblem(start, "", msg(N_("cannot be read as CSV from this line on (%(error)s); "
+                                                     "is a quote opened and never closed?"), error=str(error))))
     if problems and not any(any(cell.strip() for cell in cells) for _, cells in grid):
         return Table((), (), tuple(problems), "csv")
     table = _from_grid(grid, "csv", ragged_is_problem=True)
@@ -172,15 +175,17 @@ def _from_grid(grid: list[tuple[int, list[str]]], kind: str, ragged_is_problem: 
     data: list[tuple[int, tuple[str, ...]]] = []
     for line, cells in rows[1:]:
         if len(data) >= MAX_ROWS:
-            problems.append(RowProblem(line, "", f"the file has more than {MAX_ROWS} rows; split it"))
+            problems.append(RowProblem(line, "", msg(N_("the file has more than %(max)d rows; split it"), max=MAX_ROWS)))
             break
         meaningful = _trim(cells)
         if len(meaningful) > width:
-            problems.append(RowProblem(line, "", f"has {len(meaningful)} cells but the header has {width}: "
-                                                 "a comma or semicolon inside a value needs quotes around the value"))
+            problems.append(RowProblem(line, "", msg(N_("has %(cells)d cells but the header has %(width)d: a comma "
+                                                        "or semicolon inside a value needs quotes around the value"),
+                                                     cells=len(meaningful), width=width)))
             continue
         if ragged_is_problem and len(cells) < width:
-            problems.append(RowProblem(line, "", f"has {len(cells)} cells but the header has {width}"))
+            problems.append(RowProblem(line, "", msg(N_("has %(cells)d cells but the header has %(width)d"),
+                                                     cells=len(cells), width=width)))
             continue
         data.append((line, tuple(cells[:width]) + ("",) * (width - len(cells))))
     return Table(header, tuple(data), tuple(problems), kind)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.messages import N_, msg
 from ..domain.people import RowProblem, UserRow
 from ..extensions import db
 from ..models import Agency, User, user_by_email, utcnow
@@ -119,12 +120,14 @@ def import_users(rows: list[UserRow], problems: list[RowProblem]) -> ImportResul
     agencies: dict[int, Agency | None] = {}
     for row in rows:
         if user_by_email(row.email) is not None:
-            result.problems.append(RowProblem(row.line, "email", f"{row.email} already has an account"))
+            result.problems.append(RowProblem(row.line, "email", msg(N_("%(email)s already has an account"),
+                                                                     email=row.email)))
         if row.agency:
             agencies[row.line] = agency_by_name(row.agency)
             if agencies[row.line] is None:
                 result.problems.append(RowProblem(
-                    row.line, "agency", f"no agency is called '{row.agency}' (add it first under Agencies)"))
+                    row.line, "agency", msg(N_("no agency is called '%(agency)s' (add it first under Agencies)"),
+                                            agency=row.agency)))
     if result.problems:
         result.problems.sort(key=lambda problem: problem.line)
         return result

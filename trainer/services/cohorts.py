@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.attendance import AttendanceRecord, AttendanceSummary, summarise
+from ..choices import ROLE_LABELS
+from ..domain.messages import N_, msg
 from ..domain.people import RowProblem, UserRow
 from ..extensions import db
 from ..models import (
@@ -98,14 +100,16 @@ def enrol_from_rows(cohort: Cohort, rows: list[UserRow], problems: list[RowProbl
     existing, new_rows = [], []
     for row in rows:
         if row.role != "trainee":
-            problems.append(RowProblem(row.line, "role", f"'{row.role}': a trainer can create trainee accounts "
-                                       "only (leave the role empty or write trainee)"))
+            problems.append(RowProblem(row.line, "role", msg(N_("'%(role)s': a trainer can create trainee accounts "
+                                                                "only (leave the role empty or write trainee)"),
+                                                             role=row.role)))
             continue
         user = user_by_email(row.email)
         if user is None:
             new_rows.append(row)
         elif user.role != "trainee":
-            problems.append(RowProblem(row.line, "email", f"{row.email} belongs to a {user.role}, not a trainee"))
+            problems.append(RowProblem(row.line, "email", msg(N_("%(email)s belongs to a %(role)s, not a trainee"),
+                                                              email=row.email, role=ROLE_LABELS.get(user.role, user.role))))
         else:
             existing.append(user)
     result = accounts.import_users(new_rows, problems) if new_rows or problems else accounts.ImportResult()
