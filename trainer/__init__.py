@@ -10,8 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
 from .database import register_database
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
+from .static_files import register_static_files
 
 
 def create_app(config: type[Config] | Mapping | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         instance_path=str(INSTANCE_DIR),
     )
     configure(app, config)
+    register_static_files(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     register_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)

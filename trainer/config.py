@@ -93,6 +93,11 @@ class Config:
     LIVE_POLL_SECONDS = int(os.environ.get("TRAINER_LIVE_POLL_SECONDS", "15"))
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Pages and JSON go out compressed to browsers that accept it (slow links in the field);
+    # static files are compressed once, ahead of time (static_files.py). Streamed responses
+    # are left as they are, so their first bytes leave at once.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_STREAMS = False
     WTF_CSRF_TIME_LIMIT = None  # a long exercise must not expire its forms
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"

@@ -1,6 +1,10 @@
 """What keeps trainee pages fast under a cohort's load (bench/load_bench.py measures it):
 authored Markdown rendered once, not per request; rereading a lesson writes nothing; the
-home page asks the database the same number of questions however many courses a trainee has."""
+home page asks the database the same number of questions however many courses a trainee has;
+no ping per request on PostgreSQL; pages compressed, static files under hashed names cached for
+a year, and the graph library fetched only where a link chart is shown."""
+import re
+
 import psycopg
 import pytest
 from sqlalchemy import event
@@ -176,3 +180,48 @@ def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+# --- light on slow links -------------------------------------------------------------------------
+
+def test_pages_are_compressed_for_browsers_that_ask(client):
+    import gzip
+
+    plain = client.get("/login")
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data().replace(*csrf_values(plain, packed))
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
+    assert client.get("/login", headers={"Accept-Encoding": "gzip, deflate, br"}).headers["Content-Encoding"] == "br"
+
+
+def csrf_values(plain, packed) -> tuple[bytes, bytes]:
+    """(token in the plain page, token in the compressed one): each page gets its own."""
+    import gzip
+    import re
+
+    pattern = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+    return pattern.search(plain.get_data()).group(1), pattern.search(gzip.decompress(packed.get_data())).group(1)
+
+
+def test_static_files_have_content_hashed_urls_a_years_cache_and_compressed_copies(client):
+    import gzip
+    import hashlib
+    import re
+
+    from trainer.config import PROJECT_ROOT
+
+    page = client.get("/login").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/app\.([0-9a-f]{12})\.css)"', page)
+    assert url, "the stylesheet's address carries a hash of its content"
+    original = (PROJECT_ROOT / "static" / "css" / "app.css").read_bytes()
+    assert url.group(2) == hashlib.sha256(original).hexdigest()[:12]
+    response = client.get(url.group(1), headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"] and "immutable" in response.headers["Cache-Control"]
+    assert response.headers["Content-Encoding"] == "gzip" and gzip.decompress(response.get_data()) == original
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(url.group(1)).get_data() == original  # a browser that takes no gzip
+    unhashed = client.get("/static/css/app.css")  # still served, but always revalidated
+    assert unhashed.status_code == 200 and "max-age=0" in unhashed.headers["Cache-Control"]

@@ -120,7 +120,7 @@ def test_blank_skeleton_lists_what_to_fill_in_and_validates_once_filled(client, 
 def test_editor_page_has_no_inline_script_or_style(client, trainer, database):
     draft = from_template(client, database)
     page = client.get(f"{BASE}/drafts/{draft}").get_data(as_text=True)
-    assert 'src="/static/js/yaml-editor.js"' in page
+    assert re.search(r'src="/static/js/yaml-editor\.[0-9a-f]{12}\.js"', page)
     assert re.search(r"<script(?![^>]*\bsrc=)", page) is None
     assert " style=" not in page and "<style" not in page
     assert 'class="gutter"' in page
