@@ -42,11 +42,12 @@ def test_content_check_fails_on_broken_courses_naming_file_and_key(cli):
         assert expected in result.output
 
 
-def test_the_eight_ilp_courses_ship():
+def test_the_nine_ilp_courses_ship():
     assert PROBLEMS == []
     assert {spec.id for spec in SPECS} >= {
         "ilp-foundations", "source-evaluation", "crime-analysis", "investigative-interviewing",
         "human-rights-safeguards", "community-policing", "criminal-procedure", "intelligence-exchange",
+        "intelligence-reporting",
     }
 
 
