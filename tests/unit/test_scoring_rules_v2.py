@@ -364,3 +364,32 @@ def test_a_safeguard_violation_names_the_safeguard():
     assert spec is None and problems == [("tasks[4].decisions[1].options[2].violates_safeguard", "error",
                                           "say which safeguard it violates: tag the option, its decision "
                                           "point or the task with safeguard: legal or human_rights")]
+
+
+# -- the shipped scenarios ------------------------------------------------------------------------
+
+def test_shipped_scenarios_mark_the_options_that_breach_a_safeguard():
+    from pathlib import Path
+    from trainer.domain.scenario import check_scenarios
+
+    scenarios, problems = check_scenarios(Path(__file__).resolve().parents[2] / "scenarios")
+    assert [p for p in problems if p.severity == "error"] == []
+    heroin = next(s for s in scenarios if s.id == "heroin-border-crossing")
+    task = heroin.task("decisions")
+    d3 = next(d for d in task.content.decisions if d.id == "D3")
+    assert {o.id for o in d3.options if o.violates_safeguard} == {"e", "f"}   # e: interview before the lawyer
+    assert "before a lawyer arrives" in heroin.render(next(o.text for o in d3.options if o.id == "e"))
+    # Four of six options keyed. Select all: v1 Jaccard 4/6, v2 0. Three right picks: 3/4 in both.
+    select_all = {"choices": {"D3": list("abcdef")}}
+    careful = {"choices": {"D3": list("abc")}}
+    d3_points = lambda answer, rules: next(i.points for i in score(task, answer, rules=rules).items if i.item_id == "D3")  # noqa: E731
+    assert d3_points(select_all, 1) == pytest.approx(4 / 6) and d3_points(select_all, 2) == 0.0
+    assert d3_points(careful, 1) == pytest.approx(0.75) and d3_points(careful, 2) == pytest.approx(0.75)
+    for scenario in scenarios:
+        for t in scenario.tasks:
+            for point in getattr(t.content, "decisions", ()):
+                keyed = next(k.correct for k in t.key.items if k.decision_id == point.id)
+                assert not {o.id for o in point.options if o.violates_safeguard} & keyed
+    exchange = next(s for s in scenarios if s.id == "multi-agency-exchange")
+    calls = [link for link in exchange.task("links").key.links if link.type == "called"]
+    assert calls and all(link.both_ways for link in calls)  # the call records give contacts, not who called
