@@ -186,3 +186,13 @@ def test_ending_an_exercise_without_its_injects_needs_a_tick(app, client, auth, 
     auth.login(people["trainer"])
     post_form(client, f"/exercises/{exercise_id}/end", {"confirm_unreleased": "yes"})
     assert database.get(LiveExercise, exercise_id).ended_at is not None
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"evaluate": {"grades": ' + "9" * 5000 + "}}"])
+def test_an_answer_no_parser_reads_is_refused_not_an_error(client, auth, people, body):
+    auth.login(people["trainee"])
+    attempt = int(post_form(client, "/scenarios/alay-road/start").headers["Location"].rsplit("/", 1)[1])
+    response = client.post(f"/scenario-attempts/{attempt}/save", data=body,
+                           headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 400 and "expected a JSON object" in response.get_json()["error"]
+    assert post_form(client, f"/scenario-attempts/{attempt}/submit").status_code == 302

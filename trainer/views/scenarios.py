@@ -64,7 +64,10 @@ def workspace(attempt_id: int):
 def save(attempt_id: int):
     """Autosave: the browser sends only the tasks that changed since its last save."""
     attempt = own_or_404(ScenarioAttempt, attempt_id)
-    changes = request.get_json(silent=True)
+    try:
+        changes = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: refused like any malformed body
+        changes = None
     try:
         saved = commit_with_retry(lambda: casework.save_responses(attempt, changes))
     except casework.AttemptClosed as problem:
