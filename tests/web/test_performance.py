@@ -225,3 +225,33 @@ def test_static_files_have_content_hashed_urls_a_years_cache_and_compressed_copi
     assert client.get(url.group(1)).get_data() == original  # a browser that takes no gzip
     unhashed = client.get("/static/css/app.css")  # still served, but always revalidated
     assert unhashed.status_code == 200 and "max-age=0" in unhashed.headers["Cache-Control"]
+
+
+# --- start-up -------------------------------------------------------------------------------------
+
+def test_a_restart_with_unchanged_content_parses_nothing_and_a_changed_file_is_loaded(app, course_root,
+                                                                                       monkeypatch):
+    from trainer.models import Lesson
+    from trainer.services import content
+
+    with app.app_context():
+        content.load_content()
+        db.session.commit()
+
+    def parsed(*_args):
+        raise AssertionError("unchanged content was parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(content, "check_courses", parsed)
+        patched.setattr(content, "load_scenarios", parsed)
+        with app.app_context():
+            lines = content.load_content()
+    assert len(lines) == 2 and all("not checked again" in line for line in lines), lines
+
+    write_course(course_root, lesson_body="The folder itself was edited.")
+    with app.app_context():
+        lines = content.load_content()
+        db.session.commit()
+        assert "not checked again" not in lines[-2] and "Loaded 3 course(s)" in lines[-2]
+        bodies = db.session.scalars(db.select(Lesson.body_html).where(Lesson.slug == "01-source")).all()
+    assert any("The folder itself was edited." in body for body in bodies)

@@ -9,14 +9,58 @@ from sqlalchemy import select
 
 from ..domain.courses import CourseSpec, QuestionBank, check_courses
 from ..extensions import db
-from ..models import Course, Lesson, Question
+from ..models import Course, Lesson, Question, Scenario, ScenarioVersion
 from .scenarios import load_scenarios, work_of
 
 
 def load_content() -> list[str]:
-    """Load the courses and scenarios found on disk; return lines saying what happened."""
-    return (load_courses(Path(current_app.config["CONTENT_COURSES_DIR"]))
-            + load_scenarios(Path(current_app.config["CONTENT_SCENARIOS_DIR"])))
+    """Load the courses and scenarios found on disk; return lines saying what happened.
+
+    Every start does this: content whose fingerprints all match what is loaded is not parsed
+    or validated again (the slow part), so a restart with unchanged content takes well under
+    a second. Any change, addition or removal loads and checks everything as before.
+    """
+    courses = Path(current_app.config["CONTENT_COURSES_DIR"])
+    scenarios = Path(current_app.config["CONTENT_SCENARIOS_DIR"])
+    return (courses_unchanged(courses) or load_courses(courses)) + (
+        scenarios_unchanged(scenarios) or load_scenarios(scenarios))
+
+
+def course_folders(root: Path) -> list[Path]:
+    """The folders check_courses reads (names starting with '.' or '_' are not courses)."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def courses_unchanged(root: Path) -> list[str] | None:
+    """Lines to print if every course folder is loaded exactly as it is on disk, else None."""
+    if not root.is_dir():
+        return None
+    active = list(db.session.scalars(select(Course).where(Course.active)))
+    loaded = {(course.settings or {}).get("disk_digest") for course in active}
+    folders = course_folders(root)
+    if not folders or any(folder_digest(folder) not in loaded for folder in folders):
+        return None
+    if any(course.folder and not (root / course.folder).is_dir() for course in active):
+        return None  # a course to hide
+    return [f"Loaded {len(folders)} course(s) from {root} (unchanged since loaded: not checked again)"]
+
+
+def scenarios_unchanged(root: Path) -> list[str] | None:
+    """Lines to print if every scenario file is a loaded version of an active scenario, else None."""
+    if not root.is_dir():
+        return None
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml"))  # as check_scenarios reads
+    stored = set(db.session.execute(
+        select(Scenario.filename, ScenarioVersion.sha256).join(ScenarioVersion, ScenarioVersion.scenario_id == Scenario.id)
+        .where(Scenario.active)).all())
+    for path in files:
+        digest = hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+        if (path.relative_to(root.parent).as_posix(), digest) not in stored:
+            return None
+    on_disk = db.session.scalars(select(Scenario.filename).where(Scenario.active, Scenario.owner_id.is_(None)))
+    if not files or any(name and not (root.parent / name).exists() for name in on_disk):
+        return None  # a scenario to hide
+    return [f"Loaded {len(files)} scenario(s) from {root} (unchanged since loaded: not checked again)"]
 
 
 def load_courses(root: Path) -> list[str]:
