@@ -123,6 +123,7 @@ TRANSLATIONS = [spec for spec in SPECS if spec.translation_of]
 def test_the_russian_courses_ship_as_translations():
     assert {(spec.id, spec.translation_of, spec.language) for spec in TRANSLATIONS} >= {
         ("ilp-foundations-ru", "ilp-foundations", "ru"), ("source-evaluation-ru", "source-evaluation", "ru"),
+        ("intelligence-reporting-ru", "intelligence-reporting", "ru"),
     }
 
 
