@@ -49,7 +49,7 @@ from trainer import create_app
 from trainer.extensions import db
 from trainer.models import Agency, Attendance, Certificate, Course, Scenario, TrainingSession, User, content_editors
 from trainer.services import cohorts as programme
-from trainer.services import calendar, course_authoring, exercises, scenario_authoring
+from trainer.services import calendar, course_authoring, exercises, question_files, scenario_authoring
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.content import load_courses
@@ -209,6 +209,14 @@ ACCESS: dict[str, Access] = {
     "author_courses.export_draft": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft"}),
     "author_courses.publish": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft_to_publish"}),
     "author_courses.delete_draft": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft_to_delete"}),
+    # Moodle question files: a preview changes nothing; adding writes a bank into the draft
+    "author_courses.import_questions": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft"},
+                                             data=lambda w, role: {"file": (io.BytesIO(b"Matrix?{T}"), "m.gift")}),
+    "author_courses.add_questions": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft"},
+                                          data=lambda w, role: {"token": w.question_token}),
+    "author_courses.export_draft_questions": allow("trainer", "admin", **DRAFT, params={"draft_id": "course_draft"}),
+    # a course's answer keys go to those who may edit it, as its zip does
+    "author_courses.export_course_questions": allow("trainer", "admin", params={"slug": "course_slug"}),
 
     # --- scenario authoring: same rules; the YAML export holds the answer key (editors only)
     "author_scenarios.index": allow(*TRAINERS),
@@ -381,6 +389,8 @@ def build_world(tmp) -> dict[str, Any]:
                       for role, owner in (("trainer", trainer), ("admin", admin), ("x", trainer), ("y", trainer))}
     db.session.flush()
     course_zip = course_authoring.zip_files(course_authoring.course_files(course), "grading-basics")
+    question_token = question_files.preview_token(
+        course_draft, question_files.plan_import(course_draft.files, b"::matrix-q::Matrix?{T}", "matrix.gift"))
     db.session.commit()
     return {
         "emails": {role: user.email for role, user in users.items()},
@@ -396,7 +406,7 @@ def build_world(tmp) -> dict[str, Any]:
         "exercise": exercise.id, "exercise_to_end": exercise_to_end.id,
         "scenario_done": scenario_done.id, "scenario_open": scenario_open.id, "scenario_spare": scenario_spare.id,
         "scenario_old": {**scenario_old, "default": scenario_old["trainer"]},
-        "course_draft": course_draft.id,
+        "course_draft": course_draft.id, "question_token": question_token,
         "course_draft_to_publish": {"trainer": spare_course["trainer"].id, "admin": spare_course["admin"].id,
                                     "default": spare_course["trainer"].id},
         "course_draft_to_delete": {"trainer": spare_course["x"].id, "admin": spare_course["y"].id,

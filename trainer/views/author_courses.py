@@ -13,11 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange
 
+from ..choices import as_choices
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..item_tables import QUESTION_TYPE_LABELS
 from ..models import Course, CourseDraft
 from ..permissions import role_required
 from ..services import course_authoring as authoring
+from ..services import question_files
 from ..services.audit import record_audit
 
 bp = Blueprint("author_courses", __name__, url_prefix="/author/courses")
@@ -67,6 +70,21 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Course folder as a zip"),
                      validators=[FileRequired(), FileAllowed(["zip"], _l("Choose a .zip file."))])
     submit = SubmitField(_l("Import as a draft"))
+
+
+class QuestionImportForm(FlaskForm):
+    file = FileField(_l("Moodle question file"),
+                     validators=[FileRequired(), FileAllowed(["gift", "txt", "xml", "aiken"], _l(
+                         "Choose a GIFT or Aiken file (.gift or .txt) or a Moodle XML file (.xml)."))],
+                     description=_l("GIFT, Aiken or Moodle XML, as Moodle exports them; at most 2 MB."))
+    format = SelectField(_l("Format"), default="", choices=as_choices(
+        {"gift": _l("Moodle GIFT"), "aiken": _l("Aiken"), "xml": _l("Moodle XML")}, blank=_l("Recognise from the file")))
+    submit = SubmitField(_l("Preview the questions"))
+
+
+class AddQuestionsForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Add to the draft"))
 
 
 class EditorForm(FlaskForm):
@@ -211,6 +229,16 @@ def export_course(slug: str):
     return zip_response(files, course.slug, f"{course.slug}{suffix}.zip")
 
 
+@bp.get("/<slug>/questions/export")
+def export_course_questions(slug: str):
+    """The course's current question banks (or ?bank=) as Moodle GIFT or Moodle XML (?format=gift|xml)."""
+    course = editable_course_or_403(slug)
+    files = authoring.course_files(course)
+    if not files:
+        abort(404)
+    return questions_download(files, course.slug, url_for(".index"))
+
+
 @bp.route("/<slug>/editors", methods=["GET", "POST"])
 def editors(slug: str):
     """The owner (or an administrator) gives other trainers the right to edit the course."""
@@ -252,7 +280,8 @@ def draft(draft_id: int):
     check = authoring.check_draft(draft)
     return render_template("author/courses/draft.html", draft=draft, check=check, files=sorted(draft.files),
                            add_form=AddFileForm(), rename_form=RenameFileForm(), delete_form=DeleteFileForm(),
-                           action_form=EmptyForm())
+                           action_form=EmptyForm(), import_form=QuestionImportForm(),
+                           banks=set(question_files.bank_paths(draft.files)))
 
 
 @bp.post("/drafts/<int:draft_id>/files/add")
@@ -418,6 +447,74 @@ def export_draft(draft_id: int):
     draft = draft_or_404(draft_id)
     folder = authoring.folder_name(draft)
     return zip_response(draft.files, folder, f"{folder}-draft.zip")
+
+
+# --- Moodle question files: into a draft, and banks out -------------------------------------
+
+def render_questions(draft: CourseDraft, form: QuestionImportForm, plan=None, error=None, status: int = 200):
+    token = question_files.preview_token(draft, plan) if plan is not None and plan.text else ""
+    too_large = bool(plan and plan.text and (len(plan.text.encode("utf-8")) > authoring.MAX_FILE_BYTES
+                                             or not question_files.token_fits(token)))
+    return render_template("author/courses/questions.html", draft=draft, form=form, plan=plan, error=error,
+                           add_form=AddQuestionsForm(token=token), too_large=too_large,
+                           type_labels=QUESTION_TYPE_LABELS), status
+
+
+@bp.post("/drafts/<int:draft_id>/questions/import")
+def import_questions(draft_id: int):
+    """A Moodle GIFT, Aiken or XML file read for the draft: every question as it will come in, every problem."""
+    draft = draft_or_404(draft_id)
+    form = QuestionImportForm()
+    if not form.validate_on_submit():
+        return render_questions(draft, form, status=400)
+    upload = form.file.data
+    try:
+        plan = question_files.plan_import(draft.files, upload.read(), upload.filename or "questions",
+                                          form.format.data or None)
+    except question_files.QuestionFileError as error:
+        return render_questions(draft, form, error=error, status=400)
+    return render_questions(draft, form, plan=plan)
+
+
+@bp.post("/drafts/<int:draft_id>/questions/add")
+def add_questions(draft_id: int):
+    """Write the previewed questions into the draft as a new bank file."""
+    draft = draft_or_404(draft_id)
+    form = AddQuestionsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        path, count = question_files.add_previewed_bank(draft, form.token.data)
+    except authoring.AuthoringRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".draft", draft_id=draft.id))
+    db.session.commit()
+    flash(ngettext("Added %(num)d question to %(path)s. Officers see it once a lesson's check or a test in "
+                   "course.yml uses this bank.",
+                   "Added %(num)d questions to %(path)s. Officers see them once a lesson's check or a test in "
+                   "course.yml uses this bank.", count, path=path), "success")
+    return redirect(url_for(".edit_file", draft_id=draft.id, name=path))
+
+
+@bp.get("/drafts/<int:draft_id>/questions/export")
+def export_draft_questions(draft_id: int):
+    """The draft's question banks (or ?bank=) as Moodle GIFT or Moodle XML (?format=gift|xml)."""
+    draft = draft_or_404(draft_id)
+    return questions_download(draft.files, authoring.folder_name(draft), url_for(".draft", draft_id=draft.id))
+
+
+def questions_download(files: dict[str, str], name: str, back: str):
+    fmt = request.args.get("format", "gift")
+    if fmt not in question_files.EXPORT_FORMATS:
+        abort(404)
+    try:
+        export = question_files.export_banks(files, name, fmt, request.args.get("bank") or None)
+    except LookupError:
+        flash(_("There is no such question bank to export.") if request.args.get("bank")
+              else _("This course has no question banks to export."), "error")
+        return redirect(back)
+    return send_file(io.BytesIO(export.text.encode("utf-8")), mimetype=export.mimetype, as_attachment=True,
+                     download_name=export.filename)
 
 
 @bp.post("/drafts/<int:draft_id>/delete")
