@@ -283,9 +283,18 @@ class Certificate(db.Model):
     agency_name: Mapped[str] = mapped_column(String(200), default="")
     course_title: Mapped[str] = mapped_column(String(300))
     hours: Mapped[float]
+    # The salt of the holder's hashed e-mail in the certificate's Open Badges assertion.
+    recipient_salt: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    # Withdrawn by an administrator: /verify and the badge assertion say so, with the reason.
+    revoked_at: Mapped[Optional[datetime]]
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 # --- scenarios ----------------------------------------------------------------------------

@@ -80,3 +80,32 @@ def test_attempts_scored_before_rule_versions_stay_on_version_1(fresh_app):
         db.session.flush()
         assert attempt.rule_version == CURRENT_RULES
         db.session.rollback()
+
+
+def test_certificates_issued_before_badges_get_a_salt_each_and_stay_valid(fresh_app):
+    with fresh_app.app_context():
+        upgrade(revision="0010")
+        for statement in (
+            "INSERT INTO users (id, email, full_name, password_hash, role, country, rank, gender, language, "
+            "active, created_at, session_token) VALUES (7, 'old@example.org', 'Old Officer', 'x', 'trainee', "
+            "'KG', 'Major', 'female', 'ru', TRUE, CURRENT_TIMESTAMP, 'token-of-an-old-officer')",
+            "INSERT INTO courses (id, slug, title, summary, language, topic, work, version, estimated_minutes, "
+            "pass_mark, settings, folder, active, loaded_at) VALUES (1, 'ilp', 'ILP', '', 'en', 'ilp', 'ilp', 1, 90, "
+            "70, '{}', 'ilp', TRUE, CURRENT_TIMESTAMP)",
+            "INSERT INTO courses (id, slug, title, summary, language, topic, work, version, estimated_minutes, "
+            "pass_mark, settings, folder, active, loaded_at) VALUES (2, 'ilp-ru', 'ПДОДИ', '', 'ru', 'ilp', 'ilp', 1, "
+            "90, 70, '{}', 'ilp-ru', TRUE, CURRENT_TIMESTAMP)",
+            "INSERT INTO certificates (id, code, user_id, course_id, issued_at, holder_name, agency_name, "
+            "course_title, hours) VALUES (1, 'AAAA-BBBB-CCCC', 7, 1, CURRENT_TIMESTAMP, 'Old Officer', '', 'ILP', 1.5)",
+            "INSERT INTO certificates (id, code, user_id, course_id, issued_at, holder_name, agency_name, "
+            "course_title, hours) VALUES (2, 'DDDD-EEEE-FFFF', 7, 2, CURRENT_TIMESTAMP, 'Old Officer', '', 'ПДОДИ', 1.5)",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text(
+            "SELECT code, recipient_salt, revoked_at, revocation_reason FROM certificates ORDER BY id")).all()
+    assert [(code, revoked, reason) for code, _, revoked, reason in rows] == [
+        ("AAAA-BBBB-CCCC", None, ""), ("DDDD-EEEE-FFFF", None, "")]
+    salts = [salt for _, salt, _, _ in rows]
+    assert len(set(salts)) == 2 and all(len(salt) == 32 and int(salt, 16) >= 0 for salt in salts)
