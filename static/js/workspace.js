@@ -300,6 +300,32 @@
     });
   });
 
+  // The graph library is large: it is fetched (once) when the first chart comes into view, by a
+  // script element from our own origin, which the page's CSP (script-src 'self') allows. Until
+  // then, and if it cannot load, links are made with the form and listed below the chart.
+  var chartLibrary = null;
+  function withChartLibrary(callback) {
+    if (!chartLibrary) {
+      chartLibrary = new Promise(function (resolve, reject) {
+        if (window.cytoscape) { resolve(window.cytoscape); return; }
+        var script = document.createElement("script");
+        script.src = root.dataset.chartScript;
+        script.onload = function () { resolve(window.cytoscape); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    chartLibrary.then(callback, function () { /* the form and the list still work */ });
+  }
+  function whenInView(element, callback) {
+    if (!element || !root.dataset.chartScript) { return; }
+    if (!("IntersectionObserver" in window)) { callback(); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) { observer.disconnect(); callback(); }
+    }, { rootMargin: "300px" });
+    observer.observe(element);
+  }
+
   // Link charts: the list of links is the answer; the Cytoscape chart draws it.
   all(root, '[data-kind="link_chart"]').forEach(function (panel) {
     var board = JSON.parse(panel.querySelector("[data-board]").textContent);
@@ -350,9 +376,9 @@
       changed(panel);
     });
 
-    if (window.cytoscape) {
+    function drawChart(cytoscape) {
       var picked = [];
-      chart = window.cytoscape({
+      chart = cytoscape({
         container: panel.querySelector("[data-chart]"),
         elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type } }; }),
         layout: { name: "circle", padding: 20 },
@@ -380,6 +406,7 @@
       });
       draw();
     }
+    whenInView(panel.querySelector("[data-chart]"), function () { withChartLibrary(drawChart); });
   });
 
   // Case file search: hide reports that do not contain every word typed.

@@ -36,6 +36,7 @@ def test_the_link_chart_is_drawn_under_the_csp(browser, tour):
     workspace = next(p for p in PAGES if p.name == "scenario workspace")
     with opened(browser, tour, workspace) as page:
         chart = page.locator("[data-chart]").first
+        chart.scroll_into_view_if_needed()  # the graph library is fetched when a chart comes into view
         chart.locator("canvas").first.wait_for(state="attached")
         assert chart.evaluate("element => getComputedStyle(element).position") == "relative"
         assert page.locator("head style").count() == 0

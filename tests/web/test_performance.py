@@ -227,6 +227,27 @@ def test_static_files_have_content_hashed_urls_a_years_cache_and_compressed_copi
     assert unhashed.status_code == 200 and "max-age=0" in unhashed.headers["Cache-Control"]
 
 
+def test_the_workspace_fetches_the_graph_library_only_for_a_link_chart(client, trainee, monkeypatch):
+    from trainer.views import scenarios as views
+
+    attempt = open_case(client)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'data-kind="link_chart"' in page
+    assert "cytoscape" not in " ".join(re.findall(r"<script[^>]*>", page)), "no script tag loads it up front"
+    library = re.search(r'data-chart-script="(/static/vendor/cytoscape-[0-9.]+/cytoscape\.min\.[0-9a-f]{12}\.js)"', page)
+    assert library and client.get(library.group(1)).status_code == 200  # fetched when the chart comes into view
+
+    real_view = views.casework.attempt_view
+
+    def without_chart(attempt):
+        view = real_view(attempt)
+        return {**view, "tasks": [task for task in view["tasks"] if task["type"] != "link_chart"]}
+
+    monkeypatch.setattr(views.casework, "attempt_view", without_chart)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'data-kind="link_chart"' not in page and "cytoscape.min" not in page
+
+
 # --- start-up -------------------------------------------------------------------------------------
 
 def test_a_restart_with_unchanged_content_parses_nothing_and_a_changed_file_is_loaded(app, course_root,
