@@ -337,6 +337,11 @@ def measure_bytes(host: str, account: dict) -> dict[str, tuple[int, int]]:
              "bare endpoint": "/_bench/bare"}
     weights = {page: page_weight(session, host, "GET", path, None, None) for page, path in paths.items()}
     weights["autosave POST"] = page_weight(session, host, "POST", account["save"], account["save_body"], csrf)
+    # Fetched by the page's script only when a link chart comes into view (not in "first visit").
+    lazy = re.search(r'data-chart-script="([^"]+)"', session.get(host + account["workspace"]).text)
+    if lazy:
+        size = wire_bytes(session.get(host + lazy.group(1), headers={"Accept-Encoding": BROWSER_ENCODINGS}, stream=True))
+        weights["graph library, when a chart comes into view"] = (size, 0)
     return weights
 
 
@@ -370,6 +375,9 @@ def print_table(title: str, table: dict[str, dict], weights: dict[str, tuple[int
         print(f"| {page} | {row['rps']:.0f} | {row['rps_ratio']:.2f} | {row['p50']:.0f} | {row['p95']:.0f} | "
               f"{row['p99']:.0f} | {row['p95_ratio']:.1f} | {first / 1000:.1f} | {later / 1000:.1f} | "
               f"{row['failures']}/{row['requests']} |")
+    for name, (size, _later) in weights.items():
+        if name not in PAGES:
+            print(f"\n{name}: {size / 1000:.1f} KB more, once (cached afterwards when its address is hashed)")
     for page in PAGES:
         for error in table[page]["errors"]:
             print(f"  error: {error}")
