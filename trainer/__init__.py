@@ -80,11 +80,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import (admin, auth, author_courses, author_scenarios, cohorts, items, learn, main, people, reports,
-                        scenarios)
+    from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, items, learn, main, people,
+                        reports, scenarios)
 
-    for module in (main, auth, people, learn, scenarios, cohorts, author_courses, author_scenarios, items, reports,
-                   admin):
+    for module in (main, auth, people, learn, badges, scenarios, cohorts, author_courses, author_scenarios, items,
+                   reports, admin):
         app.register_blueprint(module.bp)
 
 

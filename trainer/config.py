@@ -87,6 +87,15 @@ class Config:
     HSTS_SECONDS = 0  # only behind HTTPS: see ProductionConfig
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("TRAINER_PROXY_COUNT", "0"))
+    # The address officers and verifiers reach the platform at (https://training.example.org):
+    # certificates' verify links and QR codes and the Open Badges URLs are built on it, so they
+    # stay the same whichever address a request came in by. Empty: the address of the request.
+    PUBLIC_BASE_URL = os.environ.get("TRAINER_BASE_URL", "").rstrip("/")
+    # The issuer named in certificates' Open Badges (its profile needs a name, a home page and a
+    # contact e-mail). Empty URL: the platform's home page; empty e-mail: the first administrator's.
+    BADGE_ISSUER_NAME = os.environ.get("TRAINER_BADGE_ISSUER_NAME", "Intelligence-led policing training")
+    BADGE_ISSUER_URL = os.environ.get("TRAINER_BADGE_ISSUER_URL", "")
+    BADGE_ISSUER_EMAIL = os.environ.get("TRAINER_BADGE_ISSUER_EMAIL", "")
 
     # How often live pages (a trainer's cohort view, a trainee's case file during an
     # exercise) ask for news: often enough to feel live, rare enough for 100 trainees.

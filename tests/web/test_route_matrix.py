@@ -138,6 +138,13 @@ ACCESS: dict[str, Access] = {
     "learn.certificate": allow("trainee", "manager", "admin", hidden=("trainee2", "trainer", "trainer2")),
     "learn.certificate_download": allow("trainee", "manager", "admin", hidden=("trainee2", "trainer", "trainer2")),
     "learn.verify": PUBLIC,
+    # Open Badges: the issuer, badge classes and assertions are public JSON-LD (validators and
+    # backpacks fetch them without an account), as are the badge images
+    "badges.issuer": PUBLIC,
+    "badges.badge_class": allow(*ROLES, params={"work": "course_work"}),
+    "badges.badge_class_image": allow(*ROLES, params={"work": "course_work"}),
+    "badges.assertion": PUBLIC,
+    "badges.assertion_image": PUBLIC,
 
     # --- scenarios: the catalogue is open; attempts are their owner's alone
     "scenarios.index": LOGGED_IN,
@@ -269,6 +276,8 @@ ACCESS: dict[str, Access] = {
     "admin.agencies": allow("admin"),
     "admin.agency_form": allow("admin", data={"name": "Matrix Agency", "short_name": "MX", "country": "KG"}),
     "admin.audit": allow("admin"),
+    "admin.certificate_revoke": allow("admin", params={"code": "certificate_to_revoke"},
+                                      data={"reason": "Issued in error"}),
 }
 # Declared before the route lands (the audit-log page being written now); remove once it exists.
 NOT_YET: set[str] = set()
@@ -344,7 +353,10 @@ def build_world(tmp) -> dict[str, Any]:
     quiz_spare = learning.start_attempt(trainee, course, "check", lessons[1])
     certificate = Certificate(code="MATRIXCERT1", user_id=trainee.id, course_id=course.id, holder_name=trainee.full_name,
                               course_title=course.title, hours=1.5)
-    db.session.add(certificate)
+    # A second certificate for the administrator to revoke (the first stays valid for the others).
+    certificate_to_revoke = Certificate(code="MATRIXCERT2", user_id=users["trainee3"].id, course_id=course.id,
+                                        holder_name=users["trainee3"].full_name, course_title=course.title, hours=1.5)
+    db.session.add_all([certificate, certificate_to_revoke])
 
     # The trainer's cohort: the trainee (and trainee3) are members; a session, two exercises.
     cohort = programme.create_cohort(trainer, name="Bishkek webinar", attendance_required_percent=50)
@@ -400,7 +412,8 @@ def build_world(tmp) -> dict[str, Any]:
         "scenario": scenario.id, "scenario_slug": scenario.slug, "scenario_yaml": scenario.current_version.source,
         "pre_test": "pre_test", "completion": "completion", "csv": "csv", "course_file": "course.yml",
         "quiz_open": quiz_open.id, "quiz_done": quiz_done.id, "quiz_spare": quiz_spare.id,
-        "certificate": certificate.code,
+        "certificate": certificate.code, "certificate_to_revoke": certificate_to_revoke.code,
+        "course_work": course.work,
         "cohort": cohort.id, "session": session.id, "assignment_spare": spare_assignment.id,
         "feed": calendar.cohort_feed_token(cohort),
         "exercise": exercise.id, "exercise_to_end": exercise_to_end.id,

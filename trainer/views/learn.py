@@ -9,10 +9,11 @@ from ..certificates import certificate_pdf
 from ..choices import topic_label
 from ..domain.questions import field_name
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import CertificateRevokeForm, EmptyForm
 from ..i18n import reader_language
 from ..models import Certificate, QuizAttempt
 from ..permissions import own_or_404
+from ..services import badges
 from ..services import courses as learning
 from ..services.concurrency import Contended, commit_with_retry
 
@@ -198,19 +199,25 @@ def own_certificate_or_404(code: str) -> Certificate:
 @bp.get("/certificates/<code>")
 @login_required
 def certificate(code: str):
-    return render_template("learn/certificate.html", certificate=own_certificate_or_404(code))
+    certificate = own_certificate_or_404(code)
+    revoke_form = CertificateRevokeForm() if current_user.role == "admin" and not certificate.revoked else None
+    return render_template("learn/certificate.html", certificate=certificate, revoke_form=revoke_form,
+                           links=badges.certificate_links(certificate))
 
 
 @bp.get("/certificates/<code>.pdf")
 @login_required
 def certificate_download(code: str):
     certificate = own_certificate_or_404(code)
+    if certificate.revoked:
+        flash(_("This certificate was revoked: it can no longer be downloaded."), "error")
+        return redirect(url_for("learn.certificate", code=certificate.code))
     labels = {"title": _("Certificate of completion"), "certifies": _("This certifies that"),
               "completed": _("has completed the course"), "date": _("Date"), "hours": _("Hours"),
               "code": _("Verification code"), "verify": _("Verify at")}
     pdf = certificate_pdf(certificate.holder_name, certificate.agency_name, certificate.course_title,
                           format_date(certificate.issued_at, "long"), certificate.hours, certificate.code,
-                          url_for("learn.verify", code=certificate.code, _external=True), labels)
+                          badges.verify_url(certificate), labels)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
