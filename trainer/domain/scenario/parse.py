@@ -323,7 +323,7 @@ def _mentioned(text: str, ctx: Ctx) -> tuple[str, ...]:
 # -- tasks ------------------------------------------------------------------------------
 
 def _tasks(ctx: Ctx, top: dict[str, Any]) -> tuple[Task, ...]:
-    from trainer.domain.scoring import TASK_TYPES  # scoring imports this package's model
+    from trainer.domain.tasks import TASK_TYPES  # the task types import this package's model
 
     tasks: list[Task] = []
     ids: list[tuple[Path, str]] = []
@@ -360,7 +360,7 @@ def _tasks(ctx: Ctx, top: dict[str, Any]) -> tuple[Task, ...]:
 
 
 def _has_safeguards(tasks: tuple[Task, ...]) -> bool:
-    from trainer.domain.scoring import TASK_TYPES
+    from trainer.domain.tasks import TASK_TYPES
 
     return any(TASK_TYPES[t.type].safeguard_share(t) > 0 for t in tasks)
 
