@@ -100,3 +100,74 @@ def _task_view(task, scenario: Scenario, plain, rng: random.Random) -> dict[str,
                     rubric=[{"id": c.id, "criterion": plain(c.criterion), "max_points": c.max_points}
                             for c in content.rubric])
     return view
+
+
+# How far a trainee has got with each task, from the saved answer alone (never the key): the
+# workspace's tab markers and progress bar. static/js/workspace.js (`progressOf`) counts the same
+# way as the trainee works, so a reload shows what the page showed.
+TASK_STATES = ("empty", "partly", "done")
+
+
+def task_progress(task: dict[str, Any], answer: Any, released_ids: set[str]) -> float:
+    """The share of a task answered, 0 to 1: the grades, ratings and decisions given out of those
+    asked (reports not yet released are not asked); a chart with a link, an arranged timeline and
+    a written report count as answered, since only the trainee knows when they are finished."""
+    answer = answer if isinstance(answer, dict) else {}
+    kind = task["type"]
+    if kind == "grade":
+        reports = [r for r in task["report_ids"] if r in released_ids]
+        grades = _mapping(answer.get("grades"))
+        given = sum(1 for r in reports for field in ("source", "information", "handling")
+                    if _given(_mapping(grades.get(r)).get(field)))
+        return given / (3 * len(reports)) if reports else 0.0
+    if kind == "hypotheses":
+        matrix = _mapping(answer.get("matrix"))
+        cells = [(e["id"], h["id"]) for e in task["evidence"] for h in task["hypotheses"]]
+        given = sum(1 for e, h in cells if _given(_mapping(matrix.get(e)).get(h)))
+        given += 1 if _given(answer.get("conclusion")) else 0
+        return given / (len(cells) + 1)
+    if kind == "decision":
+        choices = _mapping(answer.get("choices"))
+        decisions = [d["id"] for d in task["decisions"]]
+        return sum(1 for d in decisions if _given(choices.get(d))) / len(decisions) if decisions else 0.0
+    if kind == "link_chart":
+        links = answer.get("links")
+        return 1.0 if isinstance(links, list) and links else 0.0
+    if kind == "timeline":
+        order = answer.get("order")
+        return 1.0 if isinstance(order, list) and order else 0.0
+    if kind == "report":
+        text = answer.get("text")
+        return 1.0 if isinstance(text, str) and text.strip() else 0.0
+    return 0.0
+
+
+def task_state(progress: float) -> str:
+    """"empty", "partly" or "done" for a task's share answered."""
+    return "done" if progress >= 1 else ("partly" if progress > 0 else "empty")
+
+
+def attempt_progress(view: dict[str, Any], responses: dict[str, Any]) -> dict[str, Any]:
+    """Each task's share answered and state, the tasks done and the attempt's share (the mean)."""
+    released = {report["id"] for report in view["reports"]}
+    shares = {task["id"]: task_progress(task, responses.get(task["id"]), released) for task in view["tasks"]}
+    return {
+        "tasks": {task_id: {"share": share, "state": task_state(share)} for task_id, share in shares.items()},
+        "done": sum(1 for share in shares.values() if share >= 1),
+        "total": len(shares),
+        # rounded half up, as the browser's Math.round does
+        "percent": int(100 * sum(shares.values()) / len(shares) + 0.5) if shares else 0,
+    }
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _given(value: Any) -> bool:
+    """A choice was made: a non-empty code, or a non-empty list of options."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list):
+        return any(isinstance(v, str) and v for v in value)
+    return False
