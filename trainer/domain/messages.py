@@ -6,11 +6,15 @@ its parameters, and, as a `str`, the English sentence, so logs, the CLI and code
 English keep working. The web layer translates it (`trainer.i18n.translate`, the `t` filter):
 `gettext(text) % params`, translating parameters that are themselves messages (labels of
 codes such as a link type) and lists of them.
+
+There is no plural form here: a count goes in as a parameter of a sentence worded so that no
+word has to agree with it (docs/translating.md). `joined` and `keyed` put messages side by side
+("a; b", "key: message") with punctuation that is the same in every language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -46,6 +50,20 @@ class Message(str):
 def msg(text: str, **params: Any) -> Message:
     """A message: `msg(N_("unknown field '%(key)s'"), key=key)`."""
     return Message(text, params)
+
+
+def joined(parts: Sequence[Any], separator: str = "; ") -> Any:
+    """Messages side by side, each translated; the separator is punctuation, the same in every
+    language, so the joining text is no message id (gettext gives it back as it is)."""
+    if len(parts) == 1:
+        return parts[0]
+    return Message(separator.join(f"%(part{i})s" for i in range(len(parts))),
+                   {f"part{i}": part for i, part in enumerate(parts)})
+
+
+def keyed(key: str, message: Any) -> Any:
+    """"key: message", the message translated (a key is a YAML path, the same in every language)."""
+    return Message("%(key)s: %(message)s", key=key, message=message) if key else message
 
 
 def english(value: Any) -> Any:

@@ -39,7 +39,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from . import yamlsafe
 from .markdown import render_markdown, sanitise_html
-from .messages import Message, N_, label, msg
+from .messages import Message, N_, joined, keyed, label, msg
 from .questions import ID_PATTERN, SLUG_PATTERN, Question, build_question, validate_question
 from .tabular import UnreadableFile, decode_text
 
@@ -225,7 +225,7 @@ def _finish(fmt: str, drafts: list[_Draft], language: str, competencies: Mapping
         raw = {"id": _unique_id(_id_base(draft.name, raw.get("prompt", "")), taken), **raw}
         errors = [p for p in validate_question(raw) if p.severity == "error"]
         if errors:
-            reason = "; ".join(f"{p.key}: {p.message}" if p.key else p.message for p in errors)
+            reason = joined([keyed(p.key, p.message) for p in errors])
             reported.append(Reported(draft.line, draft.name, draft.moodle_type,
                                      msg(N_("it cannot be a bank question: %(reason)s"), reason=reason)))
             continue

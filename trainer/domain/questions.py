@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from .messages import N_, Message, msg
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -115,12 +117,17 @@ class FieldProblem:
     """A problem in one question's raw dict; `key` is relative to the question."""
 
     key: str
-    message: str
+    message: str                     # a Message: English as a str, translated where it is shown
     severity: str = "error"
 
 
 class ResponseError(ValueError):
-    """Submitted form values that do not make a response to the question."""
+    """Submitted form values that do not make a response to the question; its argument is a
+    Message (`message`) for the officer, translated where it is shown."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -132,23 +139,23 @@ class _Check:
         self.raw = raw
         self.problems: list[FieldProblem] = []
 
-    def error(self, key: str, message: str) -> None:
+    def error(self, key: str, message: Message) -> None:
         self.problems.append(FieldProblem(key, message))
 
-    def warn(self, key: str, message: str) -> None:
+    def warn(self, key: str, message: Message) -> None:
         self.problems.append(FieldProblem(key, message, "warning"))
 
     def text(self, value: Any, key: str, required: bool = True) -> str | None:
         """A non-empty string at `key`, or None after recording why not."""
         if value is None:
             if required:
-                self.error(key, "is required")
+                self.error(key, msg(N_("is required")))
             return None
         if not isinstance(value, str):
-            self.error(key, f"expected text, got {_kind(value)} (put it in quotes)")
+            self.error(key, msg(N_("expected text, got %(kind)s (put it in quotes)"), kind=_kind(value)))
             return None
         if not value.strip():
-            self.error(key, "must not be empty")
+            self.error(key, msg(N_("must not be empty")))
             return None
         return value.strip()
 
@@ -156,39 +163,49 @@ class _Check:
         """The list at `key` with at least `minimum` entries, or None."""
         value = self.raw.get(key)
         if value is None:
-            self.error(key, f"is required: a list of at least {minimum}")
+            self.error(key, msg(N_("is required: a list of at least %(min)d"), min=minimum))
             return None
         if not isinstance(value, list):
-            self.error(key, f"expected a list, got {_kind(value)}")
+            self.error(key, msg(N_("expected a list, got %(kind)s"), kind=_kind(value)))
             return None
         if len(value) < minimum:
-            self.error(key, f"needs at least {minimum} entries, has {len(value)}")
+            self.error(key, msg(N_("needs at least %(min)d entries, has %(n)d"), min=minimum, n=len(value)))
         return value
 
     def unique(self, texts: Sequence[tuple[str, str | None]], what: str) -> None:
-        """Record an error for every repeated text; entries are (key, text)."""
+        """Record an error for every repeated text; entries are (key, text); `what` is a key of
+        REPEATS ("option", "left side", "right side", "item")."""
         seen: dict[str, str] = {}
         for key, text in texts:
             if text is None:
                 continue
             if text in seen:
-                self.error(key, f"repeats {what} {seen[text]}: each {what} must be different")
+                self.error(key, msg(REPEATS[what], first=seen[text]))
             else:
                 seen[text] = key
 
 
-def _kind(value: Any) -> str:
-    """A reader's name for a YAML value's type."""
+# One message per kind of repeated text, so each language names it in its own words.
+REPEATS = {
+    "option": N_("repeats option %(first)s: each option must be different"),
+    "left side": N_("repeats left side %(first)s: each left side must be different"),
+    "right side": N_("repeats right side %(first)s: each right side must be different"),
+    "item": N_("repeats item %(first)s: each item must be different"),
+}
+
+
+def _kind(value: Any) -> Message | str:
+    """A reader's name for a YAML value's type, as a message."""
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return msg(N_("true/false (%(value)s)"), value=str(value).lower())
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return msg(N_("a number (%(value)s)"), value=value)
     if isinstance(value, dict):
-        return "a mapping"
+        return msg(N_("a mapping"))
     if isinstance(value, list):
-        return "a list"
+        return msg(N_("a list"))
     if value is None:
-        return "nothing"
+        return msg(N_("nothing"))
     return type(value).__name__
 
 
@@ -246,7 +263,7 @@ class _ChoiceType(QuestionType):
         check.unique(texts, "option")
         shuffle = check.raw.get("shuffle", True)
         if not isinstance(shuffle, bool):
-            check.error("shuffle", f"expected true or false, got {_kind(shuffle)}")
+            check.error("shuffle", msg(N_("expected true or false, got %(kind)s"), kind=_kind(shuffle)))
         # Without an option list a range check would only add noise.
         n_options = len(options) if isinstance(check.raw.get("options"), list) else None
         self._validate_answer(check, check.raw.get("answer"), n_options)
@@ -257,10 +274,10 @@ class _ChoiceType(QuestionType):
         if isinstance(option, str):
             return check.text(option, key)
         if not isinstance(option, dict):
-            check.error(key, f"expected text or a mapping with 'text', got {_kind(option)}")
+            check.error(key, msg(N_("expected text or a mapping with 'text', got %(kind)s"), kind=_kind(option)))
             return None
         for extra in sorted(set(option) - {"text", "feedback"}, key=str):
-            check.warn(f"{key}.{extra}", "unknown key (ignored); an option has text and feedback")
+            check.warn(f"{key}.{extra}", msg(N_("unknown key (ignored); an option has text and feedback")))
         check.text(option.get("feedback"), f"{key}.feedback", required=False)
         return check.text(option.get("text"), f"{key}.text")
 
@@ -269,9 +286,10 @@ class _ChoiceType(QuestionType):
 
     def _number(self, check: _Check, key: str, value: Any, n_options: int | None) -> None:
         if not _is_int(value):
-            check.error(key, f"expected an option number (1 for the first), got {_kind(value)}")
+            check.error(key, msg(N_("expected an option number (1 for the first), got %(kind)s"), kind=_kind(value)))
         elif n_options is not None and not 1 <= value <= n_options:
-            check.error(key, f"answer {value} is out of range: the question has {n_options} options")
+            check.error(key, msg(N_("answer %(value)d is out of range: the question has %(n)d options"), value=value,
+                                 n=n_options))
 
     def build(self, raw: Mapping) -> dict[str, Any]:
         options = tuple(_build_option(o) for o in raw["options"])
@@ -298,9 +316,11 @@ class _ChoiceType(QuestionType):
         try:
             index = int(value)
         except ValueError:
-            raise ResponseError(f"question {question.id}: {value!r} is not an option number") from None
+            raise ResponseError(msg(N_("question %(id)s: %(value)r is not an option number"), id=question.id,
+                                    value=value)) from None
         if not 0 <= index < len(question.options):
-            raise ResponseError(f"question {question.id}: option {index} does not exist")
+            raise ResponseError(msg(N_("question %(id)s: option %(index)d does not exist"), id=question.id,
+                                    index=index))
         return index
 
 
@@ -325,9 +345,9 @@ class SingleChoice(_ChoiceType):
 
     def _validate_answer(self, check: _Check, answer: Any, n_options: int | None) -> None:
         if answer is None:
-            check.error("answer", "is required: the number of the correct option, from 1")
+            check.error("answer", msg(N_("is required: the number of the correct option, from 1")))
         elif isinstance(answer, list):
-            check.error("answer", "a single question has one answer; use type: multiple for a list")
+            check.error("answer", msg(N_("a single question has one answer; use type: multiple for a list")))
         else:
             self._number(check, "answer", answer, n_options)
 
@@ -339,7 +359,7 @@ class SingleChoice(_ChoiceType):
         if not values:
             return None
         if len(values) > 1:
-            raise ResponseError(f"question {question.id}: choose one option only")
+            raise ResponseError(msg(N_("question %(id)s: choose one option only"), id=question.id))
         return self._index(question, values[0])
 
 
@@ -350,17 +370,18 @@ class MultipleChoice(_ChoiceType):
 
     def _validate_answer(self, check: _Check, answer: Any, n_options: int | None) -> None:
         if answer is None:
-            check.error("answer", "is required: a list of the correct option numbers, e.g. [1, 3]")
+            check.error("answer", msg(N_("is required: a list of the correct option numbers, e.g. [1, 3]")))
             return
         if not isinstance(answer, list):
-            check.error("answer", f"expected a list of option numbers, e.g. [1, 3], got {_kind(answer)}")
+            check.error("answer", msg(N_("expected a list of option numbers, e.g. [1, 3], got %(kind)s"),
+                                      kind=_kind(answer)))
             return
         if not answer:
-            check.error("answer", "needs at least one correct option")
+            check.error("answer", msg(N_("needs at least one correct option")))
         for i, number in enumerate(answer):
             self._number(check, f"answer[{i}]", number, n_options)
         if len(set(map(repr, answer))) != len(answer):
-            check.error("answer", "lists the same option more than once")
+            check.error("answer", msg(N_("lists the same option more than once")))
 
     def score(self, question: Question, response: Any) -> float:
         chosen, keyed = _as_indexes(response), set(question.correct)
@@ -373,7 +394,7 @@ class MultipleChoice(_ChoiceType):
             return None
         indexes = [self._index(question, v) for v in values]
         if len(set(indexes)) != len(indexes):
-            raise ResponseError(f"question {question.id}: an option was sent twice")
+            raise ResponseError(msg(N_("question %(id)s: an option was sent twice"), id=question.id))
         return sorted(indexes)
 
 
@@ -386,18 +407,19 @@ class TrueFalse(QuestionType):
     def _validate(self, check: _Check) -> None:
         answer = check.raw.get("answer")
         if answer is None:
-            check.error("answer", "is required: true or false")
+            check.error("answer", msg(N_("is required: true or false")))
         elif not isinstance(answer, bool):
-            check.error("answer", f"expected true or false, got {_kind(answer)}")
+            check.error("answer", msg(N_("expected true or false, got %(kind)s"), kind=_kind(answer)))
         feedback = check.raw.get("feedback")
         if feedback is None:
             return
         if not isinstance(feedback, dict):
-            check.error("feedback", f"expected a mapping with keys true and false, got {_kind(feedback)}")
+            check.error("feedback", msg(N_("expected a mapping with keys true and false, got %(kind)s"),
+                                        kind=_kind(feedback)))
             return
         for key, text in feedback.items():
             if _truth_key(key) is None:
-                check.error(f"feedback.{key}", "unknown key: feedback is keyed by true and false")
+                check.error(f"feedback.{key}", msg(N_("unknown key: feedback is keyed by true and false")))
             else:
                 check.text(text, f"feedback.{str(key).lower()}")
 
@@ -423,7 +445,7 @@ class TrueFalse(QuestionType):
         if not values:
             return None
         if len(values) > 1 or values[0] not in ("true", "false"):
-            raise ResponseError(f"question {question.id}: answer true or false")
+            raise ResponseError(msg(N_("question %(id)s: answer true or false"), id=question.id))
         return values[0] == "true"
 
 
@@ -446,10 +468,10 @@ class Matching(QuestionType):
         for i, pair in enumerate(pairs):
             key = f"pairs[{i}]"
             if not isinstance(pair, dict):
-                check.error(key, f"expected a mapping with left and right, got {_kind(pair)}")
+                check.error(key, msg(N_("expected a mapping with left and right, got %(kind)s"), kind=_kind(pair)))
                 continue
             for extra in sorted(set(pair) - {"left", "right"}, key=str):
-                check.warn(f"{key}.{extra}", "unknown key (ignored); a pair has left and right")
+                check.warn(f"{key}.{extra}", msg(N_("unknown key (ignored); a pair has left and right")))
             lefts.append((f"{key}.left", check.text(pair.get("left"), f"{key}.left")))
             rights.append((f"{key}.right", check.text(pair.get("right"), f"{key}.right")))
         check.unique(lefts, "left side")
@@ -471,7 +493,8 @@ class Matching(QuestionType):
             if not values:
                 continue
             if len(values) > 1:
-                raise ResponseError(f"question {question.id}: choose one match for {pair.left!r}")
+                raise ResponseError(msg(N_("question %(id)s: choose one match for %(left)r"), id=question.id,
+                                        left=pair.left))
             response[pair.left] = question.pairs[self._index(question, values[0])].right
         return response or None
 
@@ -480,7 +503,8 @@ class Matching(QuestionType):
 
     def _index(self, question: Question, value: str) -> int:
         if not value.isdigit() or int(value) >= len(question.pairs):
-            raise ResponseError(f"question {question.id}: {value!r} is not one of the choices")
+            raise ResponseError(msg(N_("question %(id)s: %(value)r is not one of the choices"), id=question.id,
+                                    value=value))
         return int(value)
 
 
@@ -519,7 +543,8 @@ class Ordering(QuestionType):
             return None
         n = len(question.items)
         if not all(v.strip().isdigit() for v in values) or sorted(int(v) for v in values) != list(range(n)):
-            raise ResponseError(f"question {question.id}: place each of the {n} items exactly once")
+            raise ResponseError(msg(N_("question %(id)s: place each of the %(n)d items exactly once"),
+                                    id=question.id, n=n))
         return [question.items[int(v)] for v in values]
 
     def presentation(self, question: Question, rng: random.Random) -> tuple[int, ...]:
@@ -567,33 +592,36 @@ def _nonblank(form: Mapping, name: str) -> list[str]:
 def validate_question(raw: Any) -> list[FieldProblem]:
     """Every problem with one raw bank entry; keys are relative to the entry."""
     if not isinstance(raw, dict):
-        return [FieldProblem("", f"expected a question (a mapping with id, type, ...), got {_kind(raw)}")]
+        return [FieldProblem("", msg(N_("expected a question (a mapping with id, type, ...), got %(kind)s"),
+                                     kind=_kind(raw)))]
     check = _Check(raw)
     qid = raw.get("id")
     if qid is None:
-        check.error("id", "is required")
+        check.error("id", msg(N_("is required")))
     elif not isinstance(qid, str) or not ID_PATTERN.match(qid):
-        check.error("id", f"expected letters, digits, '-', '_' or '.', got {qid!r}")
+        check.error("id", msg(N_("expected letters, digits, '-', '_' or '.', got %(value)r"), value=qid))
     check.text(raw.get("prompt"), "prompt")
     check.text(raw.get("explanation"), "explanation")
     competency = raw.get("competency")
     if competency is not None and not (isinstance(competency, str) and SLUG_PATTERN.match(competency)):
-        check.error("competency", f"expected a slug (lowercase letters, digits, hyphens), got {competency!r}")
+        check.error("competency", msg(N_("expected a slug (lowercase letters, digits, hyphens), got %(value)r"),
+                                      value=competency))
     qtype = _known_type(check, raw.get("type"))
     if qtype is None:
         return check.problems
     for extra in sorted(set(raw) - set(COMMON_KEYS) - set(qtype.keys), key=str):
-        check.warn(str(extra), f"unknown key for a {qtype.name} question (ignored)")
+        check.warn(str(extra), msg(N_("unknown key for a %(type)s question (ignored)"), type=qtype.name))
     return check.problems + qtype.validate(raw)
 
 
 def _known_type(check: _Check, name: Any) -> QuestionType | None:
     known = ", ".join(QUESTION_TYPES)
     if name is None:
-        check.error("type", f"is required: one of {known}")
+        check.error("type", msg(N_("is required: one of %(known)s"), known=known))
         return None
     if not isinstance(name, str) or name not in QUESTION_TYPES:
-        check.error("type", f"unknown question type {name!r}: expected one of {known}")
+        check.error("type", msg(N_("unknown question type %(value)r: expected one of %(known)s"), value=name,
+                                known=known))
         return None
     return QUESTION_TYPES[name]
 

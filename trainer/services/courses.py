@@ -287,7 +287,7 @@ def read_answers(attempt: QuizAttempt, form) -> dict[int, str]:
         try:
             value = question_rules.parse_response(item_spec(item), form)
         except ResponseError as error:
-            errors[item.id] = str(error)
+            errors[item.id] = error.message
             continue
         item.response = None if value is None else {"value": value}
     return errors
