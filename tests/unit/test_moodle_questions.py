@@ -342,6 +342,17 @@ def test_unreadable_files_are_refused_with_a_reason(data, fmt, reason):
     assert reason in str(refused.value.message)
 
 
+def test_a_file_of_thousands_of_questions_is_refused_quickly():
+    many = b"Q?{T}\n\n" * 2001
+    with pytest.raises(QuestionFileError) as refused:
+        read_questions(many, "gift")
+    assert "the file holds more than 2000 questions, the most read at once" in str(refused.value.message)
+    assert refused.value.line == 2001 * 2 - 1
+    # 2000 questions with the same text get ids of their own without going back over the taken ones.
+    result = read_questions(b"Q?{T}\n\n" * 2000, "gift")
+    assert [q.id for q in result.questions[-2:]] == ["q-1999", "q-2000"]
+
+
 def test_the_format_is_guessed_from_the_extension_then_the_content():
     assert guess_format("bank.XML") == "xml" and guess_format("bank.gift") == "gift"
     assert guess_format("bank.txt", "Q?\nA. a\nB. b\nANSWER: A") == "aiken"

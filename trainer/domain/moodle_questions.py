@@ -46,6 +46,7 @@ from .tabular import UnreadableFile, decode_text
 FORMATS = ("gift", "aiken", "xml")
 FORMAT_NAMES = {"gift": N_("Moodle GIFT"), "aiken": N_("Aiken"), "xml": N_("Moodle XML")}
 MAX_BYTES = 2 * 1024 * 1024          # far more than a bank needs; bounds the work per upload
+MAX_QUESTIONS = 2000                 # a bank far larger than any course's; bounds the preview and the work
 MAX_ID_LENGTH = 48
 
 # Moodle's question types, as a reader names them.
@@ -193,6 +194,13 @@ def read_questions(data: bytes | str, fmt: str | None = None, *, filename: str =
     return _finish(fmt, drafts, language, competencies or {}, taken_ids)
 
 
+def _count(drafts: list[_Draft]) -> None:
+    """Stop reading at the question after the most a file may hold."""
+    if len(drafts) > MAX_QUESTIONS:
+        raise QuestionFileError(msg(N_("the file holds more than %(max)d questions, the most read at once: split it "
+                                       "into smaller files"), max=MAX_QUESTIONS), drafts[-1].line)
+
+
 def _decode(raw: bytes) -> str:
     try:
         text = decode_text(raw)
@@ -207,7 +215,7 @@ def _decode(raw: bytes) -> str:
 
 def _finish(fmt: str, drafts: list[_Draft], language: str, competencies: Mapping[str, str],
             taken_ids: Collection[str]) -> ImportResult:
-    taken = set(taken_ids)
+    taken, counters = set(taken_ids), {}
     imported, reported = [], []
     for draft in drafts:
         if draft.raw is None:
@@ -222,7 +230,7 @@ def _finish(fmt: str, drafts: list[_Draft], language: str, competencies: Mapping
             if raw["explanation"]:
                 draft.notes.append(msg(N_("the file has no general feedback: the explanation only names the right "
                                           "answer; write a fuller one in the bank")))
-        raw = {"id": _unique_id(_id_base(draft.name, raw.get("prompt", "")), taken), **raw}
+        raw = {"id": _unique_id(_id_base(draft.name, raw.get("prompt", "")), taken, counters), **raw}
         errors = [p for p in validate_question(raw) if p.severity == "error"]
         if errors:
             reason = joined([keyed(p.key, p.message) for p in errors])
@@ -307,12 +315,17 @@ def _id_base(name: str, prompt: str) -> str:
     return "question"
 
 
-def _unique_id(base: str, taken: set[str]) -> str:
-    candidate, number = base, 1
-    while candidate in taken:
+def _unique_id(base: str, taken: set[str], counters: dict[str, int]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is free; `counters` remembers where each base got to."""
+    if base not in taken:
+        return base
+    number = counters.get(base, 1)
+    while True:
         number += 1
         candidate = f"{base}-{number}"
-    return candidate
+        if candidate not in taken:
+            counters[base] = number
+            return candidate
 
 
 # ---------------------------------------------------------------- text formats
@@ -390,8 +403,8 @@ def _read_gift(text: str) -> list[_Draft]:
             if not lines:
                 continue
             first = lines[0][0]
-        draft = _gift_question(first, [line for _n, line in lines], category)
-        drafts.append(draft)
+        drafts.append(_gift_question(first, [line for _n, line in lines], category))
+        _count(drafts)
     return drafts
 
 
@@ -616,6 +629,7 @@ def _read_aiken(text: str) -> list[_Draft]:
                                                                                 "any question"))))
             else:
                 drafts.append(_aiken_question(current, answer.group(1).upper().translate(_LOOKALIKES)))
+                _count(drafts)
             current = None
         elif current is not None and not current["options"]:
             current["text"] += "\n" + stripped           # question text on more than one line
@@ -715,6 +729,7 @@ def _read_xml(raw: bytes) -> list[_Draft]:
             category = _xml_text(element.find("category")) or category
             continue
         drafts.append(_xml_question(element, kind, line, category))
+        _count(drafts)
     return drafts
 
 
