@@ -1,8 +1,23 @@
 """Problems the domain finds reach Russian-speaking trainers in Russian: an import file's bad
-rows (line, column and what is wrong) and a course file's mistakes in a draft."""
+rows (line, column and what is wrong), a course file's mistakes in a draft, an answer that
+cannot be read."""
 import io
+from pathlib import Path
 
-from conftest import post_form
+import pytest
+
+from conftest import database_url_for, post_form
+from sample_course import write_course
+from trainer.extensions import db
+from trainer.models import CourseDraft
+from trainer.services.content import load_courses
+
+
+@pytest.fixture
+def app_config(request, backend, tmp_path):
+    write_course(tmp_path / "courses")
+    return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend),
+            "CONTENT_COURSES_DIR": str(tmp_path / "courses")}
 
 
 def new_cohort(client) -> int:
@@ -60,3 +75,52 @@ def test_an_administrator_in_russian_reads_import_problems_in_russian(client, au
                   "<td>4</td><td>email</td><td>адрес b@example.org встречается в файле дважды (впервые — в строке 3)</td>"):
         assert cells in page, cells
     assert "is not a role" not in page and "appears twice" not in page
+
+
+def test_a_trainer_in_russian_saves_broken_course_files_and_reads_each_problem_in_russian(client, auth, make_user,
+                                                                                         database):
+    auth.login(make_user("trainer", language="ru"))
+    response = post_form(client, "/author/courses/drafts", {"title": "Пограничный контроль", "source": ""})
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    files = database.get(CourseDraft, draft_id).files
+    course_yml = files["course.yml"].replace("pass_mark: 70\n", "pass_mark: много\n")
+    assert "pass_mark: много" in course_yml
+    post_form(client, f"/author/courses/drafts/{draft_id}/edit/course.yml", {"text": course_yml})
+    post_form(client, f"/author/courses/drafts/{draft_id}/edit/01-introduction.md",
+              {"text": "---\ntitle: Введение\nminutes: [\n---\nТекст\n"})
+    post_form(client, f"/author/courses/drafts/{draft_id}/edit/questions/test.yml",
+              {"text": "questions:\n  - id: q1\n    type: single\n    prompt: Кто?\n    explanation: Так.\n"
+                       "    options: [Да, Нет]\n    answer: 3\n"})
+
+    page = client.get(f"/author/courses/drafts/{draft_id}").get_data(as_text=True)
+    line = course_yml.splitlines().index("pass_mark: много") + 1
+    assert f'<td class="num">{line}</td>' in page
+    assert "ожидается целое число, получено: «много»" in page
+    assert "ошибка YAML в блоке метаданных: " in page
+    assert "ответ 3 вне диапазона: вариантов в вопросе: 2" in page
+    for english in ("expected a whole number", "invalid YAML", "is out of range"):
+        assert english not in page
+
+    editor = client.get(f"/author/courses/drafts/{draft_id}/edit/course.yml").get_data(as_text=True)
+    assert "<code>pass_mark</code>: ожидается целое число, получено: «много»" in editor
+
+
+@pytest.fixture
+def officer(app, make_user, auth):
+    with app.app_context():
+        load_courses(Path(app.config["CONTENT_COURSES_DIR"]))
+        db.session.commit()
+    user = make_user("trainee", language="ru")
+    auth.login(user)
+    return user
+
+
+def test_an_officer_in_russian_reads_why_an_answer_cannot_be_read(client, officer):
+    post_form(client, "/courses/grading-basics/start")
+    started = post_form(client, "/courses/grading-basics/lessons/01-source/check")
+    attempt = int(started.headers["Location"].split("/attempts/")[1])
+    response = post_form(client, f"/attempts/{attempt}/submit", {"q:check-x": "может быть"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "вопрос check-x: ответьте «верно» или «неверно»" in page
+    assert "answer true or false" not in page

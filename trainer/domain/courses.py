@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import yamlsafe
+from .messages import N_, Message, msg
 from .markdown import (
     FrontMatterError, find_lost_text, find_unclosed_html, find_unsafe_html, render_markdown, split_front_matter,
     yaml_error_text,
@@ -41,6 +42,19 @@ BANK_REF_KEYS = ("bank", "count")
 TEST_REF_KEYS = ("bank", "count", "per_competency")
 OBJECTIVE_KEYS = ("id", "text")
 
+# Messages that name a test: one per test, so each language can name it in its own words.
+COMPETENCY_REQUIRED = {
+    "pre_test": N_("is required in a pre-test bank: one of %(listed)s"),
+    "post_test": N_("is required in a post-test bank: one of %(listed)s"),
+}
+TOO_FEW_OF_COMPETENCY = {
+    "pre_test": N_("the pre-test draws %(n)d question(s) of competency '%(competency)s' but its bank has "
+                   "%(found)d: each form covers every competency"),
+    "post_test": N_("the post-test draws %(n)d question(s) of competency '%(competency)s' but its bank has "
+                    "%(found)d: each form covers every competency"),
+}
+NOT_A_COMPETENCY = N_("'%(competency)s' is not a competency of this course (its objectives with an id: %(listed)s)")
+
 
 # ---------------------------------------------------------------- specs
 
@@ -51,7 +65,7 @@ class Problem:
     file: str
     line: int | None
     key: str
-    message: str
+    message: str                     # a Message: English as a str, translated where it is shown
     severity: str = "error"          # "error" fails the check; "warning" does not
 
     def __str__(self) -> str:
@@ -187,7 +201,7 @@ def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
     """Read every course folder under root: (error-free courses, every problem)."""
     root = Path(root)
     if not root.is_dir():
-        return [], [Problem(str(root), None, "", "content folder not found")]
+        return [], [Problem(str(root), None, "", msg(N_("content folder not found")))]
     specs: list[CourseSpec] = []
     problems: list[Problem] = []
     owners: dict[str, str] = {}
@@ -201,7 +215,7 @@ def check_courses(root: Path) -> tuple[list[CourseSpec], list[Problem]]:
         if course_id and course_id in owners:
             problems.append(Problem(
                 reader.course_file, reader.course_id_line, "id",
-                f"duplicate course id '{course_id}': also used by {owners[course_id]}",
+                msg(N_("duplicate course id '%(id)s': also used by %(file)s"), id=course_id, file=owners[course_id]),
             ))
             continue
         if course_id:
@@ -228,10 +242,11 @@ def _check_translations(readers: list[_CourseReader], problems: list[Problem]) -
         if target is None:
             continue
         if target not in languages or target == reader.course_id:
-            message = (f"'{target}' is this course's own id" if target == reader.course_id
-                       else f"no course with id '{target}' in this folder")
+            message = (msg(N_("'%(id)s' is this course's own id"), id=target) if target == reader.course_id
+                       else msg(N_("no course with id '%(id)s' in this folder"), id=target))
         elif languages[target] is not None and languages[target] == reader.language_code:
-            message = f"course '{target}' is also in language '{reader.language_code}': a translation needs another language"
+            message = msg(N_("course '%(id)s' is also in language '%(language)s': a translation needs another language"),
+                          id=target, language=reader.language_code)
         else:
             continue
         problems.append(Problem(reader.course_file, reader.translation_of_line, "translation_of", message))
@@ -272,7 +287,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
         if key in data:
             # PyYAML would silently keep the last value; a repeated key is a mistake.
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark)
+                None, None, msg(N_("duplicate key '%(key)s'"), key=key), key_node.start_mark)
         data[key] = loader.construct_object(value_node, deep=True)
         data.key_lines[key] = key_node.start_mark.line + loader.first_line
 
@@ -333,32 +348,34 @@ class _FileCheck:
     def __init__(self, file: str, root: Any, problems: list[Problem]):
         self.file, self.root, self.problems = file, root, problems
 
-    def error(self, key: str, message: str) -> None:
+    def error(self, key: str, message: Message) -> None:
         self.problems.append(Problem(self.file, line_of(self.root, key), key, message))
 
-    def warn(self, key: str, message: str) -> None:
+    def warn(self, key: str, message: Message) -> None:
         self.problems.append(Problem(self.file, line_of(self.root, key), key, message, "warning"))
 
     def unknown_keys(self, mapping: Mapping, allowed: Collection[str], prefix: str = "") -> None:
         for key in mapping:
             if key not in allowed:
-                self.warn(f"{prefix}{key}", f"unknown key (ignored); expected one of {', '.join(allowed)}")
+                self.warn(f"{prefix}{key}", msg(N_("unknown key (ignored); expected one of %(allowed)s"),
+                                                allowed=", ".join(allowed)))
 
     def text(self, mapping: Mapping, name: str, prefix: str = "", required: bool = True) -> str | None:
         value, key = mapping.get(name), prefix + name
         if value is None:
             if required:
-                self.error(key, "is required")
+                self.error(key, msg(N_("is required")))
             return None
         if not isinstance(value, str) or not value.strip():
-            self.error(key, f"expected text, got {_kind(value)}")
+            self.error(key, msg(N_("expected text, got %(kind)s"), kind=_kind(value)))
             return None
         return value.strip()
 
     def slug(self, mapping: Mapping, name: str, prefix: str = "") -> str | None:
         value = self.text(mapping, name, prefix)
         if value is not None and not SLUG_PATTERN.match(value):
-            self.error(prefix + name, f"expected lowercase letters, digits and hyphens, got '{value}'")
+            self.error(prefix + name, msg(N_("expected lowercase letters, digits and hyphens, got '%(value)s'"),
+                                          value=value))
             return None
         return value
 
@@ -367,23 +384,24 @@ class _FileCheck:
         value, key = mapping.get(name), prefix + name
         if value is None:
             if required:
-                self.error(key, "is required")
+                self.error(key, msg(N_("is required")))
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            self.error(key, f"expected a whole number, got {_kind(value)}")
+            self.error(key, msg(N_("expected a whole number, got %(kind)s"), kind=_kind(value)))
             return None
         if high is not None and not low <= value <= high:
-            self.error(key, f"{name} {value} is outside {low}-{high}")
+            self.error(key, msg(N_("%(name)s %(value)d is outside %(low)d-%(high)d"), name=name, value=value,
+                                low=low, high=high))
             return None
         if low is not None and value < low:
-            self.error(key, f"must be at least {low}, got {value}")
+            self.error(key, msg(N_("must be at least %(low)d, got %(value)d"), low=low, value=value))
             return None
         return value
 
     def boolean(self, mapping: Mapping, name: str, prefix: str = "") -> bool:
         value = mapping.get(name, False)
         if not isinstance(value, bool):
-            self.error(prefix + name, f"expected true or false, got {_kind(value)}")
+            self.error(prefix + name, msg(N_("expected true or false, got %(kind)s"), kind=_kind(value)))
             return False
         return value
 
@@ -392,42 +410,44 @@ class _FileCheck:
         value, key = mapping.get(name), prefix + name
         if value is None:
             if required:
-                self.error(key, f"is required: a list of at least {max(minimum, 1)}")
+                self.error(key, msg(N_("is required: a list of at least %(min)d"), min=max(minimum, 1)))
             return ()
         if not isinstance(value, list):
-            self.error(key, f"expected a list, got {_kind(value)}")
+            self.error(key, msg(N_("expected a list, got %(kind)s"), kind=_kind(value)))
             return ()
         if len(value) < minimum:
-            self.error(key, f"needs at least {minimum} entries, has {len(value)}")
+            self.error(key, msg(N_("needs at least %(min)d entries, has %(n)d"), min=minimum, n=len(value)))
         good = []
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip():
                 good.append(item.strip())
             else:
-                self.error(f"{key}[{i}]", f"expected text, got {_kind(item)}")
+                self.error(f"{key}[{i}]", msg(N_("expected text, got %(kind)s"), kind=_kind(item)))
         return tuple(good)
 
     def mapping(self, mapping: Mapping, name: str, prefix: str = "", required: bool = True) -> Mapping | None:
         value, key = mapping.get(name), prefix + name
         if value is None:
             if required:
-                self.error(key, "is required")
+                self.error(key, msg(N_("is required")))
             return None
         if not isinstance(value, dict):
-            self.error(key, f"expected keys under it, got {_kind(value)}")
+            self.error(key, msg(N_("expected keys under it, got %(kind)s"), kind=_kind(value)))
             return None
         return value
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Message | str:
+    """What a value is, as a message: "a number (5)", "a list"."""
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return msg(N_("true/false (%(value)s)"), value=str(value).lower())
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return msg(N_("a number (%(value)s)"), value=value)
     if isinstance(value, str):
-        return "empty text" if not value.strip() else f"'{value}'"
-    return {dict: "a mapping", LineDict: "a mapping", list: "a list", LineList: "a list",
-            type(None): "nothing"}.get(type(value), type(value).__name__)
+        return msg(N_("empty text")) if not value.strip() else msg(N_("'%(value)s'"), value=value)
+    kinds = {dict: N_("a mapping"), LineDict: N_("a mapping"), list: N_("a list"), LineList: N_("a list"),
+             type(None): N_("nothing")}
+    return msg(kinds[type(value)]) if type(value) in kinds else type(value).__name__
 
 
 class _CourseReader:
@@ -470,19 +490,21 @@ class _CourseReader:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
-            message = f"invalid YAML: {yaml_error_text(exc)}"
+            message = msg(N_("invalid YAML: %(reason)s"), reason=yaml_error_text(exc))
             self.problems.append(Problem(self.display(path), line, "", message))
         except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.display(path), None, "", f"invalid YAML: {exc}"))
+            self.problems.append(Problem(self.display(path), None, "", msg(N_("invalid YAML: %(reason)s"),
+                                                                               reason=str(exc))))
         return None
 
     def read_text(self, path: Path) -> str | None:
         try:
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            self.problems.append(Problem(self.display(path), None, "", "is not UTF-8 text"))
+            self.problems.append(Problem(self.display(path), None, "", msg(N_("is not UTF-8 text"))))
         except OSError as exc:
-            self.problems.append(Problem(self.display(path), None, "", f"cannot be read: {exc.strerror}"))
+            self.problems.append(Problem(self.display(path), None, "", msg(N_("cannot be read: %(reason)s"),
+                                                                               reason=exc.strerror)))
         return None
 
     # -- course.yml
@@ -490,13 +512,13 @@ class _CourseReader:
     def read(self) -> CourseSpec | None:
         path = self.folder / "course.yml"
         if not path.is_file():
-            self.problems.append(Problem(self.course_file, None, "", "course.yml not found"))
+            self.problems.append(Problem(self.course_file, None, "", msg(N_("course.yml not found"))))
             return None
         data = self.load_file(path)
         if data is None:
             return None
         if not isinstance(data, dict):
-            self.problems.append(Problem(self.course_file, 1, "", "expected keys (id: ..., title: ...)"))
+            self.problems.append(Problem(self.course_file, 1, "", msg(N_("expected keys (id: ..., title: ...)"))))
             return None
         c = _FileCheck(self.course_file, data, self.problems)
         c.unknown_keys(data, COURSE_REQUIRED + COURSE_OPTIONAL)
@@ -526,7 +548,7 @@ class _CourseReader:
         self.language_code, self.translation_of = fields["language"], fields["translation_of"]
         self.translation_of_line = line_of(data, "translation_of")
         if fields["completion"] and fields["completion"].post_test and "post_test" not in data:
-            c.error("completion.post_test", "is true, so the course needs a post_test (bank and count)")
+            c.error("completion.post_test", msg(N_("is true, so the course needs a post_test (bank and count)")))
         self.unlisted_lessons(c, data)
         self.check_forms(c, data, fields)
         self.check_lesson_checks(fields)
@@ -549,13 +571,14 @@ class _CourseReader:
                 if isinstance(item, str) and item.strip():
                     texts.append(item.strip())
                 else:
-                    c.error(key, f"expected text, or id and text, got {_kind(item)}")
+                    c.error(key, msg(N_("expected text, or id and text, got %(kind)s"), kind=_kind(item)))
                 continue
             c.unknown_keys(item, OBJECTIVE_KEYS, key + ".")
             text = c.text(item, "text", key + ".")
             ident = c.slug(item, "id", key + ".")
             if ident is not None and ident in seen:
-                c.error(key + ".id", f"competency '{ident}' is declared twice (also objectives[{seen[ident]}])")
+                c.error(key + ".id", msg(N_("competency '%(id)s' is declared twice (also objectives[%(index)d])"),
+                                         id=ident, index=seen[ident]))
                 ident = None
             if text is not None:
                 texts.append(text)
@@ -567,7 +590,8 @@ class _CourseReader:
     def language(self, c: _FileCheck, data: Mapping) -> str | None:
         value = c.text(data, "language")
         if value is not None and value not in LANGUAGES:
-            c.error("language", f"unknown language '{value}': expected one of {', '.join(LANGUAGES)}")
+            c.error("language", msg(N_("unknown language '%(value)s': expected one of %(allowed)s"), value=value,
+                                    allowed=", ".join(LANGUAGES)))
             return None
         return value
 
@@ -579,8 +603,8 @@ class _CourseReader:
         completion = Completion(c.boolean(rule, "all_lessons", "completion."),
                                 c.boolean(rule, "post_test", "completion."))
         if not (completion.all_lessons or completion.post_test):
-            c.error("completion", "set all_lessons or post_test (or both) to true, "
-                                  "or the course is complete on enrolment")
+            c.error("completion", msg(N_("set all_lessons or post_test (or both) to true, "
+                                         "or the course is complete on enrolment")))
         return completion
 
     # -- files named in content
@@ -590,13 +614,15 @@ class _CourseReader:
         path = self.folder / name
         folder = self.folder.resolve()
         if Path(name).is_absolute() or not path.resolve().is_relative_to(folder):
-            c.error(key, f"'{name}' must be a path inside the course folder")
+            c.error(key, msg(N_("'%(name)s' must be a path inside the course folder"), name=name))
             return None
         if path.suffix.lower() not in suffixes:
-            c.error(key, f"'{name}' should end in {' or '.join(suffixes)}")
+            ends = suffixes[0] if len(suffixes) == 1 else msg(N_("%(some)s or %(last)s"),
+                                                               some=", ".join(suffixes[:-1]), last=suffixes[-1])
+            c.error(key, msg(N_("'%(name)s' should end in %(suffixes)s"), name=name, suffixes=ends))
             return None
         if not path.is_file():
-            c.error(key, f"file '{name}' not found")
+            c.error(key, msg(N_("file '%(name)s' not found"), name=name))
             return None
         return path
 
@@ -612,12 +638,13 @@ class _CourseReader:
             key, name = f"lessons[{i}]", name.strip()
             stem = Path(name).stem
             if stem in seen:
-                c.error(key, f"lesson '{name}' is listed twice (also lessons[{seen[stem]}])")
+                c.error(key, msg(N_("lesson '%(name)s' is listed twice (also lessons[%(index)d])"), name=name,
+                                 index=seen[stem]))
                 continue
             seen[stem] = i
             if not LESSON_STEM_PATTERN.match(stem):
-                c.error(key, f"lesson file name '{stem}' must be lowercase letters, digits, '-' or '_' "
-                             "(it becomes the lesson's web address)")
+                c.error(key, msg(N_("lesson file name '%(stem)s' must be lowercase letters, digits, '-' or '_' "
+                                    "(it becomes the lesson's web address)"), stem=stem))
                 continue
             path = self.resolve(c, key, name, (".md",))
             lesson = path and self.lesson(path, stem)
@@ -639,7 +666,7 @@ class _CourseReader:
         if body_line == 1:               # no front matter block at all
             self.problems.append(Problem(
                 file, 1, "front matter",
-                "missing: start the file with a '---' block holding title and minutes"))
+                msg(N_("missing: start the file with a '---' block holding title and minutes"))))
             return None
         c = _FileCheck(file, front, self.problems)
         c.unknown_keys(front, LESSON_KEYS)
@@ -654,30 +681,31 @@ class _CourseReader:
 
     def check_body(self, file: str, body: str, body_line: int) -> None:
         if not body.strip():
-            self.problems.append(Problem(file, body_line, "body", "the lesson has no text", "warning"))
+            self.problems.append(Problem(file, body_line, "body", msg(N_("the lesson has no text")), "warning"))
         unclosed = find_unclosed_html(body)
         for line, what in unclosed:
             self.problems.append(Problem(
                 file, body_line + line - 1, "body",
-                f"raw HTML {what} is never closed, so the text after it would be lost: close it "
-                "or remove it (until then it is shown as text)"))
+                msg(N_("raw HTML %(what)s is never closed, so the text after it would be lost: close it "
+                       "or remove it (until then it is shown as text)"), what=what)))
         lost = None if unclosed else find_lost_text(body)
         if lost is not None:
             self.problems.append(Problem(
                 file, body_line + lost - 1, "body",
-                "text from this line on does not reach the page (raw HTML around it is removed "
-                "with its content); write it as Markdown", "warning"))
+                msg(N_("text from this line on does not reach the page (raw HTML around it is removed "
+                       "with its content); write it as Markdown")), "warning"))
         for line, what in find_unsafe_html(body):
             self.problems.append(Problem(
                 file, body_line + line - 1, "body",
-                f"raw HTML {what} is removed when the lesson is shown; write Markdown instead", "warning"))
+                msg(N_("raw HTML %(what)s is removed when the lesson is shown; write Markdown instead"), what=what),
+                "warning"))
 
     def unlisted_lessons(self, c: _FileCheck, data: Mapping) -> None:
         listed = {Path(n).name for n in data.get("lessons") or [] if isinstance(n, str)}
         for path in sorted(self.folder.glob("*.md")):
             if path.name not in listed and not path.name.lower().startswith("readme"):
                 self.problems.append(Problem(self.display(path), None, "",
-                                             "not listed under lessons in course.yml (ignored)", "warning"))
+                                             msg(N_("not listed under lessons in course.yml (ignored)")), "warning"))
 
     # -- question banks
 
@@ -697,8 +725,8 @@ class _CourseReader:
         count = c.integer(ref, "count", prefix, low=1, required=False)
         per_competency = c.integer(ref, "per_competency", prefix, low=1, required=False) if is_test else None
         if count is not None and per_competency is not None:
-            c.error(prefix + "count", "give count or per_competency, not both: a form drawn per competency "
-                                      "draws per_competency questions of each competency")
+            c.error(prefix + "count", msg(N_("give count or per_competency, not both: a form drawn per competency "
+                                             "draws per_competency questions of each competency")))
             return None
         path = bank and self.resolve(c, prefix + "bank", bank, (".yml", ".yaml"))
         if not path:
@@ -706,7 +734,8 @@ class _CourseReader:
         questions, entries = self.bank(path)
         self.bank_places.setdefault(bank, (self.display(path), self.bank_roots.get(path.resolve())))
         if count is not None and entries and count > entries:
-            c.error(prefix + "count", f"count {count} is larger than the bank '{bank}' ({entries} questions)")
+            c.error(prefix + "count", msg(N_("count %(count)d is larger than the bank '%(bank)s' (%(entries)d "
+                                             "questions)"), count=count, bank=bank, entries=entries))
             return None
         if per_competency is not None:
             ids = tuple(competency.id for competency in self.competencies)
@@ -727,13 +756,14 @@ class _CourseReader:
         if data is None:
             return (), 0
         if not isinstance(data, dict):
-            self.problems.append(Problem(file, 1, "", "expected a 'questions:' list at the top"))
+            self.problems.append(Problem(file, 1, "", msg(N_("expected a 'questions:' list at the top"))))
             return (), 0
         c = _FileCheck(file, data, self.problems)
         c.unknown_keys(data, ("questions",))
         entries = data.get("questions")
         if not isinstance(entries, list) or not entries:
-            c.error("questions", f"expected a list of at least one question, got {_kind(entries)}")
+            c.error("questions", msg(N_("expected a list of at least one question, got %(kind)s"),
+                                     kind=_kind(entries)))
             return (), 0
         questions = [q for i, raw in enumerate(entries) if (q := self.question(c, raw, i))]
         return tuple(questions), len(entries)
@@ -750,7 +780,8 @@ class _CourseReader:
         where = f"{c.file}:{line_of(c.root, prefix + '.id')}"
         if question.id in self.question_ids:
             first = self.question_ids[question.id]
-            c.error(prefix + ".id", f"duplicate question id '{question.id}': also at {first}")
+            c.error(prefix + ".id", msg(N_("duplicate question id '%(id)s': also at %(place)s"), id=question.id,
+                                        place=first))
             return None
         self.question_ids[question.id] = where
         self.question_places[question.id] = (c.file, c.root, i)
@@ -765,11 +796,11 @@ class _CourseReader:
         key = f"questions[{index}]" + (f".{field}" if field else "")
         return file, line_of(root, key), key
 
-    def question_error(self, question_id: str, field: str, message: str, severity: str = "error") -> None:
+    def question_error(self, question_id: str, field: str, message: Message, severity: str = "error") -> None:
         file, line, key = self.where(question_id, field)
         self.problems.append(Problem(file, line, key, message, severity))
 
-    def bank_error(self, bank: str, message: str) -> None:
+    def bank_error(self, bank: str, message: Message) -> None:
         file, root = self.bank_places.get(bank, (self.course_file, None))
         self.problems.append(Problem(file, line_of(root, "questions") if root else None, "questions", message))
 
@@ -782,17 +813,17 @@ class _CourseReader:
             return                       # one test without competencies measures no gain: nothing to compare
         declared = [competency.id for competency in self.competencies]
         if not declared and isinstance(data.get("objectives"), list):
-            c.error("objectives", "the pre-test and post-test draw per competency: give the objectives they "
-                                  "measure an id (- id: intelligence-cycle / text: ...)")
+            c.error("objectives", msg(N_("the pre-test and post-test draw per competency: give the objectives they "
+                                         "measure an id (- id: intelligence-cycle / text: ...)")))
         for name, bank in forms.items():
             if not bank.per_competency:
-                c.error(f"{name}.per_competency", "is required: a course with a pre-test and a post-test draws the "
-                                                  "same number of questions of each competency from each (replace "
-                                                  "count with per_competency)")
+                c.error(f"{name}.per_competency", msg(N_("is required: a course with a pre-test and a post-test "
+                                                         "draws the same number of questions of each competency from "
+                                                         "each (replace count with per_competency)")))
         if len(per_competency) == 2 and forms["pre_test"].per_competency != forms["post_test"].per_competency:
             c.error("post_test.per_competency",
-                    f"draws {forms['post_test'].per_competency} per competency, the pre-test "
-                    f"{forms['pre_test'].per_competency}: parallel forms draw the same number")
+                    msg(N_("draws %(post)d per competency, the pre-test %(pre)d: parallel forms draw the same number"),
+                        post=forms["post_test"].per_competency, pre=forms["pre_test"].per_competency))
         if len(forms) == 2:
             self.check_disjoint(c, forms["pre_test"], forms["post_test"])
         for name, bank in forms.items():
@@ -800,8 +831,9 @@ class _CourseReader:
 
     def check_disjoint(self, c: _FileCheck, pre: QuestionBank, post: QuestionBank) -> None:
         if Path(pre.bank).as_posix() == Path(post.bank).as_posix():
-            c.error("post_test.bank", f"'{post.bank}' is also the pre-test's bank: the pre-test and post-test "
-                                      "are parallel forms, each with its own bank and no question in common")
+            c.error("post_test.bank", msg(N_("'%(bank)s' is also the pre-test's bank: the pre-test and post-test "
+                                             "are parallel forms, each with its own bank and no question in common"),
+                                          bank=post.bank))
             return
         prompts = {_same_text(q.prompt): q for q in pre.questions}
         for question in post.questions:
@@ -809,8 +841,9 @@ class _CourseReader:
             if twin is not None:
                 file = self.where(twin.id)[0]
                 self.question_error(question.id, "prompt",
-                                    f"repeats pre-test question '{twin.id}' ({file}): the pre-test and post-test "
-                                    "are parallel forms with no question in common")
+                                    msg(N_("repeats pre-test question '%(id)s' (%(file)s): the pre-test and "
+                                           "post-test are parallel forms with no question in common"),
+                                        id=twin.id, file=file))
 
     def check_coverage(self, name: str, bank: QuestionBank, declared: list[str], per_competency: int) -> None:
         """Every question of a form measures a declared competency; every competency has enough questions."""
@@ -819,18 +852,15 @@ class _CourseReader:
         listed = ", ".join(declared)
         for question in bank.questions:
             if question.competency is None:
-                self.question_error(question.id, "competency",
-                                    f"is required in a {name.replace('_', '-')} bank: one of {listed}")
+                self.question_error(question.id, "competency", msg(COMPETENCY_REQUIRED[name], listed=listed))
             elif question.competency not in declared:
-                self.question_error(question.id, "competency",
-                                    f"'{question.competency}' is not a competency of this course (its objectives "
-                                    f"with an id: {listed})")
+                self.question_error(question.id, "competency", msg(NOT_A_COMPETENCY, competency=question.competency,
+                                                                   listed=listed))
         for competency in declared:
             found = sum(q.competency == competency for q in bank.questions)
             if found < per_competency:
-                self.bank_error(bank.bank, f"the {name.replace('_', '-')} draws {per_competency} question(s) of "
-                                           f"competency '{competency}' but its bank has {found}: each form covers "
-                                           "every competency")
+                self.bank_error(bank.bank, msg(TOO_FEW_OF_COMPETENCY[name], n=per_competency,
+                                               competency=competency, found=found))
 
     def check_lesson_checks(self, fields: Mapping) -> None:
         """Knowledge checks never reuse a test's questions: not its bank, not its prompts."""
@@ -844,19 +874,20 @@ class _CourseReader:
             if Path(lesson.check.bank).as_posix() in test_banks:
                 self.problems.append(Problem(
                     self.display(self.folder / f"{lesson.slug}.md"), None, "check.bank",
-                    f"'{lesson.check.bank}' is a test's bank: knowledge checks never reuse pre-test or "
-                    "post-test questions, or officers meet the test's answers before taking it"))
+                    msg(N_("'%(bank)s' is a test's bank: knowledge checks never reuse pre-test or post-test "
+                           "questions, or officers meet the test's answers before taking it"), bank=lesson.check.bank)))
                 continue
             for question in lesson.check.questions:
                 twin = prompts.get(_same_text(question.prompt))
                 if twin is not None:
                     self.question_error(question.id, "prompt",
-                                        f"repeats test question '{twin.id}' ({self.where(twin.id)[0]}): knowledge "
-                                        "checks never reuse pre-test or post-test questions")
+                                        msg(N_("repeats test question '%(id)s' (%(file)s): knowledge checks never "
+                                               "reuse pre-test or post-test questions"),
+                                            id=twin.id, file=self.where(twin.id)[0]))
                 if declared and question.competency is not None and question.competency not in declared:
                     self.question_error(question.id, "competency",
-                                        f"'{question.competency}' is not a competency of this course (its objectives "
-                                        f"with an id: {', '.join(sorted(declared))})", "warning")
+                                        msg(NOT_A_COMPETENCY, competency=question.competency,
+                                            listed=", ".join(sorted(declared))), "warning")
 
     def check_cues(self, c: _FileCheck, fields: Mapping) -> None:
         """Warn about answer keys a test-wise officer could guess: longest option, true/false one way."""
@@ -873,7 +904,7 @@ class _CourseReader:
         # Per bank, one statement or one option is no pattern; across the course's banks it is.
         everything = [q for bank in seen.values() for q in bank.questions]
         for message in _cue_messages(answer_cues(everything)):
-            c.warn("", f"across all question banks of the course, {message}")
+            c.warn("", msg(N_("across all question banks of the course, %(problem)s"), problem=message))
 
 
 def _same_text(text: str) -> str:
@@ -881,18 +912,20 @@ def _same_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _cue_messages(cues) -> list[str]:
+def _cue_messages(cues) -> list[Message]:
     messages = []
     if cues.longest_cue:
-        messages.append(
-            f"the right answer is the longest option in {cues.longest} of {cues.single} single-choice questions "
-            f"({round(100 * cues.longest / cues.single)}%, more than 40%): an officer who picks the longest "
-            "option scores without knowing; shorten right answers or give distractors plausible detail")
+        messages.append(msg(
+            N_("the right answer is the longest option in %(longest)d of %(single)d single-choice questions "
+               "(%(percent)d%%, more than 40%%): an officer who picks the longest option scores without knowing; "
+               "shorten right answers or give distractors plausible detail"),
+            longest=cues.longest, single=cues.single, percent=round(100 * cues.longest / cues.single)))
     if cues.one_way_cue:
         total = cues.true_keys + cues.false_keys
         way, most = ("false", cues.false_keys) if cues.false_keys > cues.true_keys else ("true", cues.true_keys)
-        messages.append(
-            f"{most} of {total} true/false questions are keyed {way} ({round(100 * most / total)}%, more than "
-            "65% one way): an officer who always answers that way scores without knowing; rewrite some "
-            "statements so the other answer is right")
+        messages.append(msg(
+            N_("%(most)d of %(total)d true/false questions are keyed %(way)s (%(percent)d%%, more than 65%% one "
+               "way): an officer who always answers that way scores without knowing; rewrite some statements so "
+               "the other answer is right"),
+            most=most, total=total, way=way, percent=round(100 * most / total)))
     return messages

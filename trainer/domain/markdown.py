@@ -20,6 +20,7 @@ import yaml
 from markdown.extensions.tables import TableExtension
 
 from . import yamlsafe
+from .messages import N_, msg
 
 # attr_list is deliberately absent: it would let authors set arbitrary attributes.
 # use_align_attribute emits align="left" rather than an inline style, so no style
@@ -129,11 +130,11 @@ def sanitise_html(html: str) -> str:
 # a code block, which Markdown escapes, is not reported.
 _UNSAFE_PATTERNS = (
     (re.compile(r"<\s*(script|iframe|object|embed|style)\b", re.I),
-     re.compile(r"<(script|iframe|object|embed|style)\b", re.I), "<{0}> element"),
+     re.compile(r"<(script|iframe|object|embed|style)\b", re.I), N_("<%(name)s> element")),
     (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I),
-     re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), "{0}= attribute"),
+     re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), N_("%(name)s= attribute")),
     (re.compile(r"(?:\]\(|=\s*[\"']?)\s*(javascript)\s*:", re.I),
-     re.compile(r"=\s*[\"']?\s*(javascript)\s*:", re.I), "{0}: link"),
+     re.compile(r"=\s*[\"']?\s*(javascript)\s*:", re.I), N_("%(name)s: link")),
 )
 
 
@@ -144,7 +145,7 @@ def find_unsafe_html(text: str) -> list[tuple[int, str]]:
     for source, in_html, label in _UNSAFE_PATTERNS:
         live = {m.group(1).lower() for m in in_html.finditer(raw_html)}
         for lineno, line in enumerate(text.splitlines(), start=1):
-            found.extend((lineno, label.format(name)) for m in source.finditer(line)
+            found.extend((lineno, msg(label, name=name)) for m in source.finditer(line)
                          if (name := m.group(1).lower()) in live)
     return sorted(found)
 
@@ -230,7 +231,8 @@ def find_unclosed_html(text: str) -> list[tuple[int, str]]:
     found = sorted({(line, tag) for line, _offset, tag in _open_in_source(text, tags)})
     named = {tag for _line, tag in found}
     found += [(1, tag) for tag in sorted(tags - named)]     # not found in the source: say so anyway
-    return [(line, "<!-- comment" if tag == _COMMENT else f"<{tag}> element") for line, tag in found]
+    return [(line, msg(N_("<!-- comment")) if tag == _COMMENT else msg(N_("<%(name)s> element"), name=tag))
+            for line, tag in found]
 
 
 # Removed with their content on purpose (and reported by find_unsafe_html): not "lost".
@@ -283,7 +285,7 @@ def split_front_matter(
         return {}, text, 1
     end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
     if end is None:
-        raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)
+        raise FrontMatterError(msg(N_("front matter is not closed: add a '---' line after it")), 1)
     data = _load_front_matter("".join(lines[1:end]), load or yamlsafe.safe_load)
     return data, "".join(lines[end + 1:]), end + 2
 
@@ -293,18 +295,20 @@ def _load_front_matter(source: str, load: Callable[[str], Any]) -> dict:
         data = load(source)
     except yamlsafe.YamlLimitError as exc:
         # +1: the YAML starts on the line after the opening '---'.
-        raise FrontMatterError(f"front matter {exc.message}", exc.line + 1 if exc.line else None)
+        raise FrontMatterError(msg(N_("front matter %(problem)s"), problem=exc.message),
+                               exc.line + 1 if exc.line else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # +2: the YAML starts on the line after the opening '---'.
         line = mark.line + 2 if mark else None
-        raise FrontMatterError(f"invalid YAML in front matter: {yaml_error_text(exc, 2)}", line)
+        raise FrontMatterError(msg(N_("invalid YAML in front matter: %(reason)s"), reason=yaml_error_text(exc, 2)),
+                               line)
     except yaml.YAMLError as exc:
-        raise FrontMatterError(f"invalid YAML in front matter: {exc}", None)
+        raise FrontMatterError(msg(N_("invalid YAML in front matter: %(reason)s"), reason=str(exc)), None)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise FrontMatterError("front matter must be YAML keys (title: ..., minutes: ...)", 2)
+        raise FrontMatterError(msg(N_("front matter must be YAML keys (title: ..., minutes: ...)")), 2)
     return data
 
 
@@ -314,4 +318,7 @@ def yaml_error_text(exc: yaml.MarkedYAMLError, first_line: int = 1) -> str:
     if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         # e.g. an unclosed quote: the problem shows at the end, the cause where it began.
         context = f"{context} started on line {exc.context_mark.line + first_line}"
-    return ", ".join(p for p in (context, exc.problem) if p) or "cannot be parsed"
+    parts = [p for p in (context, exc.problem) if p]
+    if len(parts) == 1:
+        return parts[0]  # a Message stays one (a duplicate key, a limit): it is translated where shown
+    return ", ".join(parts) or "cannot be parsed"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .messages import N_, Message, joined, msg
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -21,27 +23,58 @@ class Difference:
 
     file: str          # the translation's file where it differs
     key: str           # YAML path, e.g. "questions[q3].correct"
-    message: str
+    message: str       # a Message: English as a str, translated where it is shown
 
 
 def _listed(values: Iterable[Any]) -> str:
     return ", ".join(str(v) for v in values) or "none"
 
 
-def _compare_ids(ours: Sequence[str], theirs: Sequence[str], what: str, original: str) -> str | None:
-    """A sentence naming the ids missing, extra or reordered; None when they agree."""
+# What _compare_ids compares, named in each language.
+COMPARED = {
+    "lesson(s)": N_("lesson(s)"),
+    "competency id(s)": N_("competency id(s)"),
+    "question(s)": N_("question(s)"),
+    "entity id(s)": N_("entity id(s)"),
+    "report id(s)": N_("report id(s)"),
+    "task id(s)": N_("task id(s)"),
+}
+
+
+def _compare_ids(ours: Sequence[str], theirs: Sequence[str], what: str, original: str) -> Message | None:
+    """A sentence naming the ids missing, extra or reordered; None when they agree. `what` is a
+    key of COMPARED."""
     if list(ours) == list(theirs):
         return None
     missing = [i for i in theirs if i not in ours]
     extra = [i for i in ours if i not in theirs]
+    named = Message(COMPARED[what])
     parts = []
     if missing:
-        parts.append(f"missing {what} {_listed(missing)}")
+        parts.append(msg(N_("missing %(what)s %(ids)s"), what=named, ids=_listed(missing)))
     if extra:
-        parts.append(f"{what} {_listed(extra)} not in the original")
+        parts.append(msg(N_("%(what)s %(ids)s not in the original"), what=named, ids=_listed(extra)))
     if not parts:
-        parts.append(f"{what} in another order ({_listed(ours)}; the original: {_listed(theirs)})")
-    return f"{'; '.join(parts)} (original: '{original}')"
+        parts.append(msg(N_("%(what)s in another order (%(ours)s; the original: %(theirs)s)"), what=named,
+                         ours=_listed(ours), theirs=_listed(theirs)))
+    return msg(N_("%(differences)s (original: '%(original)s')"), differences=joined(parts), original=original)
+
+
+def _differs(ours: str, theirs: str, original: str) -> Message:
+    return msg(N_("%(ours)s differs from the original's %(theirs)s ('%(original)s')"), ours=ours, theirs=theirs,
+               original=original)
+
+
+def _where_original_has(ours: Any, theirs: Any, original: str) -> Message:
+    return msg(N_("%(ours)s where the original ('%(original)s') has %(theirs)s"), ours=ours, theirs=theirs,
+               original=original)
+
+
+COUNTED = {
+    "options": N_("%(n)d options where the original ('%(original)s') has %(theirs)d"),
+    "pairs": N_("%(n)d pairs where the original ('%(original)s') has %(theirs)d"),
+    "items": N_("%(n)d items where the original ('%(original)s') has %(theirs)d"),
+}
 
 
 # ------------------------------------------------------------------------------------ courses
@@ -66,7 +99,7 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
     course_file = f"{folder}/course.yml"
     found: list[Difference] = []
 
-    def add(file: str, key: str, message: str | None) -> None:
+    def add(file: str, key: str, message: Message | None) -> None:
         if message:
             found.append(Difference(file, key, message))
 
@@ -77,8 +110,8 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
                                                 "competency id(s)", original.id))
     for name in ("pass_mark", "completion"):
         if getattr(translation, name) != getattr(original, name):
-            add(course_file, name, f"{getattr(translation, name)!r} differs from the original's "
-                                   f"{getattr(original, name)!r} ('{original.id}')")
+            add(course_file, name, _differs(repr(getattr(translation, name)), repr(getattr(original, name)),
+                                            original.id))
     theirs_by_slug = {lesson.slug: lesson for lesson in original.lessons}
     for index, lesson in enumerate(translation.lessons):
         other = theirs_by_slug.get(lesson.slug)
@@ -91,19 +124,21 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
     for bank in ("pre_test", "post_test"):
         mine, theirs = getattr(translation, bank), getattr(original, bank)
         if (mine is None) != (theirs is None):
-            add(course_file, bank, f"{'present' if mine else 'missing'} here but "
-                                   f"{'present' if theirs else 'missing'} in the original ('{original.id}')")
+            add(course_file, bank, msg(N_("present here but missing in the original ('%(original)s')") if mine
+                                       else N_("missing here but present in the original ('%(original)s')"),
+                                       original=original.id))
         elif mine is not None:
             file = f"{folder}/{mine.bank}"
             add(file, "questions", _compare_ids([q.id for q in mine.questions], [q.id for q in theirs.questions],
                                                 "question(s)", original.id))
             if mine.count != theirs.count:
-                add(course_file, f"{bank}.count", f"draws {mine.count} question(s), the original "
-                                                  f"'{original.id}' {theirs.count}")
+                add(course_file, f"{bank}.count", msg(N_("draws %(n)d question(s), the original '%(original)s' "
+                                                         "%(theirs)d"), n=mine.count, original=original.id,
+                                                      theirs=theirs.count))
             if getattr(mine, "per_competency", None) != getattr(theirs, "per_competency", None):
                 add(course_file, f"{bank}.per_competency",
-                    f"{getattr(mine, 'per_competency', None)!r} differs from the original's "
-                    f"{getattr(theirs, 'per_competency', None)!r} ('{original.id}')")
+                    _differs(repr(getattr(mine, "per_competency", None)), repr(getattr(theirs, "per_competency", None)),
+                             original.id))
     files = _question_files(translation)
     ours, theirs = translation.all_questions(), original.all_questions()
     for key, question in ours.items():
@@ -114,13 +149,11 @@ def course_differences(translation, original, root_name: str = "courses") -> lis
         for name in QUESTION_KEY_FIELDS:
             if getattr(question, name) != getattr(other, name):
                 add(file, f"questions[{key}].{name}",
-                    f"{_shown(getattr(question, name))} differs from the original's "
-                    f"{_shown(getattr(other, name))} ('{original.id}')")
+                    _differs(_shown(getattr(question, name)), _shown(getattr(other, name)), original.id))
         for name in ("options", "pairs", "items"):
             if len(getattr(question, name)) != len(getattr(other, name)):
-                add(file, f"questions[{key}].{name}",
-                    f"{len(getattr(question, name))} {name} where the original ('{original.id}') has "
-                    f"{len(getattr(other, name))}")
+                add(file, f"questions[{key}].{name}", msg(COUNTED[name], n=len(getattr(question, name)),
+                                                          original=original.id, theirs=len(getattr(other, name))))
     return found
 
 
@@ -196,7 +229,7 @@ def scenario_differences(translation, original) -> list[Difference]:
     file = translation.filename
     found: list[Difference] = []
 
-    def add(key: str, message: str | None) -> None:
+    def add(key: str, message: Message | None) -> None:
         if message:
             found.append(Difference(file, key, message))
 
@@ -208,13 +241,12 @@ def scenario_differences(translation, original) -> list[Difference]:
                               "task id(s)", original.id))
     for name in SCENARIO_SAME_FIELDS:
         if getattr(translation, name) != getattr(original, name):
-            add(name, f"{getattr(translation, name)!r} differs from the original's {getattr(original, name)!r} "
-                      f"('{original.id}')")
+            add(name, _differs(repr(getattr(translation, name)), repr(getattr(original, name)), original.id))
     entities = {entity.id: entity for entity in original.entities}
     for index, entity in enumerate(translation.entities):
         other = entities.get(entity.id)
         if other is not None and entity.type != other.type:
-            add(f"entities[{index}].type", f"'{entity.type}' where the original ('{original.id}') has '{other.type}'")
+            add(f"entities[{index}].type", _where_original_has(f"'{entity.type}'", f"'{other.type}'", original.id))
     reports = {report.id: report for report in original.reports}
     for index, report in enumerate(translation.reports):
         other = reports.get(report.id)
@@ -224,7 +256,7 @@ def scenario_differences(translation, original) -> list[Difference]:
                                    ("release", report.release, other.release),
                                    ("received", report.received, other.received)):
             if ours != theirs:
-                add(f"reports[{index}].{name}", f"{ours} where the original ('{original.id}') has {theirs}")
+                add(f"reports[{index}].{name}", _where_original_has(ours, theirs, original.id))
     tasks = {task.id: task for task in original.tasks}
     for index, task in enumerate(translation.tasks):
         other = tasks.get(task.id)
@@ -232,14 +264,16 @@ def scenario_differences(translation, original) -> list[Difference]:
             continue
         for name in ("type", "weight", "safeguard"):
             if getattr(task, name) != getattr(other, name):
-                add(f"tasks[{index}].{name}", f"{_shown(structure(getattr(task, name)))} where the original "
-                                              f"('{original.id}') has {_shown(structure(getattr(other, name)))}")
+                add(f"tasks[{index}].{name}", _where_original_has(_shown(structure(getattr(task, name))),
+                                                                  _shown(structure(getattr(other, name))), original.id))
         for name in ("key", "content"):
             where = _first_difference(structure(getattr(task, name)), structure(getattr(other, name)),
                                       f"tasks[{index}].{name}")
             if where:
-                what = "answer key" if name == "key" else "structure (ids, options, codes)"
-                add(where, f"the {what} differs from the original's ('{original.id}', task {task.id})")
+                add(where, msg(N_("the answer key differs from the original's ('%(original)s', task %(task)s)")
+                               if name == "key" else
+                               N_("the structure (ids, options, codes) differs from the original's ('%(original)s', "
+                                  "task %(task)s)"), original=original.id, task=task.id))
     return found
 
 
