@@ -51,6 +51,7 @@ ALLOWED_PHRASES = (
     "Criminal Justice Assessment Toolkit: Police Information and Intelligence Systems",
     "Authorised Professional Practice: Intelligence management",
     "intelligence-led policing",
+    "Open Badges",  # the badge standard's name (IMS Global), written in Latin in Russian too
 )
 WORD = re.compile(r"[A-Za-z]{3,}")
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[^A-Za-zА-Яа-яЁё\n]+[A-Za-z][A-Za-z'’\-]*)*")
