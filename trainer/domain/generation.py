@@ -2,6 +2,8 @@
 
 Only entity attributes hold placeholders; every text mentions entities by id ({{P1}}), so
 replacing the attributes once keeps reports, tasks and the key consistent by construction.
+Datasets are generated from the variant's entities (trainer/domain/datagen.py), and keys
+that come from data (the query task) are computed from the variant's rows.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from dataclasses import replace
 
 from faker import Faker
 
+from trainer.domain.datagen import generate_dataset
 from trainer.domain.faker_region import PLACEHOLDERS, make_faker
+from trainer.domain.scenario.datasets import typed_rows
 from trainer.domain.scenario.model import FAKER_RE, Entity, Scenario
 
 MAX_TRIES = 25  # attempts at a value not yet used in this variant before accepting a repeat
@@ -30,7 +34,18 @@ def generate_variant(template: Scenario, seed: int) -> Scenario:
     fake = make_faker(template.language)  # Cyrillic names for a Russian scenario
     used: set[tuple[str, str]] = set()
     entities = tuple(_fill_entity(fake, entity, seed, used) for entity in template.entities)
-    return replace(template, entities=entities, template=False, variant_seed=seed)
+    variant = replace(template, entities=entities, template=False, variant_seed=seed)
+    if not template.datasets:
+        return variant
+    # Rows from the variant's own phones, accounts and plates; then the keys computed from them.
+    by_id = variant.entity_map
+    datasets = tuple(generate_dataset(d, by_id, seed, fake) if d.generated
+                     else replace(d, rows=typed_rows(d.columns, d.source_rows, by_id))
+                     for d in template.datasets)
+    variant = replace(variant, datasets=datasets)
+    from trainer.domain.tasks import TASK_TYPES  # the task types import the scenario package
+
+    return replace(variant, tasks=tuple(TASK_TYPES[t.type].for_variant(t, variant) for t in variant.tasks))
 
 
 def _fill_entity(fake: Faker, entity: Entity, seed: int, used: set[tuple[str, str]]) -> Entity:

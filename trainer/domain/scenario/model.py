@@ -171,6 +171,7 @@ class Scenario:
     variant_seed: int | None = None
     filename: str = ""
     translation_of: str | None = None  # id of the scenario (in another language) this translates
+    datasets: tuple[Any, ...] = ()  # Dataset values (scenario/datasets.py); a template's rows per variant
 
     @property
     def grading_scheme(self) -> str:
@@ -194,6 +195,10 @@ class Scenario:
     def report(self, report_id: str) -> Report | None:
         """The report with this id, or None."""
         return next((r for r in self.reports if r.id == report_id), None)
+
+    def dataset(self, dataset_id: str) -> Any:
+        """The dataset with this id, or None."""
+        return next((d for d in self.datasets if d.id == dataset_id), None)
 
     def task(self, task_id: str) -> Task | None:
         """The task with this id, or None."""

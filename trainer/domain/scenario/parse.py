@@ -14,6 +14,7 @@ from trainer.domain.scenario.model import (
     ENTITY_TYPES, FAKER_RE, MENTION_RE, SOURCE_TYPES, Entity, Problem, Release, Report, Scenario,
     Source, Task,
 )
+from trainer.domain.scenario.datasets import parse_datasets
 from trainer.domain.scenario.validation import Ctx
 from trainer.domain.works import check_scenario_works
 
@@ -25,7 +26,7 @@ LANGUAGES = ("en", "ru")
 TOP_REQUIRED = ("id", "title", "summary", "language", "version", "estimated_minutes",
                 "pass_mark", "brief", "tasking", "entities", "reports", "tasks")
 TOP_OPTIONAL = ("min_safeguards", "grading_scheme", "handling_codes", "template", "seed",
-                "translation_of")
+                "translation_of", "datasets")
 TRANSLATION_OF_RE = re.compile(r"^translation_of\s*:", re.MULTILINE)
 TASK_REQUIRED = ("id", "type", "title", "weight")
 TASK_OPTIONAL = ("instructions", "safeguard")
@@ -118,8 +119,11 @@ def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
     if seed is not None and not template:
         ctx.error(("seed",), msg(N_("seed is for templates only (set template: true)")))
     ctx.scheme = _scheme(ctx, top)
+    ctx.template = template
     entities = _entities(ctx, top, template)
     reports = _reports(ctx, top)
+    datasets = parse_datasets(ctx, top, template)
+    ctx.datasets = {d.id: d for d in datasets if d.id}
     brief = ctx.text(top, "brief", ())
     tasking = ctx.text(top, "tasking", ())
     tasks = _tasks(ctx, top)
@@ -131,7 +135,7 @@ def _scenario(ctx: Ctx, data: Any) -> Scenario | None:
         return None
     return Scenario(brief=brief, tasking=tasking, scheme=ctx.scheme, entities=entities,
                     reports=reports, tasks=tasks, min_safeguards=min_safeguards,
-                    template=template, seed=seed, filename=ctx.filename, **meta)
+                    template=template, seed=seed, filename=ctx.filename, datasets=datasets, **meta)
 
 
 def _metadata(ctx: Ctx, top: dict[str, Any]) -> dict[str, Any]:

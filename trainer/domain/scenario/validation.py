@@ -27,6 +27,8 @@ class Ctx:
         self.entities: dict[str, Entity] = {}
         self.report_ids: tuple[str, ...] = ()
         self.scheme: GradingScheme | None = None
+        self.template = False  # a template: generated values are known only per variant
+        self.datasets: dict[str, Any] = {}  # id -> Dataset (scenario.datasets), for the query task
 
     # -- reporting --------------------------------------------------------------------
 

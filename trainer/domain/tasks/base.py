@@ -74,6 +74,10 @@ class TaskType:
         """
         raise NotImplementedError
 
+    def for_variant(self, task: Task, scenario: Any) -> Task:
+        """The task in a generated variant (scenario): a key computed from its data, say."""
+        return task
+
     def safeguard_share(self, task: Task) -> float:
         """Fraction of the task's weight that counts as safeguards."""
         return 1.0 if task.safeguard else 0.0
