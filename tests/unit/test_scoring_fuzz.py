@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from sample_data_scenario import FIXED as DATA_FIXED, TEMPLATE as DATA_TEMPLATE
 from sample_scenario import EXAMPLE
+from trainer.domain.generation import generate_variant
 from trainer.domain.messages import as_data
 from trainer.domain.scenario import check_scenarios, parse_scenario
 from trainer.domain.scoring import LINK_TYPES, RATINGS, RULE_VERSIONS, TASK_TYPES, score_attempt
@@ -63,7 +65,7 @@ class Fuzzer:
         """An answer with the task's own field names, and anything at all inside them."""
         rng = self.rng
         field = {"grade": "grades", "link_chart": "links", "timeline": "order", "hypotheses": "matrix",
-                 "decision": "choices", "report": "text"}[task.type]
+                 "decision": "choices", "report": "text", "query": "answers"}[task.type]
         if task.type == "link_chart":
             inner = [rng.choice([{"between": [self.leaf(), self.leaf()], "type": self.leaf(),
                                   "strength": self.leaf()}, self.value()]) for _ in range(rng.randint(0, 6))]
@@ -88,7 +90,9 @@ def scenarios():
     found, problems = check_scenarios(ROOT / "scenarios")
     assert not [p for p in problems if p.severity == "error"]
     example, _ = parse_scenario(EXAMPLE, "example.yml")
-    return [example, *found]
+    data, _ = parse_scenario(DATA_FIXED, "data.yml")
+    template, _ = parse_scenario(DATA_TEMPLATE, "data-template.yml")
+    return [example, data, generate_variant(template, 3), *found]
 
 
 def words_of(scenario) -> list[str]:
@@ -98,6 +102,7 @@ def words_of(scenario) -> list[str]:
         content = task.content
         words |= {e.id for e in getattr(content, "events", ())}
         words |= {h.id for h in getattr(content, "hypotheses", ())} | {e.id for e in getattr(content, "evidence", ())}
+        words |= {q.id for q in getattr(content, "questions", ())}
         for point in getattr(content, "decisions", ()):
             words |= {point.id} | {o.id for o in point.options}
     return sorted(words)

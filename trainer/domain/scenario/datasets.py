@@ -813,8 +813,17 @@ def matching_rows(dataset: Dataset, conditions: tuple[Condition, ...]) -> list[i
     for c in conditions:
         i = dataset.index(c.column)
         if c.values:
+            # Each distinct cell is compared once: a column holds a few hundred numbers or plates.
             wanted = {_comparable(v) for v in c.values}
-            tests.append(lambda row, i=i, wanted=wanted: _comparable(row[i]) in wanted)
+            verdict: dict[Any, bool] = {}
+
+            def equal(row, i=i, wanted=wanted, verdict=verdict) -> bool:
+                value = row[i]
+                found = verdict.get(value)
+                if found is None:
+                    found = verdict[value] = _comparable(value) in wanted
+                return found
+            tests.append(equal)
         else:
             tests.append(lambda row, i=i, low=c.low, high=c.high:
                          row[i] is not None and not isinstance(row[i], str)

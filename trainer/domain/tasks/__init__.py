@@ -12,6 +12,7 @@ from trainer.domain.tasks.decision import DecisionTask
 from trainer.domain.tasks.grade import GradeTask
 from trainer.domain.tasks.hypotheses import HypothesesTask
 from trainer.domain.tasks.link_chart import LinkChartTask
+from trainer.domain.tasks.query import QueryTask
 from trainer.domain.tasks.report import ReportTask
 from trainer.domain.tasks.timeline import TimelineTask
 
@@ -23,6 +24,7 @@ TASK_TYPES: dict[str, TaskType] = {
         HypothesesTask(),
         DecisionTask(),
         ReportTask(),
+        QueryTask(),
     )
 }
 # What people read for each type (translated at the edge; trainer/choices.py).
