@@ -57,7 +57,7 @@ PAGES = [
     TourPage("test result", "trainee", "/attempts/{pre_test}/result"),
     TourPage("my attempts", "trainee", "/attempts"),
     TourPage("scenario list", "trainee", "/scenarios"),
-    TourPage("scenario workspace", "trainee", "/scenario-attempts/{open}", ready=".task"),
+    TourPage("scenario workspace", "trainee", "/scenario-attempts/{open}", ready=".workbench"),
     TourPage("scenario result", "trainee", "/scenario-attempts/{finished}/result"),
     TourPage("cohorts", "trainer", "/cohorts"),
     TourPage("cohort", "trainer", "/cohorts/{cohort}"),

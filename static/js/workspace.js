@@ -265,7 +265,159 @@
     store.set(id, { value: readers[panel.dataset.kind](panel), rev: ++nextRev });
     if (tooLarge[id] !== undefined) { delete tooLarge[id]; showProblem(id, ""); }
     schedule(DELAY_MS);
+    panel.dataset.touched = "";
+    showProgress(panel);
   }
+
+  // How far each task has got (its tab's marker) and the attempt's progress bar. Counted as
+  // trainer/domain/scenario/workspace.py counts the saved answers, so a reload shows the same.
+  function given(control) { return Boolean(control.value); }
+  var shareOf = {
+    grade: function (panel) {
+      var selects = all(panel, "select[data-report]");
+      return selects.length ? selects.filter(given).length / selects.length : 0;
+    },
+    hypotheses: function (panel) {
+      var selects = all(panel, "select[data-evidence]");
+      var conclusion = panel.querySelector("[data-conclusion]:checked") ? 1 : 0;
+      return (selects.filter(given).length + conclusion) / (selects.length + 1);
+    },
+    decision: function (panel) {
+      var answered = {};
+      all(panel, "input[data-decision]").forEach(function (input) {
+        answered[input.dataset.decision] = answered[input.dataset.decision] || input.checked;
+      });
+      var ids = Object.keys(answered);
+      return ids.length ? ids.filter(function (id) { return answered[id]; }).length / ids.length : 0;
+    },
+    link_chart: function (panel) { return panel.querySelector("[data-links] li[data-a]") ? 1 : 0; },
+    // Every order is an answer, the shuffled one too: arranged once the trainee has touched it.
+    timeline: function (panel) { return panel.dataset.touched !== undefined ? 1 : 0; },
+    report: function (panel) { return panel.querySelector("[data-report-text]").value.trim() ? 1 : 0; }
+  };
+  var shares = {};
+  function showProgress(panel) {
+    var id = panel.dataset.task, share = (shareOf[panel.dataset.kind] || function () { return 0; })(panel);
+    var state = share >= 1 ? "done" : (share > 0 ? "partly" : "empty");
+    shares[id] = share;
+    var tab = root.querySelector('[role="tab"][data-tab="' + id + '"]');
+    if (tab && tab.dataset.state !== state) {
+      tab.dataset.state = state;
+      tab.querySelector("[data-state-text]").textContent = root.dataset["textState" + state.charAt(0).toUpperCase() + state.slice(1)];
+    }
+    var ids = Object.keys(shares), done = 0, sum = 0;
+    ids.forEach(function (taskId) { sum += shares[taskId]; if (shares[taskId] >= 1) { done++; } });
+    var percent = ids.length ? Math.round(100 * sum / ids.length) : 0;
+    var bar = root.querySelector("[data-progress]");
+    if (bar) {
+      bar.value = percent; bar.textContent = percent + "%";
+      root.querySelector("[data-progress-label]").textContent = root.dataset.textProgress
+        .replace("%(done)s", String(done)).replace("%(total)s", String(ids.length));
+      root.querySelector("[data-progress-short]").textContent = done + "/" + ids.length;
+    }
+  }
+  all(root, "[data-task]").forEach(function (panel) {
+    var tab = root.querySelector('[role="tab"][data-tab="' + panel.dataset.task + '"]');
+    if (panel.dataset.kind === "timeline" && tab && tab.dataset.state === "done") { panel.dataset.touched = ""; }
+    shares[panel.dataset.task] = 0;
+  });
+  all(root, "[data-task]").forEach(showProgress);
+
+  // What the trainee last looked at (task tab, case file or tasks view) is shown again after a reload.
+  var VIEW_KEY = "trainer.view." + root.dataset.attemptId;
+  function recall() {
+    try { return JSON.parse(window.sessionStorage.getItem(VIEW_KEY)) || {}; } catch (e) { return {}; }
+  }
+  function remember(name, value) {
+    var seen = recall();
+    seen[name] = value;
+    try { window.sessionStorage.setItem(VIEW_KEY, JSON.stringify(seen)); } catch (e) { /* not kept */ }
+  }
+
+  // ACH: a matrix where it fits its panel, else one card per piece of evidence (phones).
+  function fitMatrix(box) {
+    if (!box.offsetWidth) { return; }  // hidden: measured when shown
+    box.classList.remove("as-cards");
+    if (box.querySelector("table").offsetWidth > box.clientWidth + 1) { box.classList.add("as-cards"); }
+  }
+  var matrices = all(root, "[data-ach]");
+  if ("ResizeObserver" in window) {
+    var widths = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var width = Math.round(entry.contentRect.width);
+        if (width && String(width) !== entry.target.dataset.fittedWidth) {
+          entry.target.dataset.fittedWidth = String(width);
+          fitMatrix(entry.target);
+        }
+      });
+    });
+    matrices.forEach(function (box) { widths.observe(box); });
+  } else {
+    window.addEventListener("resize", function () { matrices.forEach(fitMatrix); });
+  }
+
+  // Tasks as tabs (WAI-ARIA tabs, selection follows focus): arrow keys, Home and End move along.
+  var tabs = all(root, '[role="tab"][data-tab]');
+  function showTask(id, focus) {
+    var tab = root.querySelector('[role="tab"][data-tab="' + id + '"]');
+    if (!tab) { return; }
+    tabs.forEach(function (other) {
+      var on = other === tab;
+      other.setAttribute("aria-selected", on ? "true" : "false");
+      other.tabIndex = on ? 0 : -1;
+      panelOf(other.dataset.tab).hidden = !on;
+    });
+    if (focus) { tab.focus(); }
+    var panels = root.querySelector(".task-panels");
+    if (panels) { panels.scrollTop = 0; }
+    var list = tab.parentNode;
+    if (list.getBoundingClientRect().top < 0) { list.scrollIntoView(); }  // phones: the page scrolls
+    matrices.forEach(fitMatrix);
+    window.dispatchEvent(new Event("resize"));  // a chart drawn while hidden takes its size
+    remember("task", id);
+  }
+  tabs.forEach(function (tab, index) {
+    tab.addEventListener("click", function () { showTask(tab.dataset.tab, false); });
+    tab.addEventListener("keydown", function (event) {
+      var to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (to === undefined) { return; }
+      event.preventDefault();
+      showTask(tabs[(to + tabs.length) % tabs.length].dataset.tab, true);
+    });
+  });
+  all(root, "[data-next-task]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var index = tabs.indexOf(root.querySelector('[role="tab"][data-tab="' + button.closest("[data-task]").dataset.task + '"]'));
+      if (tabs[index + 1]) { showTask(tabs[index + 1].dataset.tab, true); }
+    });
+  });
+
+  // Below 1024 px the case file and the tasks are two views: two buttons switch between them.
+  var switches = all(root, ".view-switch [data-view]");
+  function showView(name) {
+    root.dataset.view = name;
+    switches.forEach(function (button) { button.setAttribute("aria-pressed", button.dataset.view === name ? "true" : "false"); });
+    if (root.getBoundingClientRect().top < 0) { root.scrollIntoView(); }
+    matrices.forEach(fitMatrix);
+    remember("view", name);
+  }
+  switches.forEach(function (button) {
+    button.addEventListener("click", function () { showView(button.dataset.view); });
+  });
+
+  // A link to a task (#task-id) opens its tab, on the tasks view.
+  function openLinkedTask() {
+    var id = window.location.hash.replace(/^#task-/, "");
+    if (id && id !== window.location.hash && panelOf(id)) { showTask(id, false); showView("tasks"); return true; }
+    return false;
+  }
+  window.addEventListener("hashchange", openLinkedTask);
+  if (!openLinkedTask()) {
+    var seen = recall();
+    if (seen.task && panelOf(seen.task)) { showTask(seen.task, false); }
+    if (seen.view) { showView(seen.view); }
+  }
+  matrices.forEach(fitMatrix);
 
   // Answers typed before a reload or while offline: back into their panels, then sent.
   var restored = store.ids().filter(function (id) {
@@ -273,6 +425,8 @@
     if (!panel || !entry) { return false; }
     try { writers[panel.dataset.kind](panel, entry.value); } catch (e) { return false; }
     nextRev = Math.max(nextRev, Number(entry.rev) || 0);
+    panel.dataset.touched = "";
+    showProgress(panel);
     return true;
   });
   if (restored.length) { say(root.dataset.textRestored); setTimeout(flush, 0); }
@@ -438,6 +592,7 @@
               var row = root.querySelector('[data-task="' + taskId + '"] [data-grade-row="' + reportId + '"]');
               if (row) { row.outerHTML = data.grade_rows[taskId][reportId]; }
             });
+            if (panelOf(taskId)) { showProgress(panelOf(taskId)); }  // a new report to grade
           });
           if (data.reports.length && arrivals) {
             arrivals.hidden = false;

@@ -46,7 +46,13 @@ def responses(live_app, attempt_id) -> dict:
 
 
 def report(page):
+    page.locator('[role="tab"][data-tab="final-report"]').click()  # tasks are tabs: open the report's
     return page.locator('[data-task="final-report"] [data-report-text]')
+
+
+def first_decision(page):
+    page.locator('[role="tab"][data-tab="decisions"]').click()
+    return page.locator('[data-task="decisions"] input[data-decision]').first
 
 
 def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, live_app):
@@ -55,7 +61,7 @@ def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, live_
     report(page).fill("First draft")
     page.wait_for_function("() => window.__inFlight === 1")  # the first save is on its way...
     report(page).fill("Second draft")                   # ...while the trainee keeps typing
-    page.locator('[data-task="decisions"] input[data-decision]').first.check()
+    first_decision(page).check()
     page.wait_for_function("() => window.__saves >= 2 && window.__inFlight === 0", timeout=15_000)
     expect(page.locator("#autosave-status")).to_have_text("All changes saved.")
     assert page.evaluate("() => window.__maxInFlight") == 1
@@ -83,8 +89,9 @@ def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_
     problem = page.locator('[data-task="final-report"] [data-save-problem]')
     expect(problem).to_contain_text("Write the intelligence report")
     expect(problem).to_contain_text("50 KB")
+    decision = first_decision(page)
     with page.expect_response("**/save", timeout=10_000) as answer:
-        page.locator('[data-task="decisions"] input[data-decision]').first.check()
+        decision.check()
     assert answer.value.status == 200
     expect(page.locator("#autosave-status")).to_contain_text("Other tasks are saved")
     saved = responses(live_app, attempt_id)

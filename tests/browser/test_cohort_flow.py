@@ -74,6 +74,7 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     expect(trainee.get_by_text("New report in your case file: R4")).to_be_visible(timeout=10_000)
     expect(trainee.locator("#report-R4")).to_be_visible()
 
+    trainee.locator('[role="tab"][data-tab="final-report"]').click()  # tasks are tabs
     trainee.locator('[data-task="final-report"] textarea').fill("Key findings: the lorry carries the load for the broker.")
     trainee.on("dialog", lambda dialog: dialog.accept())
     trainee.get_by_role("button", name="Submit for scoring").click()

@@ -35,6 +35,7 @@ def test_the_link_chart_is_drawn_under_the_csp(browser, tour):
     """The chart library works without the inline stylesheet it would otherwise inject."""
     workspace = next(p for p in PAGES if p.name == "scenario workspace")
     with opened(browser, tour, workspace) as page:
+        page.locator('[role="tab"][data-tab="links"]').click()  # tasks are tabs: the chart has its own
         chart = page.locator("[data-chart]").first
         chart.scroll_into_view_if_needed()  # the graph library is fetched when a chart comes into view
         chart.locator("canvas").first.wait_for(state="attached")

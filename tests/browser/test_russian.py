@@ -270,6 +270,7 @@ def test_an_officer_takes_a_lesson_and_a_scenario_in_russian(page, people, live_
         for field in ("source", "information", "handling"):
             page.locator(f'[data-task="{grade.id}"] select[data-report="{item.report_id}"][data-field="{field}"]') \
                 .select_option(getattr(item, field))
+    page.locator(f'[role="tab"][data-tab="{chart.id}"]').click()  # tasks are tabs
     box = page.locator(f'[data-task="{chart.id}"]')
     keyed = {frozenset((link.a, link.b)) for link in chart.key.links}
     board = box.locator("[data-link-a] option").evaluate_all("options => options.map(o => o.value)")
@@ -283,6 +284,7 @@ def test_an_officer_takes_a_lesson_and_a_scenario_in_russian(page, people, live_
         box.get_by_role("button", name="Добавить связь").click()
     expect(box.locator("[data-links] li")).to_have_count(4)
     written = "Выводы: водитель и посредник действуют вместе; груз ждёт на складе."
+    page.locator(f'[role="tab"][data-tab="{tasks["report"].id}"]').click()
     page.locator(f'[data-task="{tasks["report"].id}"] textarea').fill(written)
     expect(page.get_by_role("status").filter(has_text="Все изменения сохранены.")).to_be_visible()
     pages.check(page, "workspace, answered")
@@ -368,6 +370,9 @@ def test_russian_pages_fit_a_phone(browser, live_server, people, where):
     else:
         phone.goto(f"/scenarios/{SCENARIO}")
         phone.locator('form[action$="/start"] button').click()  # open the case file or continue working
+        too_wide = phone.evaluate(WIDER_THAN_THE_SCREEN, 390)  # the case file, then the tasks
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 392, too_wide[:5]
+        phone.get_by_role("button", name="Задания").click()
         expect(phone.locator(".task").first).to_be_visible()
     expect(phone.locator("html")).to_have_attribute("lang", "ru")
     too_wide = phone.evaluate(WIDER_THAN_THE_SCREEN, 390)

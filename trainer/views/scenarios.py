@@ -1,8 +1,10 @@
 """Trainees work synthetic case scenarios: case file, tasks, autosave, submit, feedback."""
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..domain.scenario.workspace import attempt_progress
 from ..domain.works import arrange_works
 from ..extensions import db
 from ..forms import EmptyForm
@@ -13,6 +15,8 @@ from ..services import scenarios as casework
 from ..services.concurrency import Contended, commit_with_retry
 
 bp = Blueprint("scenarios", __name__)
+# What a task's marker says to screen readers (its state: trainer/domain/scenario/workspace.py).
+TASK_STATE_TEXTS = {"done": _l("done"), "partly": _l("partly done"), "empty": _l("not started")}
 
 
 def scenario_or_404(slug: str):
@@ -55,8 +59,10 @@ def workspace(attempt_id: int):
     attempt = own_or_404(ScenarioAttempt, attempt_id)
     if attempt.submitted_at:
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
-    return render_template("scenarios/workspace.html", attempt=attempt, view=casework.attempt_view(attempt),
-                           responses=attempt.responses or {}, task_limit=casework.MAX_TASK_BYTES)
+    view, responses = casework.attempt_view(attempt), attempt.responses or {}
+    return render_template("scenarios/workspace.html", attempt=attempt, view=view, responses=responses,
+                           progress=attempt_progress(view, responses), STATE_TEXTS=TASK_STATE_TEXTS,
+                           task_limit=casework.MAX_TASK_BYTES)
 
 
 @bp.post("/scenario-attempts/<int:attempt_id>/save")

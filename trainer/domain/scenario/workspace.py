@@ -103,7 +103,7 @@ def _task_view(task, scenario: Scenario, plain, rng: random.Random) -> dict[str,
 
 
 # How far a trainee has got with each task, from the saved answer alone (never the key): the
-# workspace's tab markers and progress bar. static/js/workspace.js (`progressOf`) counts the same
+# workspace's tab markers and progress bar. static/js/workspace.js (`shareOf`) counts the same
 # way as the trainee works, so a reload shows what the page showed.
 TASK_STATES = ("empty", "partly", "done")
 
