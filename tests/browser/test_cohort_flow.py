@@ -91,6 +91,7 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
     expect(page.get_by_role("status")).to_contain_text("Review saved")
 
     trainee.reload()
+    trainee.locator("#result-final-report > summary").click()  # the result's details are collapsed by task
     expect(trainee.get_by_text("Clear findings; cite the handling codes next time.")).to_be_visible()
 
     # A trainer of another cohort can neither see nor change any of it.

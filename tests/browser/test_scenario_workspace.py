@@ -130,6 +130,7 @@ def test_trainee_works_every_task_reloads_and_gets_an_explained_score(page, log_
     expect(page.get_by_text(f"Total: {100 - report_weight:.0f}%")).to_be_visible()
     expect(page.get_by_text("awaiting review").first).to_be_visible()
     rationale = re.sub(r"[*_`]", "", tasks["grade"].key.items[-1].rationale).split("{{")[0].strip()
+    page.locator(f'#result-{tasks["grade"].id} > summary').click()  # details are collapsed by task
     expect(page.get_by_text(rationale[:30]).first).to_be_visible()  # every key item explained
 
 
@@ -158,7 +159,7 @@ def test_workspace_is_usable_on_a_narrow_screen_with_the_keyboard(browser, live_
     expect(page.locator("[data-timeline] li").first).to_have_attribute("data-event", moving)
 
 
-# --- The workbench's layout: nothing cut at 1366 px, two views on a phone, markers and progress.
+# --- The workbench's layout: nothing cut at 1366 px, two views on a phone, markers, the result page.
 
 PASSWORD = "workbench test password"
 # What each visible select needs to show its longest option uncut (the text in the select's own
@@ -315,3 +316,32 @@ def test_tabs_move_with_the_arrow_keys(page, log_in, live_app):
     page.keyboard.press("Home")
     page.get_by_role("button", name="Next task").first.click()
     expect(tab(page, spec.tasks[1])).to_have_attribute("aria-selected", "true")
+
+
+def test_the_result_is_a_short_summary_and_each_report_is_explained_once(page, log_in, live_app, tmp_path):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    attempt_id, spec = open_attempt(page, log_in, live_app, "multi-agency-exchange")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Submit for scoring").click()
+    expect(page.get_by_text(re.compile(r"Total: \d+%"))).to_be_visible()
+    # The summary first: total, pass or fail, safeguards, then every task's score.
+    expect(page.locator(".summary-box")).to_contain_text("Legal and human-rights safeguards")
+    expect(page.locator(".summary-box")).to_contain_text("Scoring rules v")
+    expect(page.locator("table.result-tasks tbody tr")).to_have_count(len(spec.tasks))
+    expect(page.locator("details.task-result")).to_have_count(len(spec.tasks))
+    expect(page.locator("details.task-result[open]")).to_have_count(0)  # details collapsed by task
+    page.screenshot(path=tmp_path / "result-collapsed.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollHeight") < 3000
+
+    grade = next(task for task in spec.tasks if task.type == "grade")
+    details = page.locator(f"#result-{grade.id}")
+    details.locator("summary").click()
+    # Source, information and handling of a report are one group with one explanation.
+    expect(details.locator("tbody.feedback-group")).to_have_count(len(grade.key.items))
+    expect(details.locator("tbody.feedback-group tr:not(.why)")).to_have_count(3 * len(grade.key.items))
+    whys = details.locator("tr.why").all_inner_texts()
+    assert len(whys) == len(grade.key.items) == len(set(whys))
+    body = page.evaluate("document.body.textContent")
+    for why in whys:
+        assert body.count(why.removeprefix("Why").strip()[:60]) == 1
+    page.screenshot(path=tmp_path / "result-grades-open.png", full_page=True)
