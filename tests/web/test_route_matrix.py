@@ -154,6 +154,7 @@ ACCESS: dict[str, Access] = {
     "scenarios.save": allow("trainee", hidden=OTHERS_OF("trainee"), params={"attempt_id": "scenario_open"},
                             json={"timeline": PERFECT["timeline"]}),
     "scenarios.new_reports": allow("trainee", hidden=OTHERS_OF("trainee"), params={"attempt_id": "scenario_open"}),
+    "scenarios.data": allow("trainee", hidden=OTHERS_OF("trainee"), params={"attempt_id": "scenario_open"}),
     "scenarios.submit": allow("trainee", hidden=OTHERS_OF("trainee"), params={"attempt_id": "scenario_spare"}),
     "scenarios.result": allow("trainee", hidden=OTHERS_OF("trainee"), params={"attempt_id": "scenario_done"}),
 

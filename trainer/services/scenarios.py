@@ -15,7 +15,7 @@ from ..domain.messages import as_data
 from ..domain.generation import generate_variant, variant_seed
 from ..domain.scenario import Scenario as ScenarioSpec
 from ..domain.scenario import check_scenarios, parse_scenario
-from ..domain.scenario.workspace import is_released, workspace_view
+from ..domain.scenario.workspace import dataset_table, is_released, workspace_view
 from ..domain.scoring import CURRENT_RULES, score_attempt
 from ..domain.works import WorkEntry
 from ..extensions import db
@@ -201,6 +201,15 @@ def released_report_ids(spec: ScenarioSpec, attempt: ScenarioAttempt, now: datet
 def attempt_view(attempt: ScenarioAttempt) -> dict:
     spec = scenario_for(attempt.version, attempt.seed)
     return workspace_view(spec, released_report_ids(spec, attempt), shuffle_seed=attempt.id)
+
+
+def attempt_data(attempt: ScenarioAttempt, dataset_id: str | None = None) -> dict | None:
+    """The datasets of the attempt's variant with their rows (one, with dataset_id; None when
+    it has no such dataset)."""
+    spec = scenario_for(attempt.version, attempt.seed)
+    if dataset_id is not None:
+        return dataset_table(spec, dataset_id)
+    return {"datasets": [dataset_table(spec, d.id) for d in spec.datasets]}
 
 
 class SaveRejected(ValueError):

@@ -125,6 +125,18 @@ def new_reports(attempt_id: int):
                             for report in fresh])
 
 
+@bp.get("/scenario-attempts/<int:attempt_id>/data")
+@login_required
+def data(attempt_id: int):
+    """The attempt's datasets with their rows, as JSON: the data tab loads them when it is first
+    opened, so the workspace page stays light (?dataset=ID gives one)."""
+    attempt = own_or_404(ScenarioAttempt, attempt_id)
+    table = casework.attempt_data(attempt, request.args.get("dataset"))
+    if table is None:
+        abort(404)
+    return jsonify(table)
+
+
 @bp.post("/scenario-attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):

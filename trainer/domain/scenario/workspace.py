@@ -64,7 +64,33 @@ def workspace_view(scenario: Scenario, released_ids: set[str], shuffle_seed: int
         ],
         "pending_reports": sum(1 for r in scenario.reports if r.id not in released_ids),
         "tasks": [_task_view(task, scenario, plain, rng) for task in scenario.tasks],
+        # Only what the data tab shows before it is opened; the rows come from dataset_table().
+        "datasets": [
+            {"id": d.id, "title": plain(d.title), "rows": len(d.rows),
+             "description_html": markdown_with_mentions(d.description, entities) if d.description else "",
+             "columns": [{"id": c.id, "type": c.type, "label": plain(c.label) or c.id} for c in d.columns]}
+            for d in scenario.datasets
+        ],
     }
+
+
+def dataset_table(scenario: Scenario, dataset_id: str) -> dict[str, Any] | None:
+    """One dataset's columns and rows as JSON (the data tab loads it when opened), and which
+    values are the case's entities (a phone's number, a vehicle's plate); None when unknown."""
+    dataset = scenario.dataset(dataset_id)
+    if dataset is None:
+        return None
+    entities = {}
+    for e in scenario.entities:
+        entities.setdefault(scenario.render(e.display), {"id": e.id, "type": e.type})
+    shown = [c.type == "datetime" for c in dataset.columns]
+    rows = [[v.strftime("%Y-%m-%d %H:%M") if is_time and v is not None else v for v, is_time in zip(row, shown)]
+            for row in dataset.rows]
+    used = {v for row in rows for v in row if isinstance(v, str) and v in entities}
+    return {"id": dataset.id, "title": scenario.render(dataset.title),
+            "columns": [{"id": c.id, "type": c.type, "label": scenario.render(c.label) or c.id}
+                        for c in dataset.columns],
+            "rows": rows, "entities": {v: entities[v] for v in sorted(used)}}
 
 
 def _task_view(task, scenario: Scenario, plain, rng: random.Random) -> dict[str, Any]:
@@ -99,6 +125,9 @@ def _task_view(task, scenario: Scenario, plain, rng: random.Random) -> dict[str,
         view.update(prompt_html=markdown_with_mentions(content.prompt, scenario.entity_map),
                     rubric=[{"id": c.id, "criterion": plain(c.criterion), "max_points": c.max_points}
                             for c in content.rubric])
+    elif task.type == "query":
+        view.update(questions=[{"id": q.id, "dataset": q.dataset, "question": plain(q.question),
+                                "answer": q.answer} for q in content.questions])
     return view
 
 
@@ -139,7 +168,19 @@ def task_progress(task: dict[str, Any], answer: Any, released_ids: set[str]) -> 
     if kind == "report":
         text = answer.get("text")
         return 1.0 if isinstance(text, str) and text.strip() else 0.0
+    if kind == "query":
+        answers = _mapping(answer.get("answers"))
+        questions = [q["id"] for q in task["questions"]]
+        given = sum(1 for q in questions if _answered(answers.get(q)))
+        return given / len(questions) if questions else 0.0
     return 0.0
+
+
+def _answered(value: Any) -> bool:
+    """A query answer was given: text, a number, or a non-empty list."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    return _given(value) or (isinstance(value, list) and any(isinstance(v, int) for v in value))
 
 
 def task_state(progress: float) -> str:
