@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from .domain import scoring
+from .domain.scenario import datasets as scenario_datasets
 from .domain.scenario import model as scenario_model
 
 
@@ -65,6 +66,7 @@ RATING_LABELS = _lazy(scoring.RATING_LABELS)
 TASK_TYPE_LABELS = _lazy(scoring.TASK_TYPE_LABELS)
 ENTITY_TYPE_LABELS = _lazy(scenario_model.ENTITY_TYPE_LABELS)
 ATTRIBUTE_LABELS = _lazy(scenario_model.ATTRIBUTE_LABELS)
+COLUMN_TYPE_LABELS = _lazy(scenario_datasets.COLUMN_TYPES)
 SOURCE_LABELS = {
     "informant": _l("Informant"), "partner_agency": _l("Partner agency"), "surveillance": _l("Surveillance"),
     "open_source": _l("Open source"), "citizen": _l("Citizen"),

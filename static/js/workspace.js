@@ -60,6 +60,17 @@
     },
     report: function (panel) {
       return { text: panel.querySelector("[data-report-text]").value };
+    },
+    // Answers as typed (a set: one value a line), so a wrong form is saved and named, not lost.
+    query: function (panel) {
+      var answers = {};
+      all(panel, "[data-query]").forEach(function (field) {
+        var text = field.value.trim();
+        if (!text) { return; }
+        answers[field.dataset.query] = field.tagName === "TEXTAREA"
+          ? text.split("\n").map(function (v) { return v.trim(); }).filter(Boolean) : text;
+      });
+      return { answers: answers };
     }
   };
 
@@ -116,7 +127,14 @@
         input.checked = Array.isArray(chosen) ? chosen.indexOf(input.value) !== -1 : chosen === input.value;
       });
     },
-    report: function (panel, answer) { panel.querySelector("[data-report-text]").value = answer.text || ""; }
+    report: function (panel, answer) { panel.querySelector("[data-report-text]").value = answer.text || ""; },
+    query: function (panel, answer) {
+      var answers = answer.answers || {};
+      all(panel, "[data-query]").forEach(function (field) {
+        var value = answers[field.dataset.query];
+        field.value = Array.isArray(value) ? value.join(field.tagName === "TEXTAREA" ? "\n" : ", ") : (value || "");
+      });
+    }
   };
 
   // Pending answers: localStorage "trainer.pending.<attempt>.<task>" = {value, rev}; kept in
@@ -154,7 +172,8 @@
   var backoff = 0;
   var nextRev = Date.now();
 
-  function panelOf(id) { return root.querySelector('[data-task="' + id + '"]'); }
+  // A task's panel, or the data tab's (data-tabpanel: it holds no answer).
+  function panelOf(id) { return root.querySelector('[data-task="' + id + '"], [data-tabpanel="' + id + '"]'); }
   function size(value) { return new Blob([JSON.stringify(value)]).size; }
   function titleOf(id) { var h = panelOf(id) && panelOf(id).querySelector("h3"); return h ? h.firstChild.textContent.trim() : id; }
 
@@ -293,7 +312,11 @@
     link_chart: function (panel) { return panel.querySelector("[data-links] li[data-a]") ? 1 : 0; },
     // Every order is an answer, the shuffled one too: arranged once the trainee has touched it.
     timeline: function (panel) { return panel.dataset.touched !== undefined ? 1 : 0; },
-    report: function (panel) { return panel.querySelector("[data-report-text]").value.trim() ? 1 : 0; }
+    report: function (panel) { return panel.querySelector("[data-report-text]").value.trim() ? 1 : 0; },
+    query: function (panel) {
+      var fields = all(panel, "[data-query]");
+      return fields.length ? fields.filter(function (f) { return f.value.trim(); }).length / fields.length : 0;
+    }
   };
   var shares = {};
   function showProgress(panel) {
@@ -434,8 +457,44 @@
   all(root, "[data-task]").forEach(function (panel) {
     panel.addEventListener("change", function () { changed(panel); });
     panel.addEventListener("input", function (event) {
-      if (event.target.matches("textarea, [data-time]")) { changed(panel); }
+      if (event.target.matches("textarea, [data-time], [data-query]")) { changed(panel); }
     });
+  });
+
+  // Query tasks: an answer that is not of its kind is named under the field as it is typed
+  // (it is saved all the same); ticked rows of the data tab fill a rows answer.
+  function queryProblem(field) {
+    var box = field.closest("[data-answer-kind]"), kind = box.dataset.answerKind, text = field.value.trim();
+    var texts = field.closest(".query-questions").dataset, bad = null;
+    if (text && kind === "number" && !/^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/.test(text.replace(/[\s\u00a0\u202f_]/g, ""))) {
+      bad = texts.textNotNumber.replace("%(value)s", text);
+    } else if (text && kind === "rows") {
+      var wrong = text.split(/[,;\n]/).map(function (v) { return v.trim(); })
+        .filter(function (v) { return v && !/^\d{1,7}$/.test(v); })[0];
+      if (wrong) { bad = texts.textNotRow.replace("%(value)s", wrong); }
+    }
+    box.querySelector("[data-query-problem]").textContent = bad || "";
+    field.setAttribute("aria-invalid", bad ? "true" : "false");
+  }
+  all(root, "[data-query]").forEach(function (field) {
+    queryProblem(field);
+    field.addEventListener("input", function () { queryProblem(field); });
+  });
+  all(root, "[data-use-rows]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var box = button.closest("[data-answer-kind]"), field = box.querySelector("[data-query]");
+      var rows = window.TrainerData ? window.TrainerData.selected(box.dataset.dataset) : [];
+      if (!rows.length) {
+        box.querySelector("[data-query-problem]").textContent = button.closest(".query-questions").dataset.textNoTicks;
+        return;
+      }
+      field.value = rows.join(", ");
+      queryProblem(field);
+      changed(button.closest("[data-task]"));
+    });
+  });
+  all(root, "[data-open-data]").forEach(function (button) {
+    button.addEventListener("click", function () { showTask("_data", true); });
   });
 
   // Timeline: move events with buttons (works by keyboard and touch as well as mouse).
@@ -530,25 +589,30 @@
       changed(panel);
     });
 
+    // Each entity type has its own icon (static/img/entities/<type>.svg, drawn from our origin);
+    // a link's line shows its strength: confirmed solid, suspected dashed, anything else dotted.
+    var chartIcons = panel.querySelector("[data-chart]").dataset.icons;
+    var CHART_ICON_TYPES = ["person", "organisation", "phone", "vehicle", "bank_account", "location", "shipment"];
+    function chartIcon(type) { return chartIcons + (CHART_ICON_TYPES.indexOf(type) !== -1 ? type : "entity") + ".svg"; }
     function drawChart(cytoscape) {
       var picked = [];
       chart = cytoscape({
         container: panel.querySelector("[data-chart]"),
-        elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type } }; }),
-        layout: { name: "circle", padding: 20 },
+        elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type) } }; }),
+        layout: { name: "circle", padding: 30 },
         wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap",
-            "text-max-width": 90, "background-color": "#1565c0", "color": "#222", "width": 18, "height": 18 } },
-          { selector: 'node[type = "organisation"]', style: { "shape": "round-rectangle", "background-color": "#6a1b9a" } },
-          { selector: 'node[type = "vehicle"]', style: { "shape": "triangle", "background-color": "#2e7d32" } },
-          { selector: 'node[type = "phone"]', style: { "shape": "diamond", "background-color": "#ef6c00" } },
-          { selector: 'node[type = "location"]', style: { "shape": "hexagon", "background-color": "#795548" } },
-          { selector: 'node[type = "bank_account"]', style: { "shape": "rectangle", "background-color": "#00838f" } },
+            "text-max-width": 90, "text-valign": "bottom", "text-margin-y": 3, "color": "#222",
+            "shape": "round-rectangle", "width": 30, "height": 30, "background-color": "#fff",
+            "background-image": "data(icon)", "background-fit": "contain", "background-clip": "none",
+            "border-width": 1, "border-color": "#90a4ae" } },
           { selector: "node:selected", style: { "border-width": 3, "border-color": "#f9a825" } },
           { selector: "edge", style: { "label": "data(label)", "font-size": 8, "curve-style": "bezier",
-            "width": 2, "line-color": "#555", "text-background-color": "#fff", "text-background-opacity": 1 } },
-          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed" } }
+            "width": 2, "line-color": "#555", "line-style": "dotted", "text-rotation": "autorotate",
+            "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 1 } },
+          { selector: 'edge[strength = "confirmed"]', style: { "line-style": "solid" } },
+          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } }
         ]
       });
       chart.on("tap", "node", function (event) {

@@ -96,3 +96,31 @@ def test_an_answer_in_the_wrong_form_is_saved_and_explained_on_submit(app, clien
         assert items["Q2"]["points"] == 0.0
         assert "is not a number" in json.dumps(items["Q2"]["note"])
         assert stored.total_percent == pytest.approx(33.33)  # Q1 right, Q2 unreadable, Q3 blank
+    page = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+    assert "&#39;nine&#39; is not a number" in page or "'nine' is not a number" in page
+    assert "Questions on the call records" in page
+
+
+def test_the_workspace_has_a_data_tab_and_the_questions_but_not_the_rows(app, client, make_user, auth, loaded):
+    auth.login(make_user("trainee"))
+    attempt = start(client)
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'data-tab="_data"' in page and 'data-tabpanel="_data"' in page
+    assert f'data-url="/scenario-attempts/{attempt}/data"' in page
+    assert "js/datatable" in page and "css/data" in page
+    assert page.count('data-query="') == 3 and 'data-answer-kind="rows"' in page
+    variant = variant_of(app, attempt)
+    calls = variant.dataset("calls")
+    noise = next(r for r in calls.rows if variant.entity("PH1").display not in (r[1], r[2]))
+    assert noise[1] not in page and "3000 rows" in page  # rows come with the tab, not the page
+    assert "nine calls" not in page  # no rationale before submitting
+
+
+def test_answers_typed_come_back_after_a_reload(app, client, make_user, auth, loaded):
+    auth.login(make_user("trainee"))
+    attempt = start(client)
+    body = {"data": {"answers": {"Q2": "nine", "Q3": "4, 17"}}}
+    client.post(f"/scenario-attempts/{attempt}/save", data=json.dumps(body),
+                headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
+    page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+    assert 'value="nine"' in page and 'value="4, 17"' in page

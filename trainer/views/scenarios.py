@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..choices import COLUMN_TYPE_LABELS
 from ..domain.scenario.workspace import attempt_progress
 from ..domain.works import arrange_works
 from ..extensions import db
@@ -61,6 +62,7 @@ def workspace(attempt_id: int):
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
     view, responses = casework.attempt_view(attempt), attempt.responses or {}
     return render_template("scenarios/workspace.html", attempt=attempt, view=view, responses=responses,
+                           COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS,
                            progress=attempt_progress(view, responses), STATE_TEXTS=TASK_STATE_TEXTS,
                            task_limit=casework.MAX_TASK_BYTES)
 

@@ -1,0 +1,327 @@
+// The data tab: a scenario's datasets as sortable, filterable tables, grouped with counts and sums.
+// The rows are fetched once, the first time the tab is shown (so the workspace page stays light),
+// and only the rows in view are drawn, so 10 000 rows scroll, sort and filter at once.
+// Texts come from data-text-* attributes (translated by the server); nothing here is English.
+// Other scripts read the ticked rows through window.TrainerData.selected(datasetId).
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-datasets]");
+  if (!root) { return; }
+  var ROW_HEIGHT = 30, BUFFER = 20;
+  var tables = {}, current = null, loaded = false;
+  var state = { sort: null, desc: false, filters: {}, search: "", group: "", group2: "", sum: "", selected: {} };
+  var view = [];  // indexes of the rows shown, in order
+
+  function t(name) { return root.dataset["text" + name] || ""; }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key] === undefined ? "" : values[key]; });
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+  function norm(value) { return String(value).replace(/[\s\-()./]+/g, "").toLowerCase(); }
+  function isNumeric(column) { return column.type === "integer" || column.type === "decimal"; }
+  function shown(value, column) {
+    if (value === null || value === undefined) { return ""; }
+    if (column.type === "decimal") { return Number(value).toFixed(2); }
+    return String(value);
+  }
+
+  // -- loading -------------------------------------------------------------------------------
+  function load() {
+    if (loaded) { return; }
+    loaded = true;
+    var status = root.querySelector("[data-data-status]");
+    status.textContent = t("Loading");
+    fetch(root.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        data.datasets.forEach(function (d) { tables[d.id] = d; });
+        status.textContent = "";
+        build();
+        choose(data.datasets.length ? data.datasets[0].id : null);
+      }, function () { loaded = false; status.textContent = t("Failed"); });
+  }
+  // Loaded when first seen: a tab, a details element or a phone view becoming visible.
+  if ("IntersectionObserver" in window) {
+    var watch = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { watch.disconnect(); load(); }
+    });
+    watch.observe(root);
+  } else { load(); }
+
+  // -- building ------------------------------------------------------------------------------
+  var parts = {};
+  function build() {
+    var box = root.querySelector("[data-data-table]");
+    parts.picker = root.querySelector("[data-data-picker]");
+    parts.search = root.querySelector("[data-data-search]");
+    parts.group = root.querySelector("[data-data-group]");
+    parts.group2 = root.querySelector("[data-data-group2]");
+    parts.sum = root.querySelector("[data-data-sum]");
+    parts.count = root.querySelector("[data-data-count]");
+    parts.selection = root.querySelector("[data-data-selection]");
+    parts.scroller = el("div", { "class": "data-scroller", tabindex: "0", role: "region", "aria-label": t("Table") });
+    parts.table = el("table", { "class": "data-table" });
+    parts.head = el("thead");
+    parts.body = el("tbody");
+    parts.table.appendChild(parts.head);
+    parts.table.appendChild(parts.body);
+    parts.scroller.appendChild(parts.table);
+    box.appendChild(parts.scroller);
+    parts.groups = el("div", { "class": "data-groups", hidden: "" });
+    box.appendChild(parts.groups);
+    Object.keys(tables).forEach(function (id) {
+      parts.picker.appendChild(el("option", { value: id }, tables[id].title));
+    });
+    parts.picker.closest("label").hidden = Object.keys(tables).length < 2;
+    parts.picker.addEventListener("change", function () { choose(parts.picker.value); });
+    parts.search.addEventListener("input", function () { state.search = parts.search.value; refresh(); });
+    [parts.group, parts.group2, parts.sum].forEach(function (select) {
+      select.addEventListener("change", function () {
+        state.group = parts.group.value; state.group2 = parts.group2.value; state.sum = parts.sum.value; refresh();
+      });
+    });
+    root.querySelector("[data-data-clear]").addEventListener("click", function () {
+      state.filters = {}; state.search = ""; parts.search.value = "";
+      parts.head.querySelectorAll("input[data-filter]").forEach(function (i) { i.value = ""; });
+      refresh();
+    });
+    root.querySelector("[data-data-unselect]").addEventListener("click", function () {
+      state.selected[current.id] = {}; drawRows(); showSelection();
+    });
+    parts.scroller.addEventListener("scroll", drawRows);
+    parts.body.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box.matches("input[data-row]")) { return; }
+      var picked = state.selected[current.id] = state.selected[current.id] || {};
+      if (box.checked) { picked[box.dataset.row] = true; } else { delete picked[box.dataset.row]; }
+      showSelection();
+    });
+  }
+
+  function choose(id) {
+    current = id ? tables[id] : null;
+    if (!current) { return; }
+    parts.picker.value = id;
+    state.sort = null; state.desc = false; state.filters = {}; state.search = ""; parts.search.value = "";
+    state.group = state.group2 = state.sum = "";
+    var options = [el("option", { value: "" }, t("NoGrouping"))];
+    current.columns.forEach(function (c, i) {
+      options.push(el("option", { value: String(i) }, c.label));
+      if (c.type === "datetime") { options.push(el("option", { value: "day:" + i }, fill(t("Day"), { column: c.label }))); }
+    });
+    [parts.group, parts.group2].forEach(function (select) {
+      select.textContent = "";
+      options.forEach(function (o) { select.appendChild(o.cloneNode(true)); });
+    });
+    parts.sum.textContent = "";
+    parts.sum.appendChild(el("option", { value: "" }, "—"));
+    current.columns.forEach(function (c, i) {
+      if (isNumeric(c)) { parts.sum.appendChild(el("option", { value: String(i) }, c.label)); }
+    });
+    parts.sum.closest("label").hidden = parts.sum.options.length < 2;
+    drawHead();
+    refresh();
+  }
+
+  function drawHead() {
+    parts.head.textContent = "";
+    var titles = el("tr"), filters = el("tr", { "class": "data-filters" });
+    titles.appendChild(el("th", { scope: "col", "class": "data-number" }, t("Row")));
+    filters.appendChild(el("td"));
+    current.columns.forEach(function (c, i) {
+      var th = el("th", { scope: "col", "aria-sort": "none" });
+      var button = el("button", { type: "button", "class": "data-sort", "data-sort": String(i) }, c.label);
+      button.addEventListener("click", function () {
+        state.desc = state.sort === i ? !state.desc : false;
+        state.sort = i;
+        refresh();
+      });
+      th.appendChild(button);
+      titles.appendChild(th);
+      var cell = el("td");
+      var input = el("input", { type: "search", "data-filter": String(i), "class": "compact",
+                                "aria-label": fill(t("FilterColumn"), { column: c.label }),
+                                placeholder: isNumeric(c) ? t("NumberHint") : (c.type === "datetime" ? t("TimeHint") : "") });
+      input.addEventListener("input", function () { state.filters[i] = input.value; refresh(); });
+      cell.appendChild(input);
+      filters.appendChild(cell);
+    });
+    parts.head.appendChild(titles);
+    parts.head.appendChild(filters);
+  }
+
+  // -- filtering, sorting, grouping ------------------------------------------------------------
+  // A number filter: "100", ">100", "<50", ">=10", "10-20"; text and times: the cell contains it.
+  function numberTest(text) {
+    var m = text.replace(/\s/g, "").replace(",", ".").match(/^(>=|<=|>|<|=)?(-?\d+(?:\.\d+)?)(?:-(-?\d+(?:\.\d+)?))?$/);
+    if (!m) { return null; }
+    var a = Number(m[2]), b = m[3] === undefined ? null : Number(m[3]);
+    if (b !== null) { return function (v) { return v >= a && v <= b; }; }
+    return { ">": function (v) { return v > a; }, "<": function (v) { return v < a; },
+             ">=": function (v) { return v >= a; }, "<=": function (v) { return v <= a; } }[m[1]] ||
+      function (v) { return v === a; };
+  }
+
+  function tests() {
+    var found = [];
+    Object.keys(state.filters).forEach(function (key) {
+      var text = (state.filters[key] || "").trim(), i = Number(key), column = current.columns[i];
+      if (!text) { return; }
+      var test = isNumeric(column) ? numberTest(text) : null;
+      if (test) {
+        found.push(function (row) { return row[i] !== null && test(row[i]); });
+      } else {
+        var wanted = norm(text);
+        found.push(function (row) { return row[i] !== null && norm(shown(row[i], column)).indexOf(wanted) >= 0; });
+      }
+    });
+    var search = norm(state.search.trim());
+    if (search) {
+      found.push(function (row) {
+        for (var i = 0; i < row.length; i++) {
+          if (row[i] !== null && norm(shown(row[i], current.columns[i])).indexOf(search) >= 0) { return true; }
+        }
+        return false;
+      });
+    }
+    return found;
+  }
+
+  function refresh() {
+    var rows = current.rows, checks = tests();
+    view = [];
+    for (var n = 0; n < rows.length; n++) {
+      var ok = true;
+      for (var k = 0; k < checks.length && ok; k++) { ok = checks[k](rows[n]); }
+      if (ok) { view.push(n); }
+    }
+    if (state.sort !== null) {
+      var i = state.sort, sign = state.desc ? -1 : 1;
+      view.sort(function (a, b) {
+        var x = rows[a][i], y = rows[b][i];
+        if (x === y) { return a - b; }
+        if (x === null) { return 1; }
+        if (y === null) { return -1; }
+        return (x < y ? -1 : 1) * sign;
+      });
+    }
+    parts.head.querySelectorAll("th[aria-sort]").forEach(function (th, index) {
+      th.setAttribute("aria-sort", index === state.sort ? (state.desc ? "descending" : "ascending") : "none");
+    });
+    parts.count.textContent = fill(t("Rows"), { shown: view.length, total: rows.length });
+    var grouped = state.group !== "" || state.group2 !== "";
+    parts.groups.hidden = !grouped;
+    parts.scroller.hidden = grouped;
+    if (grouped) { drawGroups(); } else { parts.scroller.scrollTop = 0; drawRows(); }
+    showSelection();
+  }
+
+  function keyOf(spec, row) {
+    if (spec === "") { return null; }
+    if (spec.indexOf("day:") === 0) { var v = row[Number(spec.slice(4))]; return v ? v.slice(0, 10) : ""; }
+    var column = current.columns[Number(spec)];
+    return shown(row[Number(spec)], column);
+  }
+
+  function labelOf(spec) {
+    if (spec.indexOf("day:") === 0) { return fill(t("Day"), { column: current.columns[Number(spec.slice(4))].label }); }
+    return current.columns[Number(spec)].label;
+  }
+
+  function drawGroups() {
+    var specs = [state.group, state.group2].filter(function (s) { return s !== ""; });
+    var sumAt = state.sum === "" ? null : Number(state.sum);
+    var groups = {}, order = [];
+    view.forEach(function (n) {
+      var row = current.rows[n];
+      var keys = specs.map(function (s) { return keyOf(s, row); });
+      var id = JSON.stringify(keys);
+      if (!groups[id]) { groups[id] = { keys: keys, count: 0, sum: 0 }; order.push(id); }
+      groups[id].count += 1;
+      if (sumAt !== null && typeof row[sumAt] === "number") { groups[id].sum += row[sumAt]; }
+    });
+    order.sort(function (a, b) { return groups[b].count - groups[a].count || (a < b ? -1 : 1); });
+    parts.groups.textContent = "";
+    var table = el("table", { "class": "data-table data-grouped" }), head = el("tr"), body = el("tbody");
+    specs.forEach(function (s) { head.appendChild(el("th", { scope: "col" }, labelOf(s))); });
+    head.appendChild(el("th", { scope: "col", "class": "data-number" }, t("Count")));
+    if (sumAt !== null) {
+      head.appendChild(el("th", { scope: "col", "class": "data-number" },
+                          fill(t("Sum"), { column: current.columns[sumAt].label })));
+    }
+    var thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    var top = order[0] ? groups[order[0]].count : 0;
+    order.slice(0, 500).forEach(function (id) {
+      var g = groups[id], tr = el("tr");
+      g.keys.forEach(function (k) { tr.appendChild(el("td", {}, k)); });
+      var count = el("td", { "class": "data-number" });
+      var bar = el("span", { "class": "data-bar", "aria-hidden": "true" });
+      bar.style.width = (top ? Math.max(2, Math.round(100 * g.count / top)) : 0) + "%";
+      count.appendChild(bar);
+      count.appendChild(document.createTextNode(String(g.count)));
+      tr.appendChild(count);
+      if (sumAt !== null) { tr.appendChild(el("td", { "class": "data-number" }, g.sum.toFixed(current.columns[sumAt].type === "decimal" ? 2 : 0))); }
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    parts.groups.appendChild(el("p", { "class": "muted" }, fill(t("Groups"), { num: order.length })));
+    parts.groups.appendChild(table);
+  }
+
+  // Only the rows in view (and a few either side) are in the page; two spacer rows keep the
+  // scroll bar the height of the whole table.
+  function drawRows() {
+    var top = parts.scroller.scrollTop, height = parts.scroller.clientHeight || 400;
+    var first = Math.max(0, Math.floor(top / ROW_HEIGHT) - BUFFER);
+    var last = Math.min(view.length, Math.ceil((top + height) / ROW_HEIGHT) + BUFFER);
+    var picked = state.selected[current.id] || {};
+    var body = document.createDocumentFragment();
+    var before = el("tr", { "class": "data-spacer", "aria-hidden": "true" });
+    before.style.height = (first * ROW_HEIGHT) + "px";
+    body.appendChild(before);
+    for (var k = first; k < last; k++) {
+      var n = view[k], row = current.rows[n], tr = el("tr");
+      var number = el("td", { "class": "data-number" });
+      var label = el("label");
+      var box = el("input", { type: "checkbox", "data-row": String(n + 1), "aria-label": fill(t("TickRow"), { row: n + 1 }) });
+      box.checked = Boolean(picked[n + 1]);
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + (n + 1)));
+      number.appendChild(label);
+      tr.appendChild(number);
+      for (var i = 0; i < row.length; i++) {
+        var column = current.columns[i], cell = el("td", isNumeric(column) ? { "class": "data-number" } : {}, shown(row[i], column));
+        if (current.entities[row[i]]) { cell.classList.add("entity-value", "entity-" + current.entities[row[i]].type); }
+        tr.appendChild(cell);
+      }
+      body.appendChild(tr);
+    }
+    var after = el("tr", { "class": "data-spacer", "aria-hidden": "true" });
+    after.style.height = ((view.length - last) * ROW_HEIGHT) + "px";
+    body.appendChild(after);
+    parts.body.textContent = "";
+    parts.body.appendChild(body);
+  }
+
+  function selected(id) {
+    return Object.keys(state.selected[id] || {}).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  function showSelection() {
+    var count = current ? selected(current.id).length : 0;
+    parts.selection.textContent = count ? fill(t("Selected"), { num: count }) : "";
+    root.querySelector("[data-data-unselect]").hidden = !count;
+  }
+
+  window.TrainerData = {
+    selected: selected,
+    open: function (id) { load(); if (loaded && tables[id]) { choose(id); } }
+  };
+})();
