@@ -51,7 +51,7 @@ def configure(app: Flask, config: type[Config] | Mapping | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects to this app."""
-    from . import models  # noqa: F401  (models must be imported before migrations run)
+    from . import models, models_lti  # noqa: F401  (models must be imported before migrations run)
 
     db.init_app(app)
     register_database(app)
@@ -80,11 +80,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, items, learn, main, people,
-                        reports, scenarios)
+    from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, items, learn, lti, main,
+                        people, reports, scenarios)
 
     for module in (main, auth, people, learn, badges, scenarios, cohorts, author_courses, author_scenarios, items,
-                   reports, admin):
+                   reports, admin, lti):
         app.register_blueprint(module.bp)
 
 

@@ -75,7 +75,10 @@ class Config:
     PREVIEW_RATE_LIMIT = os.environ.get("PREVIEW_RATE_LIMIT", "90 per minute")  # Markdown previews per author
 
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    # An LTI launch is a cross-site POST from the partner's Moodle: behind https, set
+    # SESSION_COOKIE_SAMESITE=None (with SESSION_COOKIE_SECURE) so that the launch finds the session
+    # its login initiation started (README, "LTI 1.3 (partner Moodle)").
+    SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,232 @@
+"""LTI 1.3: a partner Moodle (played by this test: its own key pair, its JWKS served over HTTP by a
+thread) registers the tool, logs an officer in through OIDC and launches with a signed id_token."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto.jwk import JWK
+from sqlalchemy import select
+
+from conftest import csrf_token
+from trainer.extensions import db
+from trainer.models import AuditEvent, User
+from trainer.models_lti import LtiAccount, LtiRegistration
+
+ISSUER = "https://moodle.partner.example"
+CLIENT_ID = "tool-client-42"
+DEPLOYMENT = "3"
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def key_pair():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    public = json.loads(JWK.from_pem(pem).export_public())
+    public.update(kid="platform-key-1", alg="RS256", use="sig")
+    return pem, public
+
+
+PLATFORM_PEM, PLATFORM_JWK = key_pair()
+STRANGER_PEM, _ = key_pair()
+
+
+@pytest.fixture(scope="module")
+def platform():
+    """The platform's JWKS endpoint: a tiny HTTP server in a thread, counting the fetches."""
+    fetches = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            fetches.append(self.path)
+            body = json.dumps({"keys": [PLATFORM_JWK]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"jwks": f"http://127.0.0.1:{server.server_address[1]}/mod/lti/certs.php", "fetches": fetches}
+    server.shutdown()
+
+
+@pytest.fixture
+def registered(database, platform):
+    return database.add(LtiRegistration(
+        name="Partner Moodle", issuer=ISSUER, client_id=CLIENT_ID, deployment_ids=[DEPLOYMENT, "7"],
+        auth_login_url=f"{ISSUER}/mod/lti/auth.php", auth_token_url=f"{ISSUER}/mod/lti/token.php",
+        key_set_url=platform["jwks"]))
+
+
+def login_initiation(client, **extra):
+    """Step 1 and 2: the platform's login initiation; the tool answers with the auth request."""
+    params = {"iss": ISSUER, "login_hint": "user-17", "target_link_uri": "http://localhost/lti/launch",
+              "lti_message_hint": "hint", "client_id": CLIENT_ID, **extra}
+    response = client.post("/lti/login", data=params)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    location = urlsplit(response.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{ISSUER}/mod/lti/auth.php"
+    return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+
+def id_token(auth: dict, key=PLATFORM_PEM, kid="platform-key-1", **overrides) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER, "aud": CLIENT_ID, "sub": "moodle-user-17", "iat": now, "exp": now + 300,
+        "nonce": auth["nonce"], "name": "Aibek Toktogulov", "email": "aibek@partner.example",
+        LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
+        LTI + "deployment_id": DEPLOYMENT, LTI + "target_link_uri": "http://localhost/lti/launch",
+        LTI + "resource_link": {"id": "rl-1", "title": "Case"},
+        LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        LTI + "custom": {"scenario": "no-such-scenario"},
+    }
+    claims.update(overrides)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def launch(client, auth: dict, token: str):
+    return client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+
+
+def audit(database, action):
+    with database.app.app_context():
+        return [event.detail for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+
+
+def test_the_tool_serves_its_jwks_at_a_stable_url(client):
+    first = client.get("/lti/jwks").get_json()
+    second = client.get("/lti/jwks").get_json()
+    assert first == second and len(first["keys"]) == 1
+    key = first["keys"][0]
+    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig" and key["kid"]
+    assert "d" not in key  # the public half only
+
+
+def test_a_learner_launch_signs_in_a_linked_trainee_created_on_first_launch(client, database, registered, platform):
+    auth = login_initiation(client)
+    assert auth["client_id"] == CLIENT_ID and auth["login_hint"] == "user-17"
+    assert auth["redirect_uri"] == "http://localhost/lti/launch" and auth["response_type"] == "id_token"
+    response = launch(client, auth, id_token(auth))
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    user = database.scalar(select(User).where(User.email == "aibek@partner.example"))
+    assert (user.full_name, user.role) == ("Aibek Toktogulov", "trainee")
+    link = database.scalar(select(LtiAccount))
+    assert (link.issuer, link.sub, link.user_id) == (ISSUER, "moodle-user-17", user.id)
+    assert client.get("/profile").status_code == 200  # signed in
+    assert audit(database, "lti.launch")[0]["resource_link"] == "rl-1"
+
+    # A second launch (a new login) signs in the same account.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    auth = login_initiation(client)
+    assert launch(client, auth, id_token(auth)).status_code == 302
+    assert database.count(User) == 1 and database.count(LtiAccount) == 1
+
+
+def test_an_instructor_is_a_trainer_never_an_admin(client, database, registered):
+    auth = login_initiation(client)
+    roles = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+             "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"]
+    assert launch(client, auth, id_token(auth, **{LTI + "roles": roles, "email": None})).status_code == 302
+    user = database.scalar(select(User))
+    assert user.role == "trainer" and user.email.endswith("@lti.invalid")
+
+
+def test_an_email_of_an_existing_account_is_not_taken_over(client, database, registered, make_user):
+    admin = make_user("admin", email="aibek@partner.example")
+    auth = login_initiation(client)
+    assert launch(client, auth, id_token(auth)).status_code == 302
+    link = database.scalar(select(LtiAccount))
+    assert link.user_id != admin.id
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("bad signature", "was not signed by the registered platform"),
+    ("expired", "has expired"),
+    ("wrong audience", "not registered with the training platform"),
+    ("unknown deployment", "deployment of the tool is not registered"),
+])
+def test_refused_launches_say_why_and_are_logged(client, database, registered, case, expected):
+    auth = login_initiation(client)
+    token = {
+        "bad signature": lambda: id_token(auth, key=STRANGER_PEM),
+        "expired": lambda: id_token(auth, iat=int(time.time()) - 3600, exp=int(time.time()) - 600),
+        "wrong audience": lambda: id_token(auth, aud="someone-else"),
+        "unknown deployment": lambda: id_token(auth, **{LTI + "deployment_id": "99"}),
+    }[case]()
+    response = launch(client, auth, token)
+    assert response.status_code == 400
+    assert expected in response.get_data(as_text=True)
+    assert database.count(User) == 0
+    assert len(audit(database, "lti.refused")) == 1
+    assert client.get("/profile").status_code == 302  # not signed in
+
+
+def test_a_replayed_id_token_is_refused(client, database, registered, app):
+    auth = login_initiation(client)
+    token = id_token(auth)
+    assert launch(client, auth, token).status_code == 302
+    # The same token again, in the same browser and in another one.
+    again = launch(client, auth, token)
+    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    assert "Open the activity again" in again.get_data(as_text=True)
+    other = app.test_client()
+    other_auth = login_initiation(other)
+    replay = other.post("/lti/launch", data={"id_token": token, "state": other_auth["state"]})
+    assert replay.status_code == 400
+    # Even a session that still holds the nonce (the library's own check passes) is refused: used nonces are stored.
+    with client.session_transaction() as session:
+        session[f"lti1p3-nonce-{auth['nonce']}"] = True
+    assert launch(client, auth, token).status_code == 400
+    reasons = [detail["reason"] for detail in audit(database, "lti.refused")]
+    assert reasons == ["Invalid Nonce", "Invalid Nonce", "replayed nonce"]
+
+
+def test_refusal_pages_are_in_russian(client, database, registered):
+    auth = login_initiation(client)
+    response = client.post("/lti/launch", data={"id_token": id_token(auth, key=STRANGER_PEM), "state": auth["state"]},
+                           headers={"Accept-Language": "ru"})
+    assert response.status_code == 400
+    assert "Запуск отклонён" in response.get_data(as_text=True)
+
+
+def test_an_unregistered_platform_cannot_start_a_login(client, database, registered):
+    response = client.post("/lti/login", data={"iss": "https://evil.example", "login_hint": "x",
+                                               "target_link_uri": "http://localhost/lti/launch"})
+    assert response.status_code == 400
+    assert audit(database, "lti.refused")[0]["issuer"] == "https://evil.example"
+
+
+def test_an_administrator_registers_a_platform_and_sees_the_tool_urls(client, database, make_user, auth):
+    make_user("admin", email="root@example.org")
+    auth.login("root@example.org")
+    page = client.get("/admin/lti").get_data(as_text=True)
+    for url in ("http://localhost/lti/login", "http://localhost/lti/launch", "http://localhost/lti/jwks"):
+        assert url in page
+    form = {"csrf_token": csrf_token(client, "/admin/lti"), "name": "Academy Moodle", "issuer": ISSUER,
+            "client_id": "abc", "deployment_ids": "1, 2", "auth_login_url": f"{ISSUER}/mod/lti/auth.php",
+            "auth_token_url": f"{ISSUER}/mod/lti/token.php", "key_set_url": f"{ISSUER}/mod/lti/certs.php"}
+    response = client.post("/admin/lti", data=form)
+    assert response.status_code == 302
+    registration = database.scalar(select(LtiRegistration))
+    assert registration.deployment_ids == ["1", "2"] and registration.client_id == "abc"
+    assert "Academy Moodle" in client.get("/admin/lti").get_data(as_text=True)
+    # Neither a URL nor keys: told which is missing.
+    form.update(client_id="def", key_set_url="")
+    assert client.post("/admin/lti", data=form).status_code == 400
