@@ -589,25 +589,30 @@
       changed(panel);
     });
 
+    // Each entity type has its own icon (static/img/entities/<type>.svg, drawn from our origin);
+    // a link's line shows its strength: confirmed solid, suspected dashed, anything else dotted.
+    var chartIcons = panel.querySelector("[data-chart]").dataset.icons;
+    var CHART_ICON_TYPES = ["person", "organisation", "phone", "vehicle", "bank_account", "location", "shipment"];
+    function chartIcon(type) { return chartIcons + (CHART_ICON_TYPES.indexOf(type) !== -1 ? type : "entity") + ".svg"; }
     function drawChart(cytoscape) {
       var picked = [];
       chart = cytoscape({
         container: panel.querySelector("[data-chart]"),
-        elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type } }; }),
-        layout: { name: "circle", padding: 20 },
+        elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type) } }; }),
+        layout: { name: "circle", padding: 30 },
         wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap",
-            "text-max-width": 90, "background-color": "#1565c0", "color": "#222", "width": 18, "height": 18 } },
-          { selector: 'node[type = "organisation"]', style: { "shape": "round-rectangle", "background-color": "#6a1b9a" } },
-          { selector: 'node[type = "vehicle"]', style: { "shape": "triangle", "background-color": "#2e7d32" } },
-          { selector: 'node[type = "phone"]', style: { "shape": "diamond", "background-color": "#ef6c00" } },
-          { selector: 'node[type = "location"]', style: { "shape": "hexagon", "background-color": "#795548" } },
-          { selector: 'node[type = "bank_account"]', style: { "shape": "rectangle", "background-color": "#00838f" } },
+            "text-max-width": 90, "text-valign": "bottom", "text-margin-y": 3, "color": "#222",
+            "shape": "round-rectangle", "width": 30, "height": 30, "background-color": "#fff",
+            "background-image": "data(icon)", "background-fit": "contain", "background-clip": "none",
+            "border-width": 1, "border-color": "#90a4ae" } },
           { selector: "node:selected", style: { "border-width": 3, "border-color": "#f9a825" } },
           { selector: "edge", style: { "label": "data(label)", "font-size": 8, "curve-style": "bezier",
-            "width": 2, "line-color": "#555", "text-background-color": "#fff", "text-background-opacity": 1 } },
-          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed" } }
+            "width": 2, "line-color": "#555", "line-style": "dotted", "text-rotation": "autorotate",
+            "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 1 } },
+          { selector: 'edge[strength = "confirmed"]', style: { "line-style": "solid" } },
+          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } }
         ]
       });
       chart.on("tap", "node", function (event) {
