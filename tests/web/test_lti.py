@@ -230,3 +230,54 @@ def test_an_administrator_registers_a_platform_and_sees_the_tool_urls(client, da
     # Neither a URL nor keys: told which is missing.
     form.update(client_id="def", key_set_url="")
     assert client.post("/admin/lti", data=form).status_code == 400
+
+
+DEEP_LINKING = {"deep_link_return_url": f"{ISSUER}/mod/lti/contentitem_return.php?course=4",
+                "accept_types": ["ltiResourceLink"], "accept_presentation_document_targets": ["window"],
+                "data": "opaque-moodle-data"}
+INSTRUCTOR = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+
+
+def deep_link_token(auth, roles=INSTRUCTOR):
+    return id_token(auth, **{LTI + "message_type": "LtiDeepLinkingRequest", LTI + "resource_link": None,
+                             LTI + "roles": roles,
+                             "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": DEEP_LINKING})
+
+
+def test_an_instructor_picks_a_scenario_and_the_platform_gets_a_signed_deep_linking_response(client, database,
+                                                                                            registered):
+    from trainer.models import Scenario
+
+    database.add(Scenario(slug="border-smuggling", title="Smuggling at the border", filename="x.yml"))
+    auth = login_initiation(client)
+    response = launch(client, auth, deep_link_token(auth))
+    assert response.status_code == 302 and response.headers["Location"] == "/lti/deep-link"
+    page = client.get("/lti/deep-link").get_data(as_text=True)
+    assert "Smuggling at the border" in page
+    response = client.post("/lti/deep-link", data={"csrf_token": csrf_token(client, "/lti/deep-link"),
+                                                   "item": "scenario:border-smuggling"})
+    assert response.status_code == 200
+    assert f"form-action 'self' {ISSUER}" in response.headers["Content-Security-Policy"]
+    page = response.get_data(as_text=True)
+    assert f'action="{DEEP_LINKING["deep_link_return_url"]}"' in page.replace("&amp;", "&")
+    token = page.split('name="JWT" value="')[1].split('"')[0]
+    tool_key = client.get("/lti/jwks").get_json()["keys"][0]
+    assert jwt.get_unverified_header(token)["kid"] == tool_key["kid"]
+    claims = jwt.decode(token, JWK(**tool_key).export_to_pem(), algorithms=["RS256"], audience=ISSUER)
+    assert claims["iss"] == CLIENT_ID and claims["aud"] == [ISSUER]
+    assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+    assert claims[LTI + "deployment_id"] == DEPLOYMENT
+    assert claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] == "opaque-moodle-data"
+    assert claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"] == [{
+        "type": "ltiResourceLink", "title": "Smuggling at the border", "url": "http://localhost/lti/launch",
+        "custom": {"scenario": "border-smuggling"}}]
+    # The choice was made once: the page now only says where to start.
+    assert client.get("/lti/deep-link").status_code == 400
+
+
+def test_a_learner_cannot_deep_link(client, database, registered):
+    auth = login_initiation(client)
+    response = launch(client, auth, deep_link_token(auth, roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]))
+    assert response.status_code == 400
+    assert "Only an instructor" in response.get_data(as_text=True)
+    assert database.count(User) == 0

@@ -152,6 +152,7 @@ ACCESS: dict[str, Access] = {
     "lti.jwks": PUBLIC,
     "lti.login": PUBLIC,
     "lti.launch": PUBLIC,
+    "lti.deep_link": allow(*TRAINERS, data={"item": "scenario:matrix"}),  # 400 without a deep-linking launch
     "lti.registrations": allow("admin", data={
         "name": "Matrix Moodle", "issuer": "https://moodle.matrix.example", "client_id": "matrix",
         "deployment_ids": "1", "auth_login_url": "https://moodle.matrix.example/mod/lti/auth.php",

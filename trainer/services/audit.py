@@ -12,7 +12,7 @@ ACTIONS = (
     "login", "login.failed", "logout", "password.changed", "password.reset",
     "user.created", "user.role_changed", "user.deactivated", "user.reactivated", "user.updated",
     "users.imported", "course.published", "scenario.published", "export", "certificate.revoked",
-    "lti.registered", "lti.launch", "lti.refused",
+    "lti.registered", "lti.launch", "lti.refused", "lti.deep_link",
 )
 
 

@@ -3,16 +3,19 @@ page of platform registrations."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy import select
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from ..extensions import csrf, db
@@ -23,6 +26,8 @@ from ..services import lti
 from ..services.audit import record_audit
 
 bp = Blueprint("lti", __name__)
+LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 # What the officer is told when a launch is refused, by the library's reason (the log keeps the original).
 REFUSALS = (
@@ -36,6 +41,7 @@ REFUSALS = (
     ("Client id not registered", _l("This platform or client is not registered with the training platform.")),
     ("Could not find registration", _l("This platform or client is not registered with the training platform.")),
     ("Unable to find deployment", _l("This deployment of the tool is not registered with the training platform.")),
+    ("instructor role", _l("Only an instructor can choose which scenario or course to add.")),
     ("State not found", _l("The launch did not come from a login started here. Open the activity again.")),
     ("Missing state", _l("The launch did not come from a login started here. Open the activity again.")),
 )
@@ -63,7 +69,7 @@ def tool_urls() -> dict:
         "login": url_for("lti.login", _external=True),
         "launch": url_for("lti.launch", _external=True),
         "jwks": url_for("lti.jwks", _external=True),
-        "deep_linking": url_for("lti.launch", _external=True),
+        "deep_linking": url_for("lti.launch", _external=True),  # Moodle sends deep-linking requests to the launch URL
     }
 
 
@@ -117,6 +123,9 @@ def launch():
         return refuse("replayed nonce", claims)
     session.pop(f"lti1p3-nonce-{claims['nonce']}", None)
     registration = lti.find_registration(claims["iss"], message.get_client_id())
+    deep_linking = message.is_deep_link_launch()
+    if deep_linking and lti.role_from_claims(claims) != "trainer":
+        return refuse("deep linking asked by a launch without an instructor role", claims)
     user = lti.linked_account(registration, claims)
     if not user.active:
         return refuse("account deactivated", claims)
@@ -125,7 +134,64 @@ def launch():
                  resource_link=(claims.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}).get("id", ""))
     db.session.commit()
     login_user(user)
+    if deep_linking:
+        # Only what the answer needs is kept in the session (not the whole id_token).
+        session["lti_deep_link"] = {
+            "registration_id": registration.id,
+            "deployment_id": claims[LTI_CLAIM + "deployment_id"],
+            "settings": claims[DEEP_LINKING_SETTINGS],
+        }
+        return redirect(url_for("lti.deep_link"))
     return redirect(target_of(claims))
+
+
+def deep_link_choices() -> list[tuple[str, str]]:
+    """Every active scenario and course, as (value, title) for the instructor's choice."""
+    scenarios = db.session.scalars(select(Scenario).where(Scenario.active.is_(True)).order_by(Scenario.title))
+    courses = db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.title))
+    return ([(f"scenario:{scenario.slug}", _("Scenario: %(title)s", title=scenario.title)) for scenario in scenarios]
+            + [(f"course:{course.slug}", _("Course: %(title)s", title=course.title)) for course in courses])
+
+
+@bp.route("/lti/deep-link", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def deep_link():
+    """The instructor, sent here by a deep-linking launch, picks a scenario or course; the answer is a
+    signed LtiDeepLinkingResponse the browser posts back to the platform."""
+    pending = session.get("lti_deep_link")
+    if not pending:
+        return render_template("lti/deep_link.html", choices=[], form=None), 400
+    choices = deep_link_choices()
+    form = DeepLinkForm()
+    form.item.choices = choices
+    if form.validate_on_submit():
+        registration = db.session.get(LtiRegistration, pending["registration_id"])
+        if registration is None:
+            abort(404)
+        kind, _sep, slug = form.item.data.partition(":")
+        title = dict(choices)[form.item.data].split(": ", 1)[-1]
+        resource = (DeepLinkResource().set_url(url_for("lti.launch", _external=True)).set_title(title)
+                    .set_custom_params({kind: slug}))
+        link = DeepLink(lti.pylti_registration(registration), pending["deployment_id"], pending["settings"])
+        token = link.get_response_jwt([resource])
+        return_url = pending["settings"]["deep_link_return_url"]
+        session.pop("lti_deep_link")
+        record_audit("lti.deep_link", current_user, None, issuer=registration.issuer, item=form.item.data)
+        db.session.commit()
+        response = make_response(render_template("lti/deep_link_return.html", return_url=return_url, jwt=token,
+                                                 title=title))
+        # This page's only form goes back to the platform.
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+            f"frame-ancestors 'none'; base-uri 'self'; form-action 'self' {origin}")
+        return response
+    return render_template("lti/deep_link.html", choices=choices, form=form), 400 if form.errors else 200
+
+
+class DeepLinkForm(FlaskForm):
+    item = RadioField(_l("Scenario or course"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add to the course"))
 
 
 # --- the administrator's page --------------------------------------------------------------------
