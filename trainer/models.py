@@ -165,7 +165,9 @@ class Lesson(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     minutes: Mapped[int] = mapped_column(default=0)
     objectives: Mapped[list] = mapped_column(JSON, default=list)
-    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised when loaded
+    # Sanitised when loaded. Deferred: lists of lessons (catalogue, course page, progress) never
+    # carry every lesson's text; the lesson page reads its own body with one small query.
+    body_html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     check: Mapped[Optional[dict]] = mapped_column(JSON)  # {"count": n, "questions": [ids]}
     active: Mapped[bool] = mapped_column(default=True)
 

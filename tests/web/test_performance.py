@@ -276,3 +276,12 @@ def test_a_restart_with_unchanged_content_parses_nothing_and_a_changed_file_is_l
         assert "not checked again" not in lines[-2] and "Loaded 3 course(s)" in lines[-2]
         bodies = db.session.scalars(db.select(Lesson.body_html).where(Lesson.slug == "01-source")).all()
     assert any("The folder itself was edited." in body for body in bodies)
+
+
+def test_lists_of_courses_and_lessons_never_load_lesson_texts(client, trainee, courses_loaded, statements):
+    post_form(client, "/courses/grading-basics/lessons/01-source/complete")
+    for path in ("/", "/courses", "/courses/grading-basics"):
+        statements.clear()
+        assert client.get(path).status_code == 200
+        assert not [s for s in statements if "body_html" in s], path
+    assert "Sources are graded" in client.get("/courses/grading-basics/lessons/01-source").get_data(as_text=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..domain.messages import as_data
 from ..domain.generation import generate_variant, variant_seed
@@ -371,4 +371,5 @@ def scenario_history(user: User, limit: int | None = None) -> list[ScenarioAttem
     """The user's attempts, latest first, with their scenarios (loaded together, not one by one)."""
     return list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id)
                                    .order_by(ScenarioAttempt.started_at.desc()).limit(limit)
-                                   .options(selectinload(ScenarioAttempt.version).selectinload(ScenarioVersion.scenario))))
+                                   .options(defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
+                                            selectinload(ScenarioAttempt.version).selectinload(ScenarioVersion.scenario))))
