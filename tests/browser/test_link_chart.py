@@ -1,8 +1,10 @@
 """The link chart as an analyst reads it: entity icons by type, link labels, strength as line style."""
+import uuid
+
 from playwright.sync_api import expect
 
 from trainer.extensions import db
-from trainer.models import ScenarioAttempt
+from trainer.models import ScenarioAttempt, User
 from trainer.services import scenarios as casework
 
 CY = "element => element._cyreg.cy"  # the Cytoscape instance drawn in the chart element
@@ -17,9 +19,22 @@ def open_task(page, task):
     expect(panel(page, task)).to_be_visible()
 
 
+PASSWORD = "link chart test password"
+
+
+def new_trainee(live_app) -> str:
+    email = f"charts-{uuid.uuid4().hex[:8]}@example.org"
+    with live_app.app_context():
+        user = User(email=email, full_name="Dilnoza Charts", role="trainee", language="en")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return email
+
+
 def open_link_chart(page, log_in, live_app):
-    """The trainee opens the shipped Alay road scenario and its link chart task."""
-    log_in("trainee@example.org")
+    """A new trainee opens the shipped Alay road scenario and its link chart task."""
+    log_in(new_trainee(live_app), PASSWORD)
     page.goto("/scenarios")
     page.get_by_role("link", name="The Alay road").click()
     page.get_by_role("button", name="Open the case file").click()
@@ -59,6 +74,7 @@ def test_entities_show_their_type_icon_and_links_their_type_and_strength(page, l
     labels = panel(page, task).locator("[data-link-type] option").evaluate_all(
         "options => Object.fromEntries(options.map(o => [o.value, o.textContent]))")
     assert edges == [[labels[link.type], "solid"], [labels[other.type], "dashed"]]
+    expect(page.get_by_role("status").filter(has_text="All changes saved.")).to_be_visible()
     page.reload()  # drawn again from the saved answer
     open_task(page, task)
     chart.scroll_into_view_if_needed()
@@ -69,3 +85,55 @@ def test_entities_show_their_type_icon_and_links_their_type_and_strength(page, l
     page.wait_for_timeout(300)  # the icons have been painted
     chart.screenshot(path=tmp_path / "link-chart.png")  # to look at
 
+
+
+def on_screen(chart, node_id):
+    """Where an entity is drawn on the page (the chart's box plus its rendered position)."""
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    at = chart.evaluate(f"element => element._cyreg.cy.getElementById({node_id!r}).renderedPosition()")
+    return box["x"] + at["x"], box["y"] + at["y"]
+
+
+def test_dragging_one_entity_onto_another_picks_the_pair_and_adding_draws_the_link(page, log_in, live_app):
+    task, chart = open_link_chart(page, log_in, live_app)
+    link = task.key.links[0]
+    before = chart.evaluate(CY + f".getElementById({link.a!r}).position()")
+    (x0, y0), (x1, y1) = on_screen(chart, link.a), on_screen(chart, link.b)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    box = panel(page, task)
+    expect(box.locator("[data-link-a]")).to_have_value(link.a)
+    expect(box.locator("[data-link-b]")).to_have_value(link.b)
+    expect(box.locator("[data-link-type]")).to_be_focused()  # the link type is chosen next
+    expect(box.locator("[data-link-picked]")).to_contain_text("Pair chosen:")
+    assert chart.evaluate(CY + f".getElementById({link.a!r}).position()") == before  # back in its place
+    page.keyboard.press("Tab")  # by keyboard from here: strength, then the button
+    box.locator("[data-link-type]").select_option(link.type)
+    box.get_by_role("button", name="Add link").click()
+    expect(box.locator("[data-links] li")).to_have_count(1)
+    assert chart.evaluate(CY + ".edges().map(e => [e.source().id(), e.target().id()])") == [[link.a, link.b]]
+
+    # Dropped on empty space, an entity stays where it was put (arranging the chart).
+    start = chart.evaluate(CY + f".getElementById({link.b!r}).renderedPosition()")
+    x2, y2 = on_screen(chart, link.b)
+    page.mouse.move(x2, y2)
+    page.mouse.down()
+    page.mouse.move(x2 + 20, y2 + 25, steps=5)
+    page.mouse.up()
+    moved = chart.evaluate(CY + f".getElementById({link.b!r}).renderedPosition()")
+    assert abs(moved["x"] - start["x"] - 20) < 3 and abs(moved["y"] - start["y"] - 25) < 3
+
+
+def test_clicking_one_entity_then_another_still_picks_the_pair(page, log_in, live_app):
+    task, chart = open_link_chart(page, log_in, live_app)
+    link = task.key.links[0]
+    page.mouse.click(*on_screen(chart, link.b))
+    page.mouse.click(*on_screen(chart, link.a))
+    box = panel(page, task)
+    expect(box.locator("[data-link-a]")).to_have_value(link.b)
+    expect(box.locator("[data-link-b]")).to_have_value(link.a)
+    expect(box.locator("[data-link-type]")).to_be_focused()
