@@ -453,6 +453,19 @@ def simulated_response(task, skill: float, rng: random.Random) -> dict:
         return {"choices": choices}
     if kind == "report":
         return {"text": REPORT_TEXT}
+    if kind == "query":  # the variant's own key (computed from its rows), or nothing for a question missed
+        asked = {q.id: q.answer for q in content.questions}
+        answers = {}
+        for item in key.items:
+            if not item.keyed or not right():
+                continue
+            if asked.get(item.question_id) == "number":
+                answers[item.question_id] = f"{item.number:g}"
+            elif asked.get(item.question_id) == "value":
+                answers[item.question_id] = sorted(item.values)[0] if item.values else ""
+            else:
+                answers[item.question_id] = sorted(item.values)
+        return {"answers": answers}
     return {}
 
 

@@ -80,6 +80,23 @@ def fill_decisions(page, task):
             panel(page, task).locator(f'input[data-decision="{item.decision_id}"][value="{option_id}"]').check()
 
 
+def fill_queries(page, task):
+    """Answers from the variant's own key: a value, a number, values one a line, row numbers."""
+    open_task(page, task)
+    questions = {q.id: q for q in task.content.questions}
+    for item in task.key.items:
+        kind = questions[item.question_id].answer
+        if kind == "number":
+            text = f"{item.number:g}"
+        elif kind == "rows":
+            text = ", ".join(str(n) for n in sorted(item.values))
+        elif kind == "set":
+            text = "\n".join(sorted(item.values))
+        else:
+            text = sorted(item.values)[0]
+        panel(page, task).locator(f'[data-query="{item.question_id}"]').fill(text)
+
+
 SHIPPED = [yaml.safe_load(path.read_text()) for path in sorted((PROJECT_ROOT / "scenarios").glob("*.yml"))]
 TITLES = {spec["id"]: spec["title"] for spec in SHIPPED}
 
@@ -120,6 +137,8 @@ def test_trainee_works_every_task_reloads_and_gets_an_explained_score(page, log_
     fill_timeline(page, tasks["timeline"])
     fill_ach(page, tasks["hypotheses"])
     fill_decisions(page, tasks["decision"])
+    if "query" in tasks:
+        fill_queries(page, tasks["query"])
     open_task(page, tasks["report"])
     panel(page, tasks["report"]).locator("textarea").fill("Key findings: the driver and the broker act together.")
     expect(page.get_by_role("status").filter(has_text="All changes saved.")).to_be_visible()

@@ -21,6 +21,7 @@ SUSPECTS_WORDS_VIA_INFORMANT = {
     ("heroin-border-crossing", "R1"): "4",
     ("heroin-border-crossing-ru", "R1"): "4",
     ("mephedrone-online-network", "R6"): "3",
+    ("courier-network-data", "R4"): "3",
 }
 
 
