@@ -594,6 +594,15 @@
     var chartIcons = panel.querySelector("[data-chart]").dataset.icons;
     var CHART_ICON_TYPES = ["person", "organisation", "phone", "vehicle", "bank_account", "location", "shipment"];
     function chartIcon(type) { return chartIcons + (CHART_ICON_TYPES.indexOf(type) !== -1 ? type : "entity") + ".svg"; }
+    // A pair picked on the chart fills the form and says so; the link type is chosen next.
+    var pickedNote = panel.querySelector("[data-link-picked]");
+    function pickPair(a, b) {
+      selectA.value = a; selectB.value = b;
+      if (pickedNote) {
+        pickedNote.textContent = pickedNote.dataset.pickedText.replace("%(a)s", labels[a]).replace("%(b)s", labels[b]);
+      }
+      typeSelect.focus();
+    }
     function drawChart(cytoscape) {
       var picked = [];
       chart = cytoscape({
@@ -618,9 +627,29 @@
       chart.on("tap", "node", function (event) {
         picked.push(event.target.id());
         if (picked.length === 2) {
-          selectA.value = picked[0]; selectB.value = picked[1]; picked = [];
-          typeSelect.focus();
+          pickPair(picked[0], picked[1]); picked = [];
         }
+      });
+      // Drawing a link: an entity dropped onto another picks the pair (and goes back to where it
+      // was); dropped anywhere else, it stays there, as arranging the chart always did.
+      var dragFrom = null;
+      chart.on("grab", "node", function (event) {
+        var position = event.target.position();
+        dragFrom = { id: event.target.id(), x: position.x, y: position.y };
+      });
+      chart.on("free", "node", function (event) {
+        var node = event.target, at = node.position();
+        if (!dragFrom || dragFrom.id !== node.id()) { return; }
+        var onto = chart.nodes().filter(function (other) {
+          var box = other.boundingBox({ includeLabels: false });
+          return other.id() !== node.id() && at.x >= box.x1 && at.x <= box.x2 && at.y >= box.y1 && at.y <= box.y2;
+        });
+        if (onto.length) {
+          node.position({ x: dragFrom.x, y: dragFrom.y });
+          picked = [];
+          pickPair(node.id(), onto[0].id());
+        }
+        dragFrom = null;
       });
       draw();
     }
