@@ -27,6 +27,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     register_static_files(app)
     register_extensions(app)
     register_blueprints(app)
+    register_read_api(app)
     register_errorhandlers(app)
     register_template_context(app)
     register_i18n(app)
@@ -153,3 +154,11 @@ def register_commands(app: Flask) -> None:
     from .cli import register
 
     register(app)
+
+
+def register_read_api(app: Flask) -> None:
+    """The dashboards' read API (/api/v1/, bearer tokens) and its tokens' admin pages."""
+    from .views import api, api_tokens
+
+    app.register_blueprint(api_tokens.bp)
+    api.init_app(app)

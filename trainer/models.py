@@ -600,3 +600,29 @@ class AuditEvent(db.Model):
 
     user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
     subject: Mapped[Optional[User]] = relationship(foreign_keys=[subject_id])
+
+
+# --- read API -------------------------------------------------------------------------------
+
+class ApiToken(db.Model):
+    """A key for the dashboards' read API, made by an administrator. Only its SHA-256 hash is
+    kept: the token itself is shown once, when it is made. scope is "reports" (everything a
+    manager reads) or "cohort" (cohort_id's figures only)."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('reports', 'cohort')", name="scope"),
+                      CheckConstraint("(scope = 'cohort') = (cohort_id IS NOT NULL)", name="cohort_scope"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the token
+    prefix: Mapped[str] = mapped_column(String(12))  # the token's first characters, to recognise it
+    scope: Mapped[str] = mapped_column(String(20))
+    cohort_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+    cohort: Mapped[Optional[Cohort]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()

@@ -23,6 +23,10 @@ HOW TO DECLARE A NEW ROUTE: add one line to ACCESS below, keyed by the endpoint 
 - `params=`: where each URL parameter comes from, as names of World attributes (see
   `build_world`); a parameter whose name is in DEFAULT_PARAMS needs nothing. A World attribute
   holding a dict gives each role its own object (for routes that delete or publish).
+- `headers=`: request headers, a dict or a function of (world, role): the read API's routes
+  (/api/v1/) authenticate with `Authorization: Bearer <token>`, not the session, so they are
+  declared open to every role WITH a token (the token is the key, as the calendar feed's);
+  tests/web/test_api.py proves 401 without one, 403 outside its scope.
 - `data=` / `json=`: a request body that would change something if the route let it through,
   so that the CSRF test proves a refused request changes nothing. A function of
   (world, role) may build it.
@@ -49,7 +53,7 @@ from trainer import create_app
 from trainer.extensions import db
 from trainer.models import Agency, Attendance, Certificate, Course, Scenario, TrainingSession, User, content_editors
 from trainer.services import cohorts as programme
-from trainer.services import calendar, course_authoring, exercises, question_files, scenario_authoring
+from trainer.services import api_tokens, calendar, course_authoring, exercises, question_files, scenario_authoring
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.content import load_courses
@@ -78,6 +82,7 @@ class Access:
     params: dict[str, str] = field(default_factory=dict)
     data: dict | Callable | None = None
     json: dict | Callable | None = None
+    headers: dict | Callable | None = None
 
     def expected(self, role: str) -> str:
         if role in self.ok:
@@ -87,8 +92,8 @@ class Access:
         return "404" if role in self.hidden else "403"
 
 
-def allow(*roles: str, hidden=(), params=None, data=None, json=None) -> Access:
-    return Access(frozenset(roles), frozenset(hidden), params or {}, data, json)
+def allow(*roles: str, hidden=(), params=None, data=None, json=None, headers=None) -> Access:
+    return Access(frozenset(roles), frozenset(hidden), params or {}, data, json, headers)
 
 
 PUBLIC = allow(*ROLES)
@@ -99,6 +104,9 @@ READERS = ("manager", "admin")
 RUNS = {"hidden": ("trainer2",)}
 # The trainer's drafts: another trainer gets 404 (their ids reveal nothing).
 DRAFT = {"hidden": ("trainer2",)}
+
+# The read API: every role's request carries the world's "reports" token.
+API = allow(*ROLES, headers=lambda w, role: {"Authorization": f"Bearer {w.api_token}"})
 
 DEFAULT_PARAMS = {
     "cohort_id": "cohort", "session_id": "session", "exercise_id": "exercise", "agency_id": "agency",
@@ -292,6 +300,17 @@ ACCESS: dict[str, Access] = {
     "admin.audit": allow("admin"),
     "admin.certificate_revoke": allow("admin", params={"code": "certificate_to_revoke"},
                                       data={"reason": "Issued in error"}),
+    # --- read API tokens (administrators) and the read API (a bearer token, whoever holds it)
+    "api_tokens.index": allow("admin"),
+    "api_tokens.create": allow("admin", data={"name": "Matrix dashboard", "scope": "reports"}),
+    "api_tokens.revoke": allow("admin", params={"token_id": "api_token_spare"}),
+    "api-docs.openapi_json": PUBLIC,    # describes the API; holds no data
+    "api.programme": API,
+    "api.cohorts": API,
+    "api.completion": API,
+    "api.attendance": API,
+    "api.knowledge_gain": API,
+    "api.scenario_results": API,
 }
 # Declared before the route lands (the audit-log page being written now); remove once it exists.
 NOT_YET: set[str] = set()
@@ -417,8 +436,11 @@ def build_world(tmp) -> dict[str, Any]:
     course_zip = course_authoring.zip_files(course_authoring.course_files(course), "grading-basics")
     question_token = question_files.preview_token(
         course_draft, question_files.plan_import(course_draft.files, b"::matrix-q::Matrix?{T}", "matrix.gift"))
+    _row, api_token = api_tokens.create_token(admin, "Matrix dashboard")
+    api_token_spare, _token = api_tokens.create_token(admin, "Matrix spare")
     db.session.commit()
     return {
+        "api_token": api_token, "api_token_spare": api_token_spare.id,
         "emails": {role: user.email for role, user in users.items()},
         **{role: user.id for role, user in users.items()},
         "agency": agency.id, "agency2": agency2.id,
@@ -520,16 +542,16 @@ def body(world: World, access: Access, role: str) -> tuple[dict | None, dict | N
 
 
 def send(client, method: str, url: str, data: dict | None, payload: dict | None, token: str | None,
-         header_token: str | None = None):
+         header_token: str | None = None, extra_headers: dict | None = None):
     """One request as the page would send it: forms carry csrf_token, JSON the X-CSRFToken header."""
-    headers = {}
+    headers = dict(extra_headers or {})
     if payload is not None:
         headers["Accept"] = "application/json"
         if header_token or token:
             headers["X-CSRFToken"] = header_token or token
         return client.open(url, method=method, json=payload, headers=headers)
     if method == "GET":
-        return client.open(url, method=method)
+        return client.open(url, method=method, headers=headers)
     form = dict(data or {})
     if token is not None:
         form["csrf_token"] = token
@@ -625,8 +647,10 @@ def test_route_matrix(world):
         url = url_for_rule(world, rule, role)
         data, payload = body(world, ACCESS[rule.endpoint], role)
         expected = ACCESS[rule.endpoint].expected(role)
+        extra = ACCESS[rule.endpoint].headers
+        extra = extra(world, role) if callable(extra) else extra
         try:
-            response = send(browsers[role], method, url, data, payload, tokens[role])
+            response = send(browsers[role], method, url, data, payload, tokens[role], extra_headers=extra)
         except Exception as error:  # noqa: BLE001 (TESTING propagates errors: report them all)
             problems.append(f"{method} {url} ({rule.endpoint}) as {role}: {type(error).__name__}: {error}")
             return

@@ -9,6 +9,7 @@ from ..models import AuditEvent, User
 
 # Actions an administrator can filter the log by, in the order the audit page lists them.
 ACTIONS = (
+    "api_token.created", "api_token.revoked",
     "login", "login.failed", "logout", "password.changed", "password.reset",
     "user.created", "user.role_changed", "user.deactivated", "user.reactivated", "user.updated",
     "users.imported", "course.published", "scenario.published", "export", "certificate.revoked",
