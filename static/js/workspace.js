@@ -27,6 +27,12 @@
       return { links: all(panel, "[data-links] li[data-a]").map(function (li) {
         return { between: [li.dataset.a, li.dataset.b], type: li.dataset.type, strength: li.dataset.strength };
       }) };
+      // The chart's arrangement travels with the answer (scoring reads only the links).
+      var chartLayout = panel.querySelector("[data-chart-layout]");
+      if (chartLayout) { answer.layout = chartLayout.value; }
+      var chartPositions = JSON.parse(panel.querySelector("[data-chart]").dataset.positions || "{}");
+      if (Object.keys(chartPositions).length) { answer.positions = chartPositions; }
+      return answer;
     },
     timeline: function (panel) {
       var order = [], times = {};
@@ -84,7 +90,10 @@
       });
     },
     link_chart: function (panel, answer) {
-      // Runs before the chart is drawn, which then draws these links.
+      // Runs before the chart is drawn, which then draws these links (in the saved arrangement).
+      var chartLayout = panel.querySelector("[data-chart-layout]");
+      if (chartLayout && answer.layout) { chartLayout.value = answer.layout; }
+      panel.querySelector("[data-chart]").dataset.positions = JSON.stringify(answer.positions || {});
       var list = panel.querySelector("[data-links]");
       var labels = {}, typeLabels = {}, strengthLabels = {};
       JSON.parse(panel.querySelector("[data-board]").textContent).forEach(function (e) { labels[e.id] = e.label; });
@@ -603,10 +612,53 @@
       }
       typeSelect.focus();
     }
+    // Layouts: the one chosen in the select, or the positions saved with the answer (an entity
+    // dragged, a layout run); every change of arrangement is saved like any other change.
+    var chartBox = panel.querySelector("[data-chart]");
+    var layoutSelect = panel.querySelector("[data-chart-layout]");
+    var CHART_LAYOUTS = {
+      circle: { name: "circle", padding: 30 },
+      cose: { name: "cose", padding: 30, animate: false, randomize: false, nodeRepulsion: function () { return 9000; } },
+      concentric: { name: "concentric", padding: 30, minNodeSpacing: 40,
+        concentric: function (node) { return node.degree(); }, levelWidth: function () { return 1; } },
+      breadthfirst: { name: "breadthfirst", padding: 30, directed: true, spacingFactor: 1.1 },
+      grid: { name: "grid", padding: 30, avoidOverlap: true }
+    };
+    function savedPositions() {
+      var saved = JSON.parse(chartBox.dataset.positions || "{}");
+      var complete = board.every(function (e) {
+        var at = saved[e.id];
+        return Array.isArray(at) && at.length === 2 && isFinite(at[0]) && isFinite(at[1]);
+      });
+      return complete ? saved : null;
+    }
+    function keepPositions() {
+      var positions = {};
+      chart.nodes().forEach(function (node) {
+        var at = node.position();
+        positions[node.id()] = [Math.round(at.x), Math.round(at.y)];
+      });
+      chartBox.dataset.positions = JSON.stringify(positions);
+    }
+    function runLayout() {
+      var options = CHART_LAYOUTS[layoutSelect && layoutSelect.value] || CHART_LAYOUTS.circle;
+      chart.layout(options).run();
+      keepPositions();
+      chart.fit(undefined, 30);
+    }
+    if (layoutSelect) {
+      layoutSelect.addEventListener("change", function (event) {
+        event.stopPropagation();  // saved below, once the new positions are known
+        if (!chart) { chartBox.dataset.positions = "{}"; changed(panel); return; }
+        runLayout();
+        changed(panel);
+      });
+    }
     function drawChart(cytoscape) {
       var picked = [];
+      var saved = savedPositions();
       chart = cytoscape({
-        container: panel.querySelector("[data-chart]"),
+        container: chartBox,
         elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type) } }; }),
         layout: { name: "circle", padding: 30 },
         wheelSensitivity: 0.3,
@@ -648,10 +700,14 @@
           node.position({ x: dragFrom.x, y: dragFrom.y });
           picked = [];
           pickPair(node.id(), onto[0].id());
+        } else if (at.x !== dragFrom.x || at.y !== dragFrom.y) {
+          keepPositions();  // arranged by hand: saved with the answer
+          changed(panel);
         }
         dragFrom = null;
       });
       draw();
+      if (!saved && layoutSelect && layoutSelect.value !== "circle") { runLayout(); }
     }
     whenInView(panel.querySelector("[data-chart]"), function () { withChartLibrary(drawChart); });
   });

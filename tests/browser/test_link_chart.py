@@ -137,3 +137,33 @@ def test_clicking_one_entity_then_another_still_picks_the_pair(page, log_in, liv
     expect(box.locator("[data-link-a]")).to_have_value(link.b)
     expect(box.locator("[data-link-b]")).to_have_value(link.a)
     expect(box.locator("[data-link-type]")).to_be_focused()
+
+
+def positions(chart):
+    return chart.evaluate(CY + ".nodes().map(n => [n.id(), Math.round(n.position('x')), Math.round(n.position('y'))])")
+
+
+def test_a_layout_chosen_and_entities_arranged_by_hand_come_back_after_a_reload(page, log_in, live_app):
+    task, chart = open_link_chart(page, log_in, live_app)
+    box = panel(page, task)
+    circle = positions(chart)
+    for layout in ("cose", "concentric", "breadthfirst", "grid"):
+        box.locator("[data-chart-layout]").select_option(layout)
+        assert positions(chart) != circle, layout
+    grid = positions(chart)
+    first = task.key.links[0].a
+    x, y = on_screen(chart, first)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 15, y + 40, steps=5)
+    page.mouse.up()
+    arranged = positions(chart)
+    assert arranged != grid
+    expect(page.get_by_role("status").filter(has_text="All changes saved.")).to_be_visible()
+    page.reload()
+    open_task(page, task)
+    chart.scroll_into_view_if_needed()
+    chart.locator("canvas").first.wait_for(state="attached")
+    expect(box.locator("[data-chart-layout]")).to_have_value("grid")
+    page.wait_for_function("() => document.querySelector('[data-kind=\"link_chart\"] [data-chart]')._cyreg")
+    assert positions(chart) == arranged

@@ -129,6 +129,16 @@ def test_links_duplicates_count_once_and_all_right_is_one():
     assert score(link_task(), {"links": links}).score == 1.0
 
 
+def test_links_the_charts_layout_and_positions_change_nothing_in_the_score():
+    links = [{"between": ["P1", "O1"], "type": "employs"}, {"between": ["P2", "V1"], "type": "associate"}]
+    plain = score(link_task(), {"links": links})
+    arranged = score(link_task(), {"links": links, "layout": "grid",
+                                   "positions": {"P1": [10, 20], "O1": [-5, 300], "bogus": "x"}})
+    # credit 1; precision 1/2, recall 1/3 -> F1 0.4, arranged or not
+    assert plain.score == arranged.score == pytest.approx(0.4)
+    assert [i.points for i in plain.items] == [i.points for i in arranged.items]
+
+
 @pytest.mark.parametrize("response", [
     None, {}, {"links": []}, {"links": "P1-O1"},
     {"links": [{"between": ["P1"], "type": "employs"}, {"between": ["P1", "P1"]}, 7]},
