@@ -24,7 +24,7 @@
       return { grades: grades };
     },
     link_chart: function (panel) {
-      return { links: all(panel, "[data-links] li[data-a]").map(function (li) {
+      var answer = { links: all(panel, "[data-links] li[data-a]").map(function (li) {
         return { between: [li.dataset.a, li.dataset.b], type: li.dataset.type, strength: li.dataset.strength };
       }) };
       // The chart's arrangement travels with the answer (scoring reads only the links).
@@ -660,7 +660,9 @@
       chart = cytoscape({
         container: chartBox,
         elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type) } }; }),
-        layout: { name: "circle", padding: 30 },
+        layout: saved ? { name: "preset", padding: 30, positions: function (node) {
+          return { x: saved[node.id()][0], y: saved[node.id()][1] };
+        } } : { name: "circle", padding: 30 },
         wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap",
