@@ -70,3 +70,24 @@ class LtiNonce(db.Model):
     issuer: Mapped[str] = mapped_column(String(255))
     nonce: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LtiGradeLink(db.Model):
+    """Where a launched scenario's score goes back: the platform's line item for this officer (AGS),
+    and whether the last score reached it."""
+
+    __tablename__ = "lti_grade_links"
+    __table_args__ = (UniqueConstraint("user_id", "lineitem", name="uq_lti_grade_links_user_lineitem"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("lti_registrations.id"), index=True)
+    scenario_work: Mapped[str] = mapped_column(String(100), index=True)
+    lineitem: Mapped[str] = mapped_column(String(500))
+    endpoint: Mapped[dict] = mapped_column(JSON, default=dict)  # the launch's AGS claim (scopes, URLs)
+    pending: Mapped[bool] = mapped_column(default=False)  # a score is waiting to be sent again
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[LtiRegistration] = relationship()

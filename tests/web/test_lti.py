@@ -281,3 +281,134 @@ def test_a_learner_cannot_deep_link(client, database, registered):
     assert response.status_code == 400
     assert "Only an instructor" in response.get_data(as_text=True)
     assert database.count(User) == 0
+
+
+# --- Assignment and Grade Services ----------------------------------------------------------------
+
+@pytest.fixture
+def grades_platform():
+    """The platform's token and score endpoints: records every request; `fail` makes scores 503."""
+    seen = {"token": [], "scores": [], "fail": False}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            if self.path == "/mod/lti/token.php":
+                seen["token"].append(parse_qs(body))
+                answer, status = {"access_token": "platform-token-1", "token_type": "Bearer", "expires_in": 3600}, 200
+            else:
+                seen["scores"].append({"path": self.path, "json": json.loads(body),
+                                       "authorization": self.headers.get("Authorization"),
+                                       "content_type": self.headers.get("Content-Type")})
+                answer, status = ({}, 503) if seen["fail"] else ({}, 200)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    seen["base"] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield seen
+    server.shutdown()
+
+
+def launch_scenario_with_grades(client, database, platform, grades_platform):
+    database.add(LtiRegistration(
+        name="Partner Moodle", issuer=ISSUER, client_id=CLIENT_ID, deployment_ids=[DEPLOYMENT],
+        auth_login_url=f"{ISSUER}/mod/lti/auth.php", auth_token_url=f"{grades_platform['base']}/mod/lti/token.php",
+        key_set_url=platform["jwks"]))
+    auth = login_initiation(client)
+    endpoint = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                          "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+                "lineitems": f"{grades_platform['base']}/mod/lti/services.php/4/lineitems?type_id=2",
+                "lineitem": f"{grades_platform['base']}/mod/lti/services.php/4/lineitems/21/lineitem?type_id=2"}
+    token = id_token(auth, **{LTI + "custom": {"scenario": "alay-road"},
+                              "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": endpoint})
+    response = launch(client, auth, token)
+    assert response.headers["Location"] == "/scenarios/alay-road"
+
+
+def submit_perfect(client):
+    from sample_scenario import PERFECT
+
+    token = csrf_token(client, "/scenarios/alay-road")
+    attempt = int(client.post("/scenarios/alay-road/start", data={"csrf_token": token}).headers["Location"]
+                  .rsplit("/", 1)[1])
+    client.post(f"/scenario-attempts/{attempt}/save", data=json.dumps(PERFECT),
+                headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    assert client.post(f"/scenario-attempts/{attempt}/submit", data={"csrf_token": token}).status_code == 302
+    return attempt
+
+
+def test_a_scored_attempt_goes_back_to_the_line_item(client, database, platform, grades_platform, example_loaded):
+    from trainer.models_lti import LtiGradeLink
+
+    launch_scenario_with_grades(client, database, platform, grades_platform)
+    submit_perfect(client)
+    # The token: client credentials with a JWT signed by the tool's key, for the score scope.
+    (request,) = grades_platform["token"]
+    assert request["grant_type"] == ["client_credentials"]
+    assert request["client_assertion_type"] == ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in request["scope"][0]
+    tool_key = client.get("/lti/jwks").get_json()["keys"][0]
+    assertion = jwt.decode(request["client_assertion"][0], JWK(**tool_key).export_to_pem(), algorithms=["RS256"],
+                           audience=f"{grades_platform['base']}/mod/lti/token.php")
+    assert assertion["iss"] == CLIENT_ID and assertion["sub"] == CLIENT_ID
+    # The score: every auto-scored task perfect, the report (weight 10) waits for a trainer: 90 of 100.
+    (score,) = grades_platform["scores"]
+    assert score["path"] == "/mod/lti/services.php/4/lineitems/21/lineitem/scores?type_id=2"
+    assert score["authorization"] == "Bearer platform-token-1"
+    assert score["content_type"] == "application/vnd.ims.lis.v1.score+json"
+    payload = dict(score["json"])
+    assert payload.pop("timestamp")
+    assert payload == {"scoreGiven": 90.0, "scoreMaximum": 100, "activityProgress": "Completed",
+                       "gradingProgress": "PendingManual", "userId": "moodle-user-17"}
+    link = database.scalar(select(LtiGradeLink))
+    assert (link.pending, link.last_error) == (False, "") and link.sent_at is not None
+
+
+def test_a_score_the_platform_refuses_is_kept_and_resent(client, database, platform, grades_platform, example_loaded,
+                                                         app):
+    from trainer.models_lti import LtiGradeLink
+
+    launch_scenario_with_grades(client, database, platform, grades_platform)
+    grades_platform["fail"] = True
+    submit_perfect(client)  # the officer's submission goes through all the same
+    link = database.scalar(select(LtiGradeLink))
+    assert link.pending and "503" in link.last_error
+    grades_platform["fail"] = False
+    result = app.test_cli_runner().invoke(args=["lti", "resend"])
+    assert result.exit_code == 0 and "sent 1, still failing 0" in result.output
+    assert len(grades_platform["scores"]) == 2
+    assert grades_platform["scores"][-1]["json"]["scoreGiven"] == 90.0
+    link = database.scalar(select(LtiGradeLink))
+    assert not link.pending and link.last_error == ""
+
+
+def test_a_trainers_review_sends_the_final_score_again(client, database, platform, grades_platform, example_loaded,
+                                                       app, make_user):
+    from trainer.models import ScenarioAttempt
+    from trainer.services import exercises
+    from trainer.services.scenarios import scenario_for
+
+    launch_scenario_with_grades(client, database, platform, grades_platform)
+    attempt_id = submit_perfect(client)
+    trainer = make_user("admin")
+    with app.test_request_context():
+        attempt = db.session.get(ScenarioAttempt, attempt_id)
+        spec = scenario_for(attempt.version, attempt.seed)
+        # Full marks on every rubric criterion of the report.
+        points = {task.id: {criterion.id: str(criterion.max_points) for criterion in task.content.rubric}
+                  for task in exercises.reports_to_review(spec, attempt)}
+        exercises.review(attempt, db.session.get(User, trainer.id), points, {})
+        db.session.commit()
+        app.process_response(app.response_class())  # the end of the trainer's request
+    first, second = [score["json"] for score in grades_platform["scores"]]
+    assert (first["scoreGiven"], first["gradingProgress"]) == (90.0, "PendingManual")
+    assert (second["scoreGiven"], second["gradingProgress"]) == (100.0, "FullyGraded")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, make_response, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -22,7 +23,7 @@ from ..extensions import csrf, db
 from ..models import Course, Scenario
 from ..models_lti import LtiRegistration
 from ..permissions import role_required
-from ..services import lti
+from ..services import lti, lti_grades
 from ..services.audit import record_audit
 
 bp = Blueprint("lti", __name__)
@@ -91,13 +92,18 @@ def login():
         return refuse(str(error), {"iss": request.values.get("iss", ""), "aud": request.values.get("client_id", "")})
 
 
+def scenario_of(claims: dict) -> Scenario | None:
+    custom = claims.get(lti.CUSTOM_CLAIM) or {}
+    return db.session.scalar(select(Scenario).where(Scenario.slug == custom["scenario"])) if custom.get("scenario") \
+        else None
+
+
 def target_of(claims: dict):
     """Where the resource link leads: the custom parameter scenario=<slug> or course=<slug>."""
     custom = claims.get(lti.CUSTOM_CLAIM) or {}
-    if custom.get("scenario"):
-        scenario = db.session.scalar(select(Scenario).where(Scenario.slug == custom["scenario"]))
-        if scenario is not None:
-            return url_for("scenarios.detail", slug=scenario.slug)
+    scenario = scenario_of(claims)
+    if scenario is not None:
+        return url_for("scenarios.detail", slug=scenario.slug)
     if custom.get("course"):
         course = db.session.scalar(select(Course).where(Course.slug == custom["course"]))
         if course is not None:
@@ -129,6 +135,8 @@ def launch():
     user = lti.linked_account(registration, claims)
     if not user.active:
         return refuse("account deactivated", claims)
+    if not deep_linking:
+        lti_grades.remember_line_item(registration, user, claims, scenario_of(claims))
     record_audit("lti.launch", user, user, issuer=claims["iss"], client_id=registration.client_id,
                  deployment_id=claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id", ""),
                  resource_link=(claims.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}).get("id", ""))
@@ -192,6 +200,28 @@ def deep_link():
 class DeepLinkForm(FlaskForm):
     item = RadioField(_l("Scenario or course"), validators=[DataRequired()])
     submit = SubmitField(_l("Add to the course"))
+
+
+@bp.after_app_request
+def send_scores(response):
+    """Scores of LTI-launched scenarios scored in this request go back to the platform (AGS)."""
+    scored = g.pop("lti_scored", None)
+    if scored:
+        try:
+            lti_grades.send_for(scored)
+        except Exception:  # noqa: BLE001 (the officer's page is answered whatever the platform does)
+            db.session.rollback()
+            current_app.logger.exception("LTI scores not sent")
+    return response
+
+
+@bp.cli.command("resend")
+def resend_command():
+    """Send again the scores a platform did not accept (flask lti resend)."""
+    sent, failed = lti_grades.resend_pending()
+    print(f"sent {sent}, still failing {failed}")
+    if failed:
+        raise SystemExit(1)
 
 
 # --- the administrator's page --------------------------------------------------------------------
