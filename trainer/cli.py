@@ -16,14 +16,14 @@ from . import demo, services
 from .domain.courses import check_courses
 from .domain.item_stats import MarksError, item_statistics, read_marks
 from .domain.passwords import TOO_SHORT, password_problems
-from .domain.people import ROLES, normalise_email
+from .domain.people import ROLES, normalise_email, normalise_username
 from .domain.scenario import check_scenarios
 from .domain.tabular import SAMPLE_CHARS, UnreadableFile, decode_text, sniff_dialect
 from .exports import to_csv
 from .extensions import db
 from .i18n import SOURCE_LANGUAGE, interface_languages, translate
 from .item_tables import statistics_table, text_table
-from .models import user_by_email
+from .models import user_by_email, user_by_login, user_by_username
 from .seed import seed_command
 from .services.audit import record_audit
 
@@ -293,20 +293,32 @@ users = AppGroup("users", help="Manage accounts.")
 
 
 @users.command("create")
-@click.option("--email", required=True)
+@click.option("--email", help="The account's email address (or give --username, or both).")
+@click.option("--username", help="For an officer without an email address, who logs in with it.")
 @click.option("--name", "full_name", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="trainee", show_default=True)
 @click.option("--password", help="Generated and printed when omitted.")
-def users_create(email: str, full_name: str, role: str, password: str | None):
+def users_create(email: str | None, username: str | None, full_name: str, role: str, password: str | None):
     """Create an account."""
-    try:
-        email = normalise_email(email)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--email") from error
-    if user_by_email(email) is not None:
-        raise click.ClickException(f"{email} already has an account")
+    if not email and not username:
+        raise click.UsageError("give --email, --username or both")
+    if email:
+        try:
+            email = normalise_email(email)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--email") from error
+        if user_by_email(email) is not None:
+            raise click.ClickException(f"{email} already has an account")
+    if username:
+        try:
+            username = normalise_username(username)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--username") from error
+        if user_by_username(username) is not None:
+            raise click.ClickException(f"the username {username} already belongs to an account")
     if password is not None:
-        problems = password_problems(password, current_app.config["PASSWORD_MIN_LENGTH"], (email, full_name))
+        personal = (email or "", username or "", full_name)
+        problems = password_problems(password, current_app.config["PASSWORD_MIN_LENGTH"], personal)
         if TOO_SHORT in problems:
             raise click.BadParameter(f"use at least {current_app.config['PASSWORD_MIN_LENGTH']} characters",
                                      param_hint="--password")
@@ -314,26 +326,26 @@ def users_create(email: str, full_name: str, role: str, password: str | None):
             raise click.BadParameter("too easy to guess (a common password, a name, a date, a keyboard pattern or "
                                      "your own details); a few unrelated words work well", param_hint="--password")
     chosen = password or services.new_password()
-    user = services.create_user(email, full_name, chosen, role=role)
+    user = services.create_user(email, full_name, chosen, role=role, username=username)
     db.session.flush()
     record_audit("user.created", None, user, role=role, by="command line")
     db.session.commit()
-    click.echo(f"Created {role} {email}" + ("" if password else f" with password {chosen}"))
+    click.echo(f"Created {role} {user.login_name}" + ("" if password else f" with password {chosen}"))
 
 
 @users.command("reset-password")
-@click.argument("email")
-def users_reset_password(email: str):
-    """Give an account a new random password and print it."""
-    user = user_by_email(email)
+@click.argument("login")
+def users_reset_password(login: str):
+    """Give an account (named by email or username) a new random password and print it."""
+    user = user_by_login(login)
     if user is None:
-        raise click.ClickException(f"no account has the email {email}")
+        raise click.ClickException(f"no account has the email or username {login}")
     password = services.new_password()
     user.set_password(password)
     user.end_all_sessions()
     record_audit("password.reset", None, user, by="command line")
     db.session.commit()
-    click.echo(f"New password for {user.email}: {password}")
+    click.echo(f"New password for {user.login_name}: {password}")
 
 
 @click.command("backup")

@@ -26,7 +26,8 @@ class CertificateRevokeForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # Named "email" as before (scripts and password managers fill it); a username works too.
+    email = StringField(_l("Email or username"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this computer"))
     submit = SubmitField(_l("Log in"))
@@ -93,9 +94,9 @@ class PasswordPolicy:
         if not field.data:
             return
         minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-        personal = [getattr(form, name).data or "" for name in ("email", "full_name") if hasattr(form, name)]
+        personal = [getattr(form, name).data or "" for name in ("email", "username", "full_name") if hasattr(form, name)]
         if current_user and current_user.is_authenticated and not hasattr(form, "email"):
-            personal += [current_user.email, current_user.full_name]
+            personal += [current_user.email or "", current_user.username or "", current_user.full_name]
         problems = password_problems(field.data, minimum, tuple(personal))
         if TOO_SHORT in problems:
             raise ValidationError(ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.",
@@ -103,6 +104,21 @@ class PasswordPolicy:
         if problems:
             raise ValidationError(_l("This password is too easy to guess: avoid common passwords, names, dates, "
                                      "keyboard patterns and your own details. A few unrelated words work well."))
+
+
+class UsernameRule:
+    """A username as the platform keeps them (trainer.domain.people.normalise_username)."""
+
+    def __call__(self, form, field):
+        from .domain.people import normalise_username
+        from .i18n import translate
+
+        if not field.data:
+            return
+        try:
+            normalise_username(field.data)
+        except ValueError as error:
+            raise ValidationError(translate(error.args[0])) from error
 
 
 class PasswordChangeForm(FlaskForm):
@@ -124,7 +140,11 @@ class UserForm(LanguageAndZoneMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.fill_choices()
 
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    username = StringField(_l("Username"), validators=[Optional(), UsernameRule()],
+                           description=_l("For officers without an email address, who log in with it: letters, "
+                                          "digits, dots, hyphens and underscores, no @. An account needs an email, "
+                                          "a username or both."))
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=choices.as_choices(choices.ROLE_LABELS))
     agency_id = SelectField(_l("Agency"), coerce=int, validate_choice=True)
@@ -144,6 +164,13 @@ class UserForm(LanguageAndZoneMixin, FlaskForm):
         validators=[Optional(), PasswordPolicy()],
     )
     submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.email.data or "").strip() and not (self.username.data or "").strip():
+            self.email.errors = [*self.email.errors, _l("Give an email address, a username or both.")]
+            return False
+        return valid
 
 
 class AgencyForm(FlaskForm):

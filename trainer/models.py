@@ -56,10 +56,14 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(_in("role", ROLES), name="role"),
         CheckConstraint(f"gender IS NULL OR {_in('gender', GENDERS)}", name="gender"),
+        CheckConstraint("email IS NOT NULL OR username IS NOT NULL", name="login_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored lower-case. Officers of agencies that give them no e-mail address have none and
+    # log in with their username instead (lower-case, as Moodle keeps usernames; never an "@").
+    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
+    username: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default="trainee", index=True)
@@ -105,13 +109,36 @@ class User(UserMixin, db.Model):
         """True when the user holds one of the roles."""
         return self.role in roles
 
+    @property
+    def login_name(self) -> str:
+        """What the person logs in with and the platform names the account by: email, else username."""
+        return self.email or self.username or ""
+
     def __repr__(self) -> str:
-        return f"<User {self.email} {self.role}>"
+        return f"<User {self.login_name} {self.role}>"
 
 
 def user_by_email(email: str) -> Optional[User]:
     """Look a user up by email, case-insensitively."""
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    wanted = (email or "").strip().lower()
+    if not wanted:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == wanted))
+
+
+def user_by_username(username: str) -> Optional[User]:
+    """Look a user up by username, case-insensitively (usernames are stored lower-case)."""
+    wanted = (username or "").strip().lower()
+    if not wanted:
+        return None
+    return db.session.scalar(select(User).where(User.username == wanted))
+
+
+def user_by_login(login: str) -> Optional[User]:
+    """The account someone names to log in or to be added: an e-mail address (it has an "@",
+    which no username has) or a username."""
+    login = (login or "").strip()
+    return user_by_email(login) if "@" in login else user_by_username(login)
 
 
 # --- courses ------------------------------------------------------------------------------

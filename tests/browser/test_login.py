@@ -20,7 +20,7 @@ def test_each_demo_account_logs_in_and_sees_its_home_page(page, log_in, role):
 
 def test_wrong_password_shows_a_message_and_stays_on_login(page, log_in):
     log_in("trainee@example.org", "wrong password")
-    expect(page.get_by_role("alert")).to_contain_text("Email or password is incorrect.")
+    expect(page.get_by_role("alert")).to_contain_text("Email, username or password is incorrect.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
 
 

@@ -39,7 +39,7 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, auth, mak
     make_user("trainee", email="known@example.org")
     response = auth.login(email, password)
     assert response.status_code == 401
-    assert "Email or password is incorrect." in response.get_data(as_text=True)
+    assert "Email, username or password is incorrect." in response.get_data(as_text=True)
     assert "My training" not in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 

@@ -61,8 +61,9 @@ def test_a_trainer_in_russian_reads_which_line_and_column_of_a_cohort_file_is_wr
 def test_an_administrator_in_russian_reads_import_problems_in_russian(client, auth, make_user):
     auth.login(make_user("admin", language="ru"))
     page = upload(client, "/admin/users/import", "name,mail\nА,a@example.org\n").get_data(as_text=True)
-    assert ("<tr><td>1</td><td>email</td><td>нет обязательного столбца (ожидаемые столбцы: email, full_name, role, "
-            "agency, country, rank, gender, language)</td></tr>") in page
+    assert ("<tr><td>1</td><td>email</td><td>нет обязательного столбца: в файле каждый человек указывается по email "
+            "или username (или по обоим) (ожидаемые столбцы: email, username, full_name, role, agency, country, rank, "
+            "gender, language, password)</td></tr>") in page
     csv_text = ("email,full_name,role,agency,country,language\n"
                 "a@example.org,А,chief,Министерство нигде,XX,fr\n"
                 "b@example.org,Б,,,,\n"

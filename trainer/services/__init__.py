@@ -12,6 +12,7 @@ from .accounts import (  # noqa: F401
     ensure_demo_agencies,
     import_users,
     new_password,
+    username_taken,
     would_remove_last_admin,
 )
 from .content import load_content  # noqa: F401

@@ -9,9 +9,10 @@ from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.messages import N_, msg
+from ..domain.passwords import TOO_SHORT, password_problems
 from ..domain.people import RowProblem, UserRow
 from ..extensions import db
-from ..models import Agency, User, user_by_email, utcnow
+from ..models import Agency, Cohort, User, user_by_email, user_by_login, user_by_username, utcnow
 
 DEMO_AGENCIES = (
     ("Ministry of Internal Affairs of the Kyrgyz Republic", "MIA KG", "KG"),
@@ -40,13 +41,14 @@ class LoginOutcome:
     error: str | None  # "invalid" or "inactive"
 
 
-def authenticate(email: str, password: str) -> LoginOutcome:
-    """Check credentials; unknown email and wrong password look the same to the caller.
+def authenticate(login: str, password: str) -> LoginOutcome:
+    """Check credentials (an e-mail address or a username, and a password); an unknown account
+    and a wrong password look the same to the caller.
 
-    They also take the same time: an unknown email is checked against a dummy hash, so the
-    answer's timing does not tell an attacker which addresses have accounts.
+    They also take the same time: an unknown email or username is checked against a dummy
+    hash, so the answer's timing does not tell an attacker which accounts exist.
     """
-    user = user_by_email(email)
+    user = user_by_login(login)
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return LoginOutcome(None, "invalid")
@@ -69,9 +71,12 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[method]
 
 
-def create_user(email: str, full_name: str, password: str, role: str = "trainee", **fields) -> User:
-    """Add a user with a hashed password to the session (the caller commits)."""
-    user = User(email=email.strip().lower(), full_name=full_name.strip(), role=role, **fields)
+def create_user(email: str | None, full_name: str, password: str, role: str = "trainee",
+                username: str | None = None, **fields) -> User:
+    """Add a user with a hashed password to the session (the caller commits). Email and username
+    are stored lower-case; either may be None, not both."""
+    user = User(email=(email or "").strip().lower() or None, username=(username or "").strip().lower() or None,
+                full_name=full_name.strip(), role=role, **fields)
     user.set_password(password)
     db.session.add(user)
     return user
@@ -80,6 +85,12 @@ def create_user(email: str, full_name: str, password: str, role: str = "trainee"
 def email_taken(email: str, except_user: User | None = None) -> bool:
     """True when another account already uses this email."""
     existing = user_by_email(email)
+    return existing is not None and existing is not except_user
+
+
+def username_taken(username: str, except_user: User | None = None) -> bool:
+    """True when another account already uses this username (in any case)."""
+    existing = user_by_username(username)
     return existing is not None and existing is not except_user
 
 
@@ -100,8 +111,10 @@ def would_remove_last_admin(user: User, new_role: str, new_active: bool) -> bool
 
 @dataclass
 class ImportResult:
-    created: list[tuple[User, str]] = field(default_factory=list)  # user, one-time password
+    # user, and the one-time password generated for them (None: the file gave the password)
+    created: list[tuple[User, str | None]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    enrolled: list[tuple[Cohort, int]] = field(default_factory=list)  # cohorts named in the file, people added
 
 
 def agency_by_name(name: str) -> Agency | None:
@@ -118,28 +131,42 @@ def import_users(rows: list[UserRow], problems: list[RowProblem]) -> ImportResul
     """Create every row's account, or none of them if any row has a problem."""
     result = ImportResult(problems=list(problems))
     agencies: dict[int, Agency | None] = {}
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     for row in rows:
-        if user_by_email(row.email) is not None:
-            result.problems.append(RowProblem(row.line, "email", msg(N_("%(email)s already has an account"),
-                                                                     email=row.email)))
+        if row.email and user_by_email(row.email) is not None:
+            result.problems.append(RowProblem(row.line, row.column("email"),
+                                              msg(N_("%(email)s already has an account"), email=row.email)))
+        if row.username and user_by_username(row.username) is not None:
+            result.problems.append(RowProblem(row.line, row.column("username"),
+                                              msg(N_("the username %(username)s already belongs to an account"),
+                                                  username=row.username)))
         if row.agency:
             agencies[row.line] = agency_by_name(row.agency)
             if agencies[row.line] is None:
                 result.problems.append(RowProblem(
-                    row.line, "agency", msg(N_("no agency is called '%(agency)s' (add it first under Agencies)"),
-                                            agency=row.agency)))
+                    row.line, row.column("agency"),
+                    msg(N_("no agency is called '%(agency)s' (add it first under Agencies)"), agency=row.agency)))
+        if row.password:  # never repeated in a message: others may read the page
+            weak = password_problems(row.password, minimum, (row.email or "", row.username or "", row.full_name))
+            if TOO_SHORT in weak:
+                result.problems.append(RowProblem(row.line, row.column("password"), msg(
+                    N_("the password is shorter than %(min)d characters; leave the cell empty and a password is "
+                       "generated"), min=minimum)))
+            elif weak:
+                result.problems.append(RowProblem(row.line, row.column("password"), msg(
+                    N_("the password is too easy to guess; leave the cell empty and a password is generated"))))
     if result.problems:
         result.problems.sort(key=lambda problem: problem.line)
         return result
     for row in rows:
         agency = agencies.get(row.line)
-        password = new_password()
+        password = row.password or new_password()
         user = create_user(
-            row.email, row.full_name, password, role=row.role, agency=agency,
+            row.email, row.full_name, password, role=row.role, username=row.username, agency=agency,
             country=row.country or (agency.country if agency else None),
-            rank=row.rank, gender=row.gender, language=row.language,
+            rank=row.rank, gender=row.gender, language=row.language, active=row.active,
         )
-        result.created.append((user, password))
+        result.created.append((user, None if row.password else password))
     return result
 
 

@@ -32,7 +32,8 @@ def record_account_changes(actor: User | None, user: User, before: dict) -> None
         record_audit("user.role_changed", actor, user, old=before["role"], new=user.role)
     if before["active"] != user.active:
         record_audit("user.reactivated" if user.active else "user.deactivated", actor, user)
-    other = sorted(name for name in ("email", "full_name", "agency_id", "country", "rank", "gender", "language")
+    other = sorted(name for name in ("email", "username", "full_name", "agency_id", "country", "rank", "gender",
+                                     "language")
                    if before.get(name) != getattr(user, name))
     if other:
         record_audit("user.updated", actor, user, fields=other)
@@ -41,7 +42,7 @@ def record_account_changes(actor: User | None, user: User, before: dict) -> None
 def account_snapshot(user: User) -> dict:
     """The fields of an account whose changes the log records."""
     return {name: getattr(user, name) for name in
-            ("role", "active", "email", "full_name", "agency_id", "country", "rank", "gender", "language")}
+            ("role", "active", "email", "username", "full_name", "agency_id", "country", "rank", "gender", "language")}
 
 
 def audit_query(action: str = "", person_id: int | None = None):

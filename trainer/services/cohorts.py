@@ -27,6 +27,8 @@ from ..models import (
     User,
     cohort_trainers,
     user_by_email,
+    user_by_login,
+    user_by_username,
     utcnow,
 )
 from . import accounts
@@ -69,9 +71,9 @@ def add_members(cohort: Cohort, users: list[User]) -> int:
     return len(added)
 
 
-def add_member_by_email(cohort: Cohort, email: str) -> str | None:
-    """Add one trainee; returns an error message or None."""
-    user = user_by_email(email)
+def add_member_by_login(cohort: Cohort, login: str) -> str | None:
+    """Add one trainee, named by email or username; returns an error code or None."""
+    user = user_by_login(login)
     if user is None:
         return "no_account"
     if user.role != "trainee":
@@ -93,9 +95,31 @@ class EnrolmentResult:
     problems: list[RowProblem] | None = None
 
 
+def existing_account(row: UserRow) -> tuple[User | None, RowProblem | None]:
+    """The account a file's row names by its email or username, if there is one; a problem when
+    the two name different accounts (no other account's details are shown)."""
+    by_email = user_by_email(row.email) if row.email else None
+    by_username = user_by_username(row.username) if row.username else None
+    if by_email is not None and by_username is not None and by_email is not by_username:
+        return None, RowProblem(row.line, row.column("username"), msg(
+            N_("the username %(username)s belongs to another account than %(email)s"),
+            username=row.username, email=row.email))
+    if by_email is not None and row.username and by_email.username not in (None, row.username):
+        return None, RowProblem(row.line, row.column("username"), msg(
+            N_("the account of %(email)s has another username than %(username)s"),
+            username=row.username, email=row.email))
+    if by_username is not None and row.email and by_username.email not in (None, row.email):
+        return None, RowProblem(row.line, row.column("username"), msg(
+            N_("the username %(username)s belongs to another account than %(email)s"),
+            username=row.username, email=row.email))
+    return by_email or by_username, None
+
+
 def enrol_from_rows(cohort: Cohort, rows: list[UserRow], problems: list[RowProblem]) -> EnrolmentResult:
     """Enrol every row: existing trainees are added, missing trainee accounts created; all or
-    nothing. A cohort import never grants a role: only an administrator's import does."""
+    nothing. A cohort import never grants a role: only an administrator's import does. Rows
+    name people by email or username; Moodle's cohort1... columns are not used here (everyone
+    goes into this cohort)."""
     problems = list(problems)
     existing, new_rows = [], []
     for row in rows:
@@ -104,12 +128,16 @@ def enrol_from_rows(cohort: Cohort, rows: list[UserRow], problems: list[RowProbl
                                                                 "only (leave the role empty or write trainee)"),
                                                              role=row.role)))
             continue
-        user = user_by_email(row.email)
-        if user is None:
+        user, problem = existing_account(row)
+        if problem is not None:
+            problems.append(problem)
+        elif user is None:
             new_rows.append(row)
         elif user.role != "trainee":
-            problems.append(RowProblem(row.line, "email", msg(N_("%(email)s belongs to a %(role)s, not a trainee"),
-                                                              email=row.email, role=ROLE_LABELS.get(user.role, user.role))))
+            column = row.column("email") if row.email else row.column("username")
+            problems.append(RowProblem(row.line, column, msg(N_("%(email)s belongs to a %(role)s, not a trainee"),
+                                                             email=row.login_name,
+                                                             role=ROLE_LABELS.get(user.role, user.role))))
         else:
             existing.append(user)
     result = accounts.import_users(new_rows, problems) if new_rows or problems else accounts.ImportResult()
@@ -119,6 +147,56 @@ def enrol_from_rows(cohort: Cohort, rows: list[UserRow], problems: list[RowProbl
     return EnrolmentResult(added=added, created=result.created)
 
 
+def cohorts_named(name: str) -> list[Cohort]:
+    """The cohorts with this name, compared case-insensitively."""
+    wanted = name.strip().lower()
+    return [cohort for cohort in db.session.scalars(select(Cohort).order_by(Cohort.id))
+            if cohort.name.strip().lower() == wanted]
+
+
+def import_accounts(rows: list[UserRow], problems: list[RowProblem]) -> accounts.ImportResult:
+    """The administrator's import: every row's account is created and enrolled in the cohorts
+    its row names (Moodle's cohort1, cohort2..., by name: trainees as members, trainers as the
+    cohort's trainers), or nothing happens if any row has a problem."""
+    problems = list(problems)
+    targets: dict[int, list[Cohort]] = {}
+    known: dict[str, list[Cohort]] = {}
+    for row in rows:
+        for column, name in row.cohorts:
+            if name.lower() not in known:
+                known[name.lower()] = cohorts_named(name)
+            found = known[name.lower()]
+            if not found:
+                problems.append(RowProblem(row.line, column, msg(
+                    N_("no cohort is called '%(cohort)s' (create it first under Cohorts)"), cohort=name)))
+            elif len(found) > 1:
+                problems.append(RowProblem(row.line, column, msg(
+                    N_("more than one cohort is called '%(cohort)s': rename all but one of them first"),
+                    cohort=name)))
+            elif row.role not in ("trainee", "trainer"):
+                problems.append(RowProblem(row.line, column, msg(
+                    N_("only trainees and trainers belong to a cohort, not a %(role)s"),
+                    role=ROLE_LABELS.get(row.role, row.role))))
+            else:
+                targets.setdefault(row.line, []).append(found[0])
+    result = accounts.import_users(rows, problems)
+    if result.problems:
+        return result
+    db.session.flush()
+    counts: dict[int, int] = {}
+    for row, (user, _password) in zip(rows, result.created):
+        for cohort in targets.get(row.line, []):
+            if user.role == "trainee":
+                db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+            else:
+                cohort.trainers.append(user)
+            counts[cohort.id] = counts.get(cohort.id, 0) + 1
+    db.session.flush()
+    cohorts = {cohort.id: cohort for found in known.values() for cohort in found}
+    result.enrolled = [(cohorts[cohort_id], count) for cohort_id, count in counts.items()]
+    return result
+
+
 def remove_member(cohort: Cohort, user_id: int) -> None:
     member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
                                                           CohortMember.user_id == user_id))
@@ -126,9 +204,9 @@ def remove_member(cohort: Cohort, user_id: int) -> None:
         db.session.delete(member)
 
 
-def add_trainer(cohort: Cohort, email: str) -> str | None:
-    """Give another trainer this cohort; returns an error message code or None."""
-    user = user_by_email(email)
+def add_trainer(cohort: Cohort, login: str) -> str | None:
+    """Give another trainer (named by email or username) this cohort; returns an error code or None."""
+    user = user_by_login(login)
     if user is None or user.role != "trainer":
         return "not_trainer"
     if user not in cohort.trainers:

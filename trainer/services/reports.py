@@ -357,7 +357,9 @@ class People:
 
     def detail_columns(self) -> list:
         """The columns of a per-officer list."""
-        return [self.user.id.label("user_id"), self.user.full_name, self.user.email, *self.group_columns()]
+        # Officers without an email address are named by their username.
+        return [self.user.id.label("user_id"), self.user.full_name,
+                func.coalesce(self.user.email, self.user.username).label("email"), *self.group_columns()]
 
     def select(self, *columns) -> Select:
         """A query over these officers alone."""

@@ -5,14 +5,16 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.people import UnreadableFile, parse_user_file
+from ..domain.people import UnreadableFile, read_user_file
 from ..extensions import db
 from ..forms import UNREADABLE_UPLOAD, AgencyForm, CertificateRevokeForm, EmptyForm, UserForm, UserImportForm
+from ..i18n import interface_languages
 from ..models import Agency, User
 from ..permissions import role_required
 from ..services import badges
 from ..services import courses as learning
-from ..services import create_user, email_taken, import_users, new_password, would_remove_last_admin
+from ..services import cohorts as programme
+from ..services import create_user, email_taken, new_password, username_taken, would_remove_last_admin
 from ..services.audit import ACTIONS, account_snapshot, audit_query, record_account_changes, record_audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,7 +48,8 @@ def users():
     search = request.args.get("q", "").strip()
     if search:
         pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
+        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern),
+                                User.username.like(pattern)))
     if request.args.get("role"):
         query = query.where(User.role == request.args["role"])
     if request.args.get("agency", type=int):
@@ -57,7 +60,8 @@ def users():
 
 
 def apply_user_form(form: UserForm, user: User) -> None:
-    user.email = form.email.data.strip().lower()
+    user.email = (form.email.data or "").strip().lower() or None
+    user.username = (form.username.data or "").strip().lower() or None
     user.full_name = form.full_name.data.strip()
     user.role = form.role.data
     user.agency_id = form.agency_id.data or None
@@ -69,26 +73,35 @@ def apply_user_form(form: UserForm, user: User) -> None:
     user.active = form.active.data
 
 
+def login_names_taken(form: UserForm, user: User | None = None) -> bool:
+    """True (with the field's error) when another account has the form's email or username."""
+    taken = False
+    if form.email.data and email_taken(form.email.data, except_user=user):
+        form.email.errors.append(_("Another account already uses this email."))
+        taken = True
+    if form.username.data and username_taken(form.username.data, except_user=user):
+        form.username.errors.append(_("Another account already uses this username."))
+        taken = True
+    return taken
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = UserForm()
     form.agency_id.choices = agency_choices()
-    if form.validate_on_submit():
-        if email_taken(form.email.data):
-            form.email.errors.append(_("Another account already uses this email."))
+    if form.validate_on_submit() and not login_names_taken(form):
+        password = form.password.data or new_password()
+        user = create_user(form.email.data, form.full_name.data, password, username=form.username.data)
+        apply_user_form(form, user)
+        db.session.flush()
+        record_audit("user.created", current_user, user, role=user.role)
+        db.session.commit()
+        if form.password.data:
+            flash(_("Account created for %(name)s.", name=user.full_name), "success")
         else:
-            password = form.password.data or new_password()
-            user = create_user(form.email.data, form.full_name.data, password)
-            apply_user_form(form, user)
-            db.session.flush()
-            record_audit("user.created", current_user, user, role=user.role)
-            db.session.commit()
-            if form.password.data:
-                flash(_("Account created for %(name)s.", name=user.full_name), "success")
-            else:
-                flash(_("Account created for %(name)s. Their password, shown only once: %(password)s",
-                        name=user.full_name, password=password), "success")
-            return redirect(url_for("admin.users"))
+            flash(_("Account created for %(name)s. Their password, shown only once: %(password)s",
+                    name=user.full_name, password=password), "success")
+        return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
@@ -102,10 +115,8 @@ def user_edit(user_id: int):
         form.country.data = user.country or ""
         form.gender.data = user.gender or ""
         form.timezone.data = user.timezone or ""
-    if form.validate_on_submit():
-        if email_taken(form.email.data, except_user=user):
-            form.email.errors.append(_("Another account already uses this email."))
-        elif would_remove_last_admin(user, form.role.data, form.active.data):
+    if form.validate_on_submit() and not login_names_taken(form, user):
+        if would_remove_last_admin(user, form.role.data, form.active.data):
             flash(_("This is the last active administrator: make someone else an administrator first."), "error")
         else:
             before = account_snapshot(user)
@@ -151,22 +162,23 @@ def users_import():
     form = UserImportForm()
     if form.validate_on_submit():
         try:
-            rows, problems = parse_user_file(form.file.data.read(), form.file.data.filename or "")
+            users = read_user_file(form.file.data.read(), form.file.data.filename or "", interface_languages())
         except UnreadableFile as error:
             form.file.errors.append(str(UNREADABLE_UPLOAD[error.code]))
             return render_template("admin/users_import.html", form=form), 400
-        result = import_users(rows, problems)
+        result = programme.import_accounts(list(users.rows), list(users.problems))
         if result.problems:
             db.session.rollback()
-            return render_template("admin/users_import.html", form=form, problems=result.problems,
-                                   row_count=len(rows) + len({p.line for p in problems})), 400
+            return render_template("admin/users_import.html", form=form, problems=result.problems), 400
         db.session.flush()
-        record_audit("users.imported", current_user, None, count=len(result.created))
+        record_audit("users.imported", current_user, None, count=len(result.created),
+                     cohorts=[cohort.name for cohort, _count in result.enrolled])
         for user, _password in result.created:
             if user.role != "trainee":  # a role granted: logged per account, as a hand-made one is
                 record_audit("user.created", current_user, user, role=user.role, source="import")
         db.session.commit()
-        return render_template("admin/users_import_done.html", created=result.created)
+        return render_template("admin/users_import_done.html", created=result.created, enrolled=result.enrolled,
+                               ignored_columns=users.ignored_columns)
     return render_template("admin/users_import.html", form=form), 400 if form.errors else 200
 
 

@@ -15,9 +15,10 @@ bp = Blueprint("auth", __name__)
 
 
 def login_limit_key() -> str:
-    """Rate-limit attempts per address and account, not per address alone."""
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
+    """Rate-limit attempts per address and account (email or username, in any case), not per
+    address alone."""
+    login = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{login}"
 
 
 def failed_login(response) -> bool:
@@ -52,12 +53,14 @@ def login():
             session.permanent = True
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
-        record_audit("login.failed", email=(form.email.data or "")[:254], reason=outcome.error)
+        login = (form.email.data or "").strip()[:254]
+        # The account tried, as typed: by its email, or by its username.
+        record_audit("login.failed", **{"email" if "@" in login else "username": login}, reason=outcome.error)
         db.session.commit()
         if outcome.error == "inactive":
             flash(_("This account has been deactivated. Ask your administrator to reactivate it."), "error")
         else:
-            flash(_("Email or password is incorrect."), "error")
+            flash(_("Email, username or password is incorrect."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 

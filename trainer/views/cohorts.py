@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..domain.people import UnreadableFile, parse_user_file
+from ..domain.people import UnreadableFile, read_user_file
 from ..extensions import db
 from ..forms import UNREADABLE_UPLOAD, CohortForm, EmptyForm, SessionForm, UserImportForm
 from ..models import ATTENDANCE_STATUSES, Agency, Cohort, Course, LiveExercise, Scenario, ScenarioAttempt, TrainingSession, utcnow
@@ -22,16 +22,17 @@ from ..services import scenarios as casework
 from ..domain.reports import Column
 from ..domain.scoring import CURRENT_RULES
 from ..exports import Table, overview_pdf
-from ..i18n import to_utc, translate, when
+from ..i18n import interface_languages, to_utc, translate, when
 from ..services.concurrency import commit_with_retry
 
 bp = Blueprint("cohorts", __name__)
 
 MEMBER_ERRORS = {
-    "no_account": _l("No account has this email. Create it first, or enrol by CSV, which creates accounts."),
+    "no_account": _l("No account has this email or username. Create it first, or enrol by CSV or Excel file, "
+                     "which creates accounts."),
     "not_trainee": _l("This account is not a trainee."),
     "already_member": _l("This trainee is already in the cohort."),
-    "not_trainer": _l("No trainer account has this email."),
+    "not_trainer": _l("No trainer account has this email or username."),
 }
 ATTENDANCE_LABELS = {"present": _l("present"), "late": _l("late"), "absent": _l("absent"), "excused": _l("excused")}
 
@@ -149,7 +150,7 @@ def add_trainer(cohort_id: int):
 @role_required("trainer", "admin")
 def add_member(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
-    error = programme.add_member_by_email(cohort, request.form.get("email", ""))
+    error = programme.add_member_by_login(cohort, request.form.get("email", ""))
     if error:
         flash(MEMBER_ERRORS[error], "error")
     else:
@@ -182,16 +183,17 @@ def import_members(cohort_id: int):
         flash(" ".join(form.file.errors) or _("Choose a CSV or Excel file."), "error")
         return back_to(cohort, "members")
     try:
-        rows, problems = parse_user_file(form.file.data.read(), form.file.data.filename or "")
+        users = read_user_file(form.file.data.read(), form.file.data.filename or "", interface_languages())
     except UnreadableFile as error:
         flash(str(UNREADABLE_UPLOAD[error.code]), "error")
         return back_to(cohort, "members")
-    result = programme.enrol_from_rows(cohort, rows, problems)
+    result = programme.enrol_from_rows(cohort, list(users.rows), list(users.problems))
     if result.problems:
         db.session.rollback()
         return render_template("cohorts/import_problems.html", cohort=cohort, problems=result.problems), 400
     db.session.commit()
-    return render_template("cohorts/import_done.html", cohort=cohort, added=result.added, created=result.created or [])
+    return render_template("cohorts/import_done.html", cohort=cohort, added=result.added, created=result.created or [],
+                           ignored_columns=users.ignored_columns, cohort_columns=users.cohort_columns)
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")

@@ -513,7 +513,7 @@ def about_rows(view: ReportView, filters: ReportFilters) -> list[tuple[str, str]
     return [
         (_("Report"), view.title),
         (_("Filters"), described),
-        (_("Exported by"), f"{current_user.full_name} <{current_user.email}>"),
+        (_("Exported by"), f"{current_user.full_name} <{current_user.login_name}>"),
         (_("Exported at (UTC)"), datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")),
         (_("Small groups"), _("In aggregate tables, counts of fewer than five people, and the figures computed "
                               "from them, are shown as “<5”.")),
