@@ -654,6 +654,27 @@
         changed(panel);
       });
     }
+    // Search: the entities whose label holds the words typed stand out with their neighbours;
+    // everything else fades until the field is cleared.
+    var chartSearch = panel.querySelector("[data-chart-search]");
+    function highlightFound() {
+      if (!chart || !chartSearch) { return; }
+      var words = chartSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      chart.elements().removeClass("found near faded");
+      if (!words.length) { return; }
+      var found = chart.nodes().filter(function (node) {
+        var text = String(node.data("label")).toLowerCase();
+        return words.every(function (w) { return text.indexOf(w) !== -1; });
+      });
+      var near = found.closedNeighborhood();
+      chart.elements().not(near).addClass("faded");
+      near.addClass("near");
+      found.addClass("found");
+    }
+    if (chartSearch) {
+      chartSearch.addEventListener("input", highlightFound);
+      chartSearch.addEventListener("change", function (event) { event.stopPropagation(); });  // not an answer
+    }
     function drawChart(cytoscape) {
       var picked = [];
       var saved = savedPositions();
@@ -675,7 +696,10 @@
             "width": 2, "line-color": "#555", "line-style": "dotted", "text-rotation": "autorotate",
             "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 1 } },
           { selector: 'edge[strength = "confirmed"]', style: { "line-style": "solid" } },
-          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } }
+          { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } },
+          { selector: ".faded", style: { "opacity": 0.2 } },
+          { selector: "edge.near", style: { "line-color": "#d81b60", "width": 3 } },
+          { selector: "node.found", style: { "border-width": 4, "border-color": "#d81b60" } }
         ]
       });
       chart.on("tap", "node", function (event) {
@@ -710,6 +734,7 @@
       });
       draw();
       if (!saved && layoutSelect && layoutSelect.value !== "circle") { runLayout(); }
+      highlightFound();
     }
     whenInView(panel.querySelector("[data-chart]"), function () { withChartLibrary(drawChart); });
   });

@@ -167,3 +167,20 @@ def test_a_layout_chosen_and_entities_arranged_by_hand_come_back_after_a_reload(
     expect(box.locator("[data-chart-layout]")).to_have_value("grid")
     page.wait_for_function("() => document.querySelector('[data-kind=\"link_chart\"] [data-chart]')._cyreg")
     assert positions(chart) == arranged
+
+
+def test_search_highlights_an_entity_and_its_neighbours(page, log_in, live_app):
+    task, chart = open_link_chart(page, log_in, live_app)
+    link = task.key.links[0]
+    box = panel(page, task)
+    add_link(page, task, link.a, link.b, link.type, "confirmed")
+    name = chart.evaluate(CY + f".getElementById({link.a!r}).data('label')")
+    box.locator("[data-chart-search]").fill(name)
+    found = chart.evaluate(CY + ".nodes('.found').map(n => n.id())")
+    near = chart.evaluate(CY + ".nodes('.near').map(n => n.id())")
+    faded = chart.evaluate(CY + ".nodes('.faded').map(n => n.id())")
+    assert found == [link.a] and sorted(near) == sorted([link.a, link.b])
+    assert link.a not in faded and link.b not in faded and len(faded) == chart.evaluate(CY + ".nodes().length") - 2
+    assert chart.evaluate(CY + ".edges('.near').length") == 1
+    box.locator("[data-chart-search]").fill("")
+    assert chart.evaluate(CY + ".elements('.found, .near, .faded').length") == 0
