@@ -29,6 +29,7 @@ def register_database(app: Flask) -> None:
                 _listen(engine, timeout_ms)
         else:
             ping_after_idle(engine, idle_seconds)
+            without_jit(engine)
 
 
 def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
@@ -55,6 +56,21 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # any driver error: this connection is gone
             raise exc.DisconnectionError(f"pooled connection died while idle: {error}") from error
+
+
+def without_jit(engine: Engine) -> None:
+    """Turn PostgreSQL's JIT compilation off on every connection of the app.
+
+    The planner compiles a query once its estimated cost passes `jit_above_cost`, which the
+    report queries do at tens of thousands of officers; compiling them took 1 to 3 seconds
+    (measured with bench/reports_bench.py), several times what running them takes. The app
+    runs no query long enough for compiled code to win that back.
+    """
+    @event.listens_for(engine, "connect")
+    def set_jit_off(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def _in_memory(engine: Engine) -> bool:

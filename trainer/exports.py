@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -74,6 +74,21 @@ def to_csv(table: Table) -> bytes:
     for row in table.published():
         writer.writerow(table.csv_cells(row))
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def csv_chunks(table: Table, chunks) -> Iterator[bytes]:
+    """A CSV file (as to_csv writes it) of `table`'s columns, written a chunk of rows at a time:
+    the header first, then one piece of the file per chunk of rows (lists of row dicts)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([spreadsheet_text(str(column.label)) for column in table.columns])
+    yield (CSV_BOM + buffer.getvalue()).encode("utf-8")
+    for rows in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        published = rows if table.personal else suppress_rows(rows, table.columns, table.size_key)
+        writer.writerows(table.csv_cells(row) for row in published)
+        yield buffer.getvalue().encode("utf-8")
 
 
 def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]], about_title: str = "About") -> bytes:

@@ -11,7 +11,9 @@ import re
 import statistics
 import uuid
 from datetime import datetime, timezone
+from html import escape
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import openpyxl
 import psycopg
@@ -28,6 +30,8 @@ from trainer.models import (
 )
 from trainer.seed import analyse_tables, seed_programme
 from trainer.services import create_user
+from trainer.services import reports as report_service
+from trainer.views import reports as report_views
 
 OFFICERS, SEED = 60, 7
 MANAGER, ADMIN, TRAINER, TRAINEE = ("manager@reports.test", "admin@reports.test", "trainer@reports.test",
@@ -407,8 +411,12 @@ def test_knowledge_gain_counts_only_officers_with_both_tests(app, database, make
 
 def csv_rows(response) -> list[list[str]]:
     assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    assert response.data.startswith("\ufeff".encode())  # Excel needs the BOM to read UTF-8
-    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    return csv_rows_of(response.data)
+
+
+def csv_rows_of(data: bytes) -> list[list[str]]:
+    assert data.startswith("\ufeff".encode())  # Excel needs the BOM to read UTF-8
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def xlsx_sheets(response) -> dict[str, list[tuple]]:
@@ -536,6 +544,82 @@ def test_filters_narrow_every_figure(programme, manager):
     assert summary(manager, "role=trainer")["Officers trained"] == "0"
 
 
+def test_cohort_and_agency_filters_are_typed_and_searched(programme, manager):
+    """The filters hold no list of every cohort or agency: a field takes a suggestion ("Name (#id)"),
+    a number or a name typed in full (any case), and suggestions come a few at a time."""
+    cohort_id, cohort = one(programme, "SELECT id, name FROM cohorts ORDER BY id")
+    agency_id, agency, country = one(programme, "SELECT id, name, country FROM agencies ORDER BY id")
+    by_id = summary(manager, f"cohort={cohort_id}&agency={agency_id}")
+    for cohort_text, agency_text in ((f"{cohort} (#{cohort_id})", f"{agency} · {country} (#{agency_id})"),
+                                     (cohort.upper(), agency.lower())):
+        assert summary(manager, urlencode({"cohort": cohort_text, "agency": agency_text})) == by_id
+    page = manager.get(f"/reports/completion?cohort={cohort_id}").get_data(as_text=True)
+    assert 'name="cohort"' in page and '<select name="cohort"' not in page and '<select name="agency"' not in page
+    assert f'value="{escape(cohort)} (#{cohort_id})"' in page  # the chosen cohort, as its field shows it
+    other = one(programme, "SELECT name FROM cohorts WHERE id <> :id ORDER BY id", id=cohort_id)[0]
+    assert escape(other) not in page  # no other cohort's name travels with a page filtered to one
+
+    found = manager.get("/reports/choices/cohorts?q=" + cohort[:12].lower()).get_json()["options"]
+    assert {"id": cohort_id, "name": cohort, "value": f"{cohort} (#{cohort_id})"} in found
+    assert all(cohort[:12].lower() in option["name"].lower() for option in found)
+    assert manager.get("/reports/choices/cohorts?q=").get_json() == {"options": []}
+    assert manager.get("/reports/choices/cohorts?q=no such cohort").get_json() == {"options": []}
+    agencies = manager.get("/reports/choices/agencies?q=" + agency[3:10].upper()).get_json()["options"]
+    assert f"{agency} · {country} (#{agency_id})" in [option["value"] for option in agencies]
+
+
+def test_cohorts_are_searched_in_any_alphabet_and_case(app, database, make_user, auth, client):
+    """Cyrillic names are found whatever the case typed (SQLite's lower() knows only ASCII)."""
+    database.add(*[Cohort(name=f"Бишкек, вебинар {number:02d}") for number in range(25)],
+                 Cohort(name="Душанбе, очный курс"))
+    auth.login(make_user("manager"))
+    found = client.get("/reports/choices/cohorts?q=БИШКЕК, ВЕБ").get_json()["options"]
+    assert len(found) == 20 and all(option["name"].startswith("Бишкек, вебинар") for option in found)
+    only = client.get("/reports/choices/cohorts?q=душанбе").get_json()["options"]
+    assert [option["name"] for option in only] == ["Душанбе, очный курс"]
+    response = client.get("/reports/completion?" + urlencode({"cohort": "душанбе, ОЧНЫЙ курс"}))
+    assert response.status_code == 200
+    many = client.get("/reports/completion?" + urlencode({"cohort": "Бишкек"}))
+    assert many.status_code == 400 and "none is called “Бишкек”" in many.get_data(as_text=True)
+
+
+def test_tables_with_a_row_per_cohort_are_shown_a_page_at_a_time(programme, manager, monkeypatch):
+    """A page shows a few cohorts (with the total on every page); the export holds them all."""
+    monkeypatch.setitem(report_views.SHOWN_A_PAGE_AT_A_TIME, "by_cohort", ("cohort_page", 1))
+    cohorts = one(programme, "SELECT count(*) FROM cohorts")[0]
+    assert cohorts >= 2
+    for path in ("/reports/completion", "/reports/attendance", "/reports/knowledge-gain"):
+        exported = [line[0] for line in csv_rows(manager.get(f"{path}/export.csv?table=by_cohort"))[1:]
+                    if line[0] != "Total"]
+        shown = []
+        for page in range(1, len(exported) + 1):
+            html = manager.get(f"{path}?cohort_page={page}").get_data(as_text=True)
+            rows = page_tables(manager, f"{path}?cohort_page={page}")["by_cohort"]
+            shown += [row["Cohort"] for row in rows if row["Cohort"] != "Total"]
+            assert len(shown) == page, (path, page)
+            if page < len(exported):
+                assert f"cohort_page={page + 1}" in html  # the next page is a link away
+        assert shown == exported, path
+    assert manager.get("/reports/completion?cohort_page=0").status_code == 400
+
+
+def test_the_officer_list_streams_in_chunks_with_the_same_bytes(programme, manager, monkeypatch):
+    """The officers' CSV is sent a chunk of officers at a time; chunks change nothing in the file,
+    and the audit log records how many rows went out."""
+    whole = csv_rows(manager.get("/reports/completion/export.csv?table=officers"))  # read to the end
+    monkeypatch.setattr(report_service, "OFFICERS_PER_CHUNK", 7)
+    response = manager.get("/reports/completion/export.csv?table=officers", buffered=False)
+    assert response.is_streamed and response.headers["Cache-Control"] == "no-store"
+    chunks = [chunk for chunk in response.response if chunk]
+    response.close()
+    assert len(chunks) > 3 and csv_rows_of(b"".join(chunks)) == whole
+    with programme.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.completion.csv")
+                                   .order_by(AuditEvent.id.desc())).first()
+        assert event.detail["rows"] == len(whole) - 1 and event.detail["table"] == "officers"
+        assert "complete" not in event.detail
+
+
 def test_a_period_counts_what_happened_in_it(programme, manager):
     start, end = "2025-01-01", "2025-12-31"
     completed = one(programme, f"""
@@ -577,7 +661,8 @@ def test_a_scenario_filter_counts_each_officer_once(programme, manager):
     ("to=yesterday", "is not a date for “to”"),
     ("from=2025-06-01&to=2025-01-01", "starts (2025-06-01) after it ends (2025-01-01)"),
     ("country=XX", "“XX” is not a valid country"),
-    ("agency=abc", "agency “abc” is not an id number"),
+    ("agency=abc", "none is called “abc”"),
+    ("course=abc", "course “abc” is not an id number"),
     ("agency=999999", "There is no agency with id 999999"),
     ("cohort=999999", "There is no cohort with id 999999"),
     ("course=0", "There is no course with id 0"),
@@ -650,7 +735,10 @@ def test_charts_are_server_side_svg_under_the_strict_policy(programme, manager):
                                     JOIN scenario_versions v ON v.id = s.version_id""")[0]
     response = manager.get(f"/reports/scenarios?scenario={scenario_id}")
     page = response.get_data(as_text=True)
-    assert page.count("<svg") >= 4 and "<script" not in page and "style=" not in page
+    assert page.count("<svg") >= 4 and "style=" not in page
+    # Charts need no script: the one script on the page suggests cohorts and agencies in the filters.
+    assert re.findall(r"<script[^>]*>", page) == [
+        re.search(r'<script src="/static/js/report-filters\.[0-9a-f]{12}\.js" defer>', page).group(0)]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert re.search(r'href="/static/css/reports\.[0-9a-f]{12}\.css"', page)
 

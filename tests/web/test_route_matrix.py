@@ -278,6 +278,8 @@ ACCESS: dict[str, Access] = {
     "reports.overview_print": allow(*READERS),
     "reports.overview_pdf_export": allow(*READERS),
     "reports.items": allow(*READERS),
+    "reports.cohort_choices": allow(*READERS),  # type-to-search suggestions for the report filters
+    "reports.agency_choices": allow(*READERS),
 
     # --- item analysis: trainers for what they write (the `trainer` owns the course and the
     # scenario) or teach (assigned to a cohort they run); another trainer is refused

@@ -21,13 +21,15 @@ Definitions shown to managers on the pages:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import (JSON, Integer, and_, case, cast, column, exists, func, join, literal, literal_column, or_,
-                        select, true, union, union_all)
+from sqlalchemy import (JSON, Integer, and_, case, cast, column, exists, func, literal, literal_column, null,
+                        or_, select, text, true, union, union_all)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -142,10 +144,15 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
             problems.append(_("“%(value)s” is not a date for “%(name)s”: write it as YYYY-MM-DD.", value=value, name=name))
             return None
 
-    def row_id(name: str, model, what: str) -> int | None:
+    def row_id(name: str, model, what: str, by_name: bool = False) -> int | None:
         value = text(name)
         if not value:
             return None
+        chosen = CHOSEN.search(value) if by_name else None
+        if chosen:  # "Name (#12)", as the type-to-search field offers it
+            value = chosen.group(1)
+        elif by_name and not value.isdigit():
+            return named_id(model, value, what)
         if not value.isdigit():
             problems.append(_("The %(what)s “%(value)s” is not an id number.", value=value, what=what))
             return None
@@ -153,6 +160,18 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
             problems.append(_("There is no %(what)s with id %(value)s.", what=what, value=value))
             return None
         return int(value)
+
+    def named_id(model, value: str, what: str) -> int | None:
+        found = [row_id for row_id, _name in choice_rows(model, value, 2, exact=True)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            problems.append(_("Filter “%(what)s”: more than one is called “%(value)s”; choose one from the list.",
+                              what=what, value=value))
+        else:
+            problems.append(_("Filter “%(what)s”: none is called “%(value)s”; choose one from the list or write "
+                              "its number.", what=what, value=value))
+        return None
 
     def code(name: str, allowed: Sequence[str], upper: bool = False) -> str | None:
         value = text(name)
@@ -165,7 +184,8 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
 
     filters = ReportFilters(
         start=day("from"), end=day("to"), country=code("country", COUNTRIES, upper=True),
-        agency_id=row_id("agency", Agency, _("agency")), cohort_id=row_id("cohort", Cohort, _("cohort")),
+        agency_id=row_id("agency", Agency, _("agency"), by_name=True),
+        cohort_id=row_id("cohort", Cohort, _("cohort"), by_name=True),
         course_id=row_id("course", Course, _("course")), scenario_id=row_id("scenario", Scenario, _("scenario")),
         gender=code("gender", GENDER_FILTERS), role=code("role", ROLES) or "trainee",
         language=code("language", content_languages()),
@@ -185,32 +205,81 @@ def content_languages() -> tuple[str, ...]:
     return tuple(sorted(set(LANGUAGES) | {code for code in stored if code}))
 
 
+# A choice as the type-to-search fields write it: "Bishkek webinar, 25–26 November (#12)".
+CHOSEN = re.compile(r"\(#(\d+)\)\s*$")
+CHOICES_SHOWN = 20  # suggestions a type-to-search field offers at a time
+
+
+def choice_label(model, row_id: int | None) -> str:
+    """A cohort or agency as its type-to-search field shows it, "Name (#id)"; "" for none."""
+    if row_id is None:
+        return ""
+    found = db.session.get(model, row_id)
+    return f"{_choice_name(model, found)} (#{row_id})" if found else ""
+
+
+def _choice_name(model, row) -> str:
+    return f"{row.name} · {row.country}" if model is Agency else row.name
+
+
+def choice_rows(model, text: str, limit: int = CHOICES_SHOWN, exact: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of cohorts or agencies whose name contains `text` (or is it, with `exact`),
+    whatever the case of its letters; cohorts newest first, agencies by country and name.
+    Every cohort of the programme stays out of the page: the field asks for a few at a time."""
+    name = model.name
+    order = (Cohort.start_date.desc(), Cohort.name, Cohort.id) if model is Cohort else (Agency.country, Agency.name)
+    query = select(model).order_by(*order)
+    wanted = text.strip().lower()
+    if _dialect() == "postgresql":  # lower() knows every alphabet there; SQLite's only ASCII
+        pattern = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition = func.lower(name) == wanted if exact else func.lower(name).like(f"%{pattern}%", escape="\\")
+        rows = db.session.scalars(query.where(condition).limit(limit))
+    else:
+        rows = (row for row in db.session.scalars(query.execution_options(yield_per=500))
+                if (row.name.lower() == wanted if exact else wanted in row.name.lower()))
+    found = []
+    for row in rows:
+        found.append((row.id, _choice_name(model, row)))
+        if len(found) >= limit:
+            break
+    return found
+
+
 @dataclass(frozen=True)
 class FilterChoices:
-    """What the filter form offers."""
+    """What the filter form offers: cohorts and agencies are typed and searched (see choice_rows);
+    what is chosen is shown as its field's text."""
 
-    agencies: list[tuple[int, str, str]]  # id, name, country
-    cohorts: list[tuple[int, str]]
     courses: list[tuple[int, str]]  # one per work: its first id, its title in the reader's language
     scenarios: list[tuple[int, str]]
     languages: tuple[str, ...] = ()
+    agency: str = ""  # the chosen agency as "Name · country (#id)"
+    cohort: str = ""
 
 
-def filter_choices() -> FilterChoices:
-    """Agencies, cohorts, works (courses and scenarios) and languages to pick from."""
+def filter_choices(filters: ReportFilters | None = None) -> FilterChoices:
+    """Works (courses and scenarios) and languages to pick from, and the chosen agency and cohort."""
     titles = target_titles()
     works = lambda kind: sorted(((target, title) for (k, target), title in titles.items() if k == kind),
                                 key=lambda pair: pair[1])
     return FilterChoices(
-        agencies=[tuple(row) for row in db.session.execute(
-            select(Agency.id, Agency.name, Agency.country).order_by(Agency.country, Agency.name))],
-        cohorts=[tuple(row) for row in db.session.execute(
-            select(Cohort.id, Cohort.name).order_by(Cohort.start_date.desc(), Cohort.name))],
         courses=works("course"), scenarios=works("scenario"), languages=content_languages(),
+        agency=choice_label(Agency, filters.agency_id) if filters else "",
+        cohort=choice_label(Cohort, filters.cohort_id) if filters else "",
     )
 
 
 # -- SQL building blocks --------------------------------------------------------------------
+
+WORK_MEM = re.compile(r"^\d{1,6}\s*(kB|MB|GB)$")
+
+
+def prepare_reading(work_mem: str | None) -> None:
+    """Give this transaction's report queries `work_mem` for their sorts and hashes (PostgreSQL;
+    SET LOCAL ends with the transaction, so other requests keep the server's setting)."""
+    if work_mem and _dialect() == "postgresql" and WORK_MEM.match(work_mem):
+        db.session.execute(text(f"SET LOCAL work_mem = '{work_mem}'"))
+
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
@@ -269,10 +338,33 @@ def json_elements(document, key: str, name: str, parsed: bool = False):
     return elements, elements.c.key, elements.c.value
 
 
+def work_targets(model) -> dict[int, int]:
+    """Ids of the versions that are not their work's first version -> that first id (the work's
+    target id); read once per request (a few dozen rows)."""
+    cache = g.setdefault("report_work_targets", {}) if has_request_context() else {}
+    if model.__name__ not in cache:
+        firsts: dict[str, int] = {}
+        mapping = {}
+        for item_id, work in db.session.execute(select(model.id, model.work).order_by(model.id)):
+            target = firsts.setdefault(work, item_id)
+            if target != item_id:
+                mapping[item_id] = target
+        cache[model.__name__] = mapping
+    return cache[model.__name__]
+
+
+def target_expression(model, column):
+    """The work's target id of a course or scenario id column, in SQL: a CASE over the versions
+    that are translations (the column itself when there are none). Written into the query, not
+    joined, so the planner estimates what follows from the real row counts."""
+    mapping = work_targets(model)
+    return case(mapping, value=column, else_=column) if mapping else column
+
+
 def _targets(model, name: str):
     """model id -> the work's target id (its first id) and the version's language, as a subquery."""
     return select(model.id.label("item_id"), model.language.label("language"),
-                  func.min(model.id).over(partition_by=model.work).label("target_id")).subquery(name)
+                  target_expression(model, model.id).label("target_id")).subquery(name)
 
 
 def course_targets():
@@ -455,36 +547,36 @@ PEOPLE_MEASURES = ("officers", "trained", "completers", "completions", "certifie
 def people_groups(filters: ReportFilters) -> list[dict]:
     """One row per (country, agency, gender) group with every people measure.
 
-    Five grouped queries, one per source table, each reaching users by primary key; the group
-    rows (a few dozen) are then merged, so every breakdown adds up to its total.
+    One grouped query: the officers, each joined (by user id) to what they did in the period,
+    counted per officer first; the group rows (a few dozen) then roll up, so every breakdown
+    adds up to its total.
     """
     people = People(filters)
     keys = people.group_columns()
     trained = trained_users(filters)
+
+    def per_officer(source, name, *columns):
+        return select(source.c.user_id, *columns).group_by(source.c.user_id).subquery(name)
+
+    completed = per_officer(completions_in_period(filters), "officer_completions", func.count().label("n"))
+    issued = per_officer(certificates_in_period(filters), "officer_certificates", func.count().label("n"))
     outcome = scenario_outcomes(filters)
-    completed, issued = completions_in_period(filters), certificates_in_period(filters)
-    queries = (
-        people.select(*keys, func.count().label("officers")),
-        people.join(select().select_from(trained), trained.c.user_id).add_columns(*keys, func.count().label("trained")),
-        people.join(select().select_from(completed), completed.c.user_id)
-        .add_columns(*keys, func.count(func.distinct(completed.c.user_id)).label("completers"),
-                     func.count().label("completions")),
-        people.join(select().select_from(issued), issued.c.user_id)
-        .add_columns(*keys, func.count(func.distinct(issued.c.user_id)).label("certified"),
-                     func.count().label("certificates")),
-        people.join(select().select_from(outcome), outcome.c.user_id)
-        .add_columns(*keys, func.count(func.distinct(outcome.c.user_id)).label("scenario_takers"),
-                     func.count(func.distinct(case((outcome.c.passed == 1, outcome.c.user_id)))).label("scenario_passers")),
-    )
-    groups: dict[tuple, dict] = {}
-    for query in queries:
-        for row in db.session.execute(query.group_by(*keys)):
-            values = dict(row._mapping)
-            key = tuple(values[name] for name in People.GROUP)
-            groups.setdefault(key, {**{name: values[name] for name in People.GROUP},
-                                    **dict.fromkeys(PEOPLE_MEASURES, 0)}).update(
-                {name: value for name, value in values.items() if name in PEOPLE_MEASURES})
-    return list(groups.values())
+    outcomes = per_officer(outcome, "officer_outcomes", func.max(outcome.c.passed).label("passed"))
+    officer_id = people.user.id
+    query = (people.select(*keys, func.count().label("officers"), func.count(trained.c.user_id).label("trained"),
+                           func.count(completed.c.user_id).label("completers"),
+                           func.coalesce(func.sum(completed.c.n), 0).label("completions"),
+                           func.count(issued.c.user_id).label("certified"),
+                           func.coalesce(func.sum(issued.c.n), 0).label("certificates"),
+                           func.count(outcomes.c.user_id).label("scenario_takers"),
+                           func.coalesce(func.sum(outcomes.c.passed), 0).label("scenario_passers"))
+             .outerjoin(trained, trained.c.user_id == officer_id)
+             .outerjoin(completed, completed.c.user_id == officer_id)
+             .outerjoin(issued, issued.c.user_id == officer_id)
+             .outerjoin(outcomes, outcomes.c.user_id == officer_id)
+             .group_by(*keys))
+    return [{name: (int(value) if name in PEOPLE_MEASURES else value) for name, value in row._mapping.items()}
+            for row in db.session.execute(query)]
 
 
 def rollup(groups: list[dict], keys: Sequence[str], order=None) -> list[dict]:
@@ -597,16 +689,13 @@ def trend(filters: ReportFilters) -> list[dict]:
         first_pass = first_pass.where(false_())
     first_pass = first_pass.subquery("first_pass")
     completed, issued = completions_in_period(filters), certificates_in_period(filters)
-    sources = (
-        ("completions", completed, completed.c.user_id, completed.c.moment, []),
-        ("certificates", issued, issued.c.user_id, issued.c.moment, []),
-        ("scenario_passes", first_pass, first_pass.c.user_id, first_pass.c.moment, []),
-    )
-    series = {}
-    for name, source, user_id, moment, conditions in sources:
-        inner = (people.join(select(month_of(moment).label("month")).select_from(source), user_id)
-                 .where(*conditions).subquery())
-        series[name] = dict(db.session.execute(_count_by(inner, "month")).all())
+    sources = (("completions", completed), ("certificates", issued), ("scenario_passes", first_pass))
+    # One statement: each source's months, then counted per series and month.
+    inner = union_all(*[people.join(select(literal(name).label("series"), month_of(source.c.moment).label("month"))
+                                    .select_from(source), source.c.user_id) for name, source in sources]).subquery()
+    series = {name: {} for name, _source in sources}
+    for name, month, count in db.session.execute(_count_by(inner, "series", "month")):
+        series[name][month] = count
     months = month_range(filters, [m for values in series.values() for m in values])
     return [{"month": m, **{name: values.get(m, 0) for name, values in series.items()}} for m in months]
 
@@ -690,33 +779,51 @@ class AttendanceReport:
 
 
 def attendance(filters: ReportFilters, page: int | None = 1) -> AttendanceReport:
-    """Attendance per cohort, per session (a page of them; all when page is None) and per month."""
+    """Attendance per cohort, per session (a page of them; all when page is None) and per month.
+
+    One grouped query, per session (a few thousand rows at the largest programmes); cohorts,
+    months and the total are summed from its rows.
+    """
     place = _attendance_places(filters)
-    measures = _attendance_measures(place)
-    by_cohort = (select(Cohort.id.label("cohort_id"), Cohort.name.label("cohort"), Cohort.start_date,
-                        func.count(func.distinct(place.c.session_id)).label("sessions"), *measures)
-                 .select_from(place).join(Cohort, Cohort.id == place.c.cohort_id)
-                 .group_by(Cohort.id, Cohort.name, Cohort.start_date)
-                 .order_by(Cohort.start_date.desc(), Cohort.name))
-    per_session = (select(place.c.session_id, Cohort.name.label("cohort"), TrainingSession.starts_at,
-                          TrainingSession.topic, *measures)
+    per_session = (select(place.c.session_id, place.c.cohort_id, place.c.month, Cohort.name.label("cohort"),
+                          Cohort.start_date, TrainingSession.starts_at, TrainingSession.topic,
+                          *_attendance_measures(place))
                    .select_from(place).join(TrainingSession, TrainingSession.id == place.c.session_id)
                    .join(Cohort, Cohort.id == place.c.cohort_id)
-                   .group_by(place.c.session_id, Cohort.name, TrainingSession.starts_at, TrainingSession.topic)
-                   .order_by(TrainingSession.starts_at.desc(), place.c.session_id))
+                   .group_by(place.c.session_id, place.c.cohort_id, place.c.month, Cohort.name, Cohort.start_date,
+                             TrainingSession.starts_at, TrainingSession.topic))
+    sessions = [_with_rate(row) for row in db.session.execute(per_session)]
+    cohorts: dict[int, dict] = {}
+    months: dict[str, dict] = {}
+    for row in sessions:
+        cohort = cohorts.setdefault(row["cohort_id"], {"cohort_id": row["cohort_id"], "cohort": row["cohort"],
+                                                       "start_date": row["start_date"], "sessions": 0,
+                                                       **dict.fromkeys(ATTENDANCE_MEASURES, 0)})
+        month = months.setdefault(row["month"], {"month": row["month"], **dict.fromkeys(ATTENDANCE_MEASURES, 0)})
+        cohort["sessions"] += 1
+        for measure in ATTENDANCE_MEASURES:
+            cohort[measure] += row[measure]
+            month[measure] += row[measure]
+    by_cohort = sorted(cohorts.values(), key=lambda row: row["cohort"])
+    by_cohort.sort(key=lambda row: row["start_date"] or date.min, reverse=True)
+    total = _with_rate({**{m: sum(row[m] for row in sessions) for m in ATTENDANCE_MEASURES},
+                        "sessions": len(sessions)})
+    sessions.sort(key=lambda row: row["session_id"])
+    sessions.sort(key=lambda row: row["starts_at"], reverse=True)
     if page is not None:
-        per_session = per_session.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
-    by_month = select(place.c.month, *measures).group_by(place.c.month).order_by(place.c.month)
-    cohorts = [_with_rate(row) for row in db.session.execute(by_cohort)]
-    total = _with_rate({**{m: sum(row[m] for row in cohorts) for m in ATTENDANCE_MEASURES},
-                        "sessions": sum(row["sessions"] for row in cohorts)})
-    return AttendanceReport(total, cohorts, [_with_rate(row) for row in db.session.execute(per_session)],
-                            total["sessions"], [_with_rate(row) for row in db.session.execute(by_month)])
+        sessions = sessions[(max(page, 1) - 1) * PAGE_SIZE:max(page, 1) * PAGE_SIZE]
+    return AttendanceReport(total, [_with_rate(row) for row in by_cohort], sessions, total["sessions"],
+                            [_with_rate(months[month]) for month in sorted(months)])
 
 
 # -- knowledge gain --------------------------------------------------------------------------
 
 def gain_pairs(filters: ReportFilters):
+    """(officer, course) pairs with both tests (a subquery): see gain_pair_query."""
+    return gain_pair_query(filters).subquery("pair")
+
+
+def gain_pair_query(filters: ReportFilters) -> Select:
     """(officer, course) pairs with both tests: the first pre-test and the best post-test
     submitted in the period. Officers who took only one of the two are not counted."""
     pre_test = and_(QuizAttempt.kind == "pre_test", by_end(QuizAttempt.submitted_at, filters))
@@ -743,7 +850,7 @@ def gain_pairs(filters: ReportFilters):
                     (tests.c.post - pre.score_percent).label("gain"), tests.c.pre_id)
              .select_from(tests).join(pre, pre.id == tests.c.pre_id)
              .where(tests.c.post.is_not(None)))
-    return People(filters).join(query, tests.c.user_id).subquery("pair")
+    return People(filters).join(query, tests.c.user_id)
 
 
 def _gain_summary(pairs, group: Sequence[str]) -> Select:
@@ -763,7 +870,7 @@ def _gain_summary(pairs, group: Sequence[str]) -> Select:
 
 
 def _gain_row(row) -> dict:
-    row = dict(row._mapping)
+    row = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     row["normalised_gain"] = rules.normalised_gain(row.get("mean_pre"), row.get("mean_post"))
     for name in ("mean_pre", "mean_post", "mean_gain", "median_gain"):
         row[name] = None if row[name] is None else round(float(row[name]), 1)
@@ -778,19 +885,22 @@ def gain_total(filters: ReportFilters) -> dict:
 
 
 def _best_post_tests(filters: ReportFilters, pairs):
-    """The pairs with the id of the post-test that gave their best score (the first, on a tie)."""
+    """The pairs with the id of the post-test that gave their best score (the first, on a tie):
+    the post-tests are ranked in one pass, not looked up again for every pair."""
     targets = course_targets()
     post_test = and_(QuizAttempt.kind == "post_test", QuizAttempt.submitted_at.is_not(None),
-                     in_period(QuizAttempt.submitted_at, filters))
-    query = (select(pairs.c.course_id, pairs.c.pre_id, func.min(QuizAttempt.id).label("post_id"))
-             .select_from(pairs)
-             .join(targets, targets.c.target_id == pairs.c.course_id)
-             .join(QuizAttempt, and_(QuizAttempt.user_id == pairs.c.user_id, QuizAttempt.course_id == targets.c.item_id,
-                                     QuizAttempt.score_percent == pairs.c.post, post_test))
-             .group_by(pairs.c.user_id, pairs.c.course_id, pairs.c.pre_id))
+                     QuizAttempt.score_percent.is_not(None), in_period(QuizAttempt.submitted_at, filters))
+    ranked = (select(QuizAttempt.user_id, targets.c.target_id.label("course_id"), QuizAttempt.id,
+                     func.row_number().over(partition_by=(QuizAttempt.user_id, targets.c.target_id),
+                                            order_by=(QuizAttempt.score_percent.desc(), QuizAttempt.id)).label("rank"))
+              .join(targets, targets.c.item_id == QuizAttempt.course_id).where(post_test))
     if course_ids(filters) is not None:
-        query = query.where(QuizAttempt.course_id.in_(course_ids(filters)))
-    return query.subquery("best_post")
+        ranked = ranked.where(QuizAttempt.course_id.in_(course_ids(filters)))
+    ranked = ranked.subquery("ranked_post")
+    return (select(pairs.c.course_id, pairs.c.pre_id, ranked.c.id.label("post_id")).select_from(pairs)
+            .join(ranked, and_(ranked.c.user_id == pairs.c.user_id, ranked.c.course_id == pairs.c.course_id,
+                               ranked.c.rank == 1))
+            .subquery("best_post"))
 
 
 def _competency_scores(attempt_ids, name: str):
@@ -806,6 +916,8 @@ def gain_by_competency(filters: ReportFilters) -> list[dict]:
     """Knowledge gain per course and competency: each officer's share of the competency's items
     right in their first pre-test and in their best post-test (the pairs of the course figures),
     for officers whose two tests both held items of that competency."""
+    if db.session.scalar(select(AttemptItem.id).limit(1)) is None:
+        return []  # no test has stored its questions (a seeded programme): nothing to break down
     best = _best_post_tests(filters, gain_pairs(filters))
     pre = _competency_scores(select(best.c.pre_id), "pre_competency")
     post = _competency_scores(select(best.c.post_id), "post_competency")
@@ -860,29 +972,59 @@ class GainReport:
     by_competency: list[dict] = ()
 
 
+def _gain_part(pairs, part: str, key=None) -> Select:
+    """_gain_summary of `pairs` grouped by one column (or none), as rows (part, key, figures...),
+    so that several groupings make one UNION ALL."""
+    group = [key.name] if key is not None else []
+    summary = _gain_summary(pairs, group).subquery(f"gain_{part}")
+    return select(literal(part).label("part"), (summary.c[key.name] if key is not None else null()).label("key"),
+                  *[summary.c[name] for name in GAIN_FIGURES])
+
+
+GAIN_FIGURES = ("officers", "mean_pre", "mean_post", "mean_gain", "improved", "median_gain")
+
+
 def knowledge_gain(filters: ReportFilters) -> GainReport:
-    """Pre- against post-test per course and per cohort, and the distribution of gains."""
-    pairs = gain_pairs(filters)
-    titles = target_titles()
-    by_course = []
-    for row in db.session.execute(_gain_summary(pairs, ["course_id"])):
-        row = _gain_row(row)
-        row["course"] = titles.get(("course", row["course_id"]), "")
-        by_course.append(row)
-    by_course.sort(key=lambda row: row["course"])
+    """Pre- against post-test per course and per cohort, and the distribution of gains.
+
+    One statement: the pairs are found once (a common table expression), then summed in
+    total, per course, per cohort and per gain band.
+    """
+    pairs = gain_pair_query(filters).cte("pair")
     member = select(pairs, CohortMember.cohort_id).join(CohortMember, CohortMember.user_id == pairs.c.user_id)
     if filters.cohort_id:
         member = member.where(CohortMember.cohort_id == filters.cohort_id)
     member = member.subquery("member_pair")
-    by_cohort = _gain_summary(member, ["cohort_id"]).subquery("by_cohort")
-    cohorts = (select(by_cohort, Cohort.name.label("cohort"), Cohort.start_date)
-               .join(Cohort, Cohort.id == by_cohort.c.cohort_id).order_by(Cohort.start_date.desc(), Cohort.name))
     binned = select(bin_of(pairs.c.gain, GAIN_BINS).label("bin")).subquery("binned")
-    counts = dict(db.session.execute(_count_by(binned, "bin")).all())
+    bins = select(literal("bin").label("part"), binned.c.bin.label("key"), func.count().label("officers"),
+                  *[null().label(name) for name in GAIN_FIGURES[1:]]).group_by(binned.c.bin)
+    parts: dict[str, list[dict]] = {"total": [], "course": [], "cohort": [], "bin": []}
+    statement = union_all(_gain_part(pairs, "total"), _gain_part(pairs, "course", pairs.c.course_id),
+                          _gain_part(member, "cohort", member.c.cohort_id), bins)
+    for row in db.session.execute(statement):
+        parts[row.part].append(dict(row._mapping))
+    titles = target_titles()
+    by_course = []
+    for row in parts["course"]:
+        row = _gain_row({**row, "course_id": row["key"]})
+        row["course"] = titles.get(("course", row["course_id"]), "")
+        by_course.append(row)
+    by_course.sort(key=lambda row: row["course"])
+    cohorts = {row.id: row for row in db.session.execute(
+        select(Cohort.id, Cohort.name, Cohort.start_date).where(Cohort.id.in_([row["key"] for row in parts["cohort"]])))}
+    by_cohort = []
+    for row in parts["cohort"]:
+        cohort = cohorts[row["key"]]
+        by_cohort.append(_gain_row({**row, "cohort_id": cohort.id, "cohort": cohort.name,
+                                    "start_date": cohort.start_date}))
+    by_cohort.sort(key=lambda row: row["cohort"])
+    by_cohort.sort(key=lambda row: row["start_date"] or date.min, reverse=True)
+    counts = {row["key"]: row["officers"] for row in parts["bin"]}
+    total = parts["total"][0] if parts["total"] else {"officers": 0, **dict.fromkeys(GAIN_FIGURES[1:])}
     return GainReport(
-        total=gain_total(filters),
+        total=_gain_row(total),
         by_course=by_course,
-        by_cohort=[_gain_row(row) for row in db.session.execute(cohorts)],
+        by_cohort=by_cohort,
         distribution=[counts.get(i, 0) for i in range(len(GAIN_BINS) - 1)],
         by_competency=gain_by_competency(filters),
     )
@@ -1074,112 +1216,141 @@ def _assigned(filters: ReportFilters, target) -> Select:
     return query
 
 
-def _course_rows(filters: ReportFilters, only=None) -> Select:
-    """Officer x course rows (enrolled or assigned) with their status at the end of the period.
+def _course_versions(filters: ReportFilters, only=None) -> Select:
+    """Officer x course version rows (enrolled or assigned) with their status at the end of the
+    period: user_id, kind, item_id (the version), target_id (the work), language, status,
+    started_at, finished_at.
 
     passed: certificate issued (the course's completion rule met); completed: every lesson
     done, post-test not yet passed; in progress: enrolled; not started: assigned only.
+    Lessons done are counted per officer and course first, so no row is multiplied by lessons.
     """
     enrolled = select(Enrolment.user_id, Enrolment.course_id).where(by_end(Enrolment.started_at, filters))
     assigned = _assigned(filters, Assignment.course_id)
+    done = (select(LessonProgress.user_id, Lesson.course_id, func.count().label("done"))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.active, by_end(LessonProgress.completed_at, filters)))
     if course_ids(filters) is not None:
         enrolled = enrolled.where(Enrolment.course_id.in_(course_ids(filters)))
         assigned = assigned.where(Assignment.course_id.in_(course_ids(filters)))
+        done = done.where(Lesson.course_id.in_(course_ids(filters)))
     if only is not None:
         enrolled, assigned = enrolled.where(Enrolment.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
+        done = done.where(LessonProgress.user_id.in_(only))
     candidate = union(enrolled, assigned).subquery("course_candidate")
     c = candidate.c
+    done = done.group_by(LessonProgress.user_id, Lesson.course_id).subquery("lessons_done")
+    lessons = (select(Lesson.course_id, func.count().label("lessons")).where(Lesson.active)
+               .group_by(Lesson.course_id).subquery("lesson_count"))
     enrolment = aliased(Enrolment, name="enrolment")
     certificate = aliased(Certificate, name="certificate")
-    lesson = aliased(Lesson, name="lesson")
-    progress = aliased(LessonProgress, name="progress")
-    started = func.max(enrolment.started_at)
-    finished = func.coalesce(func.max(case((by_end(enrolment.completed_at, filters), enrolment.completed_at))),
-                             func.max(certificate.issued_at))
-    # One joined row per active lesson of the course (enrolment and certificate are unique per
-    # officer and course, progress per officer and lesson), so plain counts need no DISTINCT.
-    lessons, done = func.count(lesson.id), func.count(progress.id)
-    status = case((finished.is_not(None), "passed"), (and_(lessons > 0, done >= lessons), "completed"),
-                  (started.is_not(None), "in_progress"), else_="not_started")
-    query = (select(c.user_id, literal("course").label("kind"), c.course_id.label("target_id"),
-                    status.label("status"), started.label("started_at"), finished.label("finished_at"))
-             .select_from(candidate)
-             .outerjoin(enrolment, and_(enrolment.user_id == c.user_id, enrolment.course_id == c.course_id,
-                                        by_end(enrolment.started_at, filters)))
-             .outerjoin(certificate, and_(certificate.user_id == c.user_id, certificate.course_id == c.course_id,
-                                          by_end(certificate.issued_at, filters)))
-             .outerjoin(lesson, and_(lesson.course_id == c.course_id, lesson.active))
-             .outerjoin(progress, and_(progress.lesson_id == lesson.id, progress.user_id == c.user_id,
-                                       by_end(progress.completed_at, filters)))
-             .group_by(c.user_id, c.course_id))
-    return _per_work(query.subquery("course_version"), course_targets(), filters)
+    course = aliased(Course, name="version_course")
+    # Enrolment and certificate are unique per officer and course: one row per candidate.
+    finished = func.coalesce(case((by_end(enrolment.completed_at, filters), enrolment.completed_at)),
+                             certificate.issued_at)
+    status = case((finished.is_not(None), "passed"),
+                  (and_(func.coalesce(lessons.c.lessons, 0) > 0, func.coalesce(done.c.done, 0) >= lessons.c.lessons),
+                   "completed"),
+                  (enrolment.started_at.is_not(None), "in_progress"), else_="not_started")
+    return (select(c.user_id, literal("course").label("kind"), c.course_id.label("item_id"),
+                   target_expression(Course, c.course_id).label("target_id"), course.language.label("language"),
+                   status.label("status"), enrolment.started_at.label("started_at"), finished.label("finished_at"))
+            .select_from(candidate)
+            .join(course, course.id == c.course_id)
+            .outerjoin(enrolment, and_(enrolment.user_id == c.user_id, enrolment.course_id == c.course_id,
+                                       by_end(enrolment.started_at, filters)))
+            .outerjoin(certificate, and_(certificate.user_id == c.user_id, certificate.course_id == c.course_id,
+                                         by_end(certificate.issued_at, filters)))
+            .outerjoin(lessons, lessons.c.course_id == c.course_id)
+            .outerjoin(done, and_(done.c.user_id == c.user_id, done.c.course_id == c.course_id)))
 
 
-def _per_work(versions, targets, filters: ReportFilters) -> Select:
-    """Officer x version rows reduced to one per officer and work: the furthest along (passed
-    before completed before in progress), else the first started; with its language."""
-    v = versions.c
-    rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
-    ranked = (select(v.user_id, v.kind, targets.c.target_id, v.status, v.started_at, v.finished_at,
-                     targets.c.language,
-                     func.row_number().over(partition_by=(v.user_id, targets.c.target_id),
-                                            order_by=(rank.desc(), v.finished_at, v.started_at, v.target_id))
-                     .label("best"))
-              .select_from(versions).join(targets, targets.c.item_id == v.target_id).subquery("ranked_version"))
-    r = ranked.c
-    query = select(r.user_id, r.kind, r.target_id, r.status, r.started_at, r.finished_at, r.language).where(r.best == 1)
-    if filters.start:  # the work finished before the period: not part of it
-        query = query.where(or_(r.finished_at.is_(None), r.finished_at >= filters.starts_at))
-    return query
-
-
-def _scenario_rows(filters: ReportFilters, only=None) -> Select:
-    """Officer x scenario rows (attempted or assigned) with their status at the end of the period.
+def _scenario_versions(filters: ReportFilters, only=None) -> Select:
+    """Officer x scenario rows (attempted or assigned) with their status at the end of the period,
+    the same columns as _course_versions.
 
     passed: an attempt passed; completed: submitted but not passed (failed or awaiting review);
-    in progress: started; not started: assigned only.
+    in progress: started; not started: assigned only. Attempts are summed per officer and
+    scenario first.
     """
-    attempted = (select(ScenarioAttempt.user_id, ScenarioVersion.scenario_id)
-                 .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
-                 .where(by_end(ScenarioAttempt.started_at, filters)))
+    submitted = and_(ScenarioAttempt.status != "in_progress", by_end(ScenarioAttempt.submitted_at, filters))
+    attempts = (select(ScenarioAttempt.user_id, ScenarioVersion.scenario_id,
+                       func.min(ScenarioAttempt.started_at).label("started_at"),
+                       func.min(case((and_(submitted, ScenarioAttempt.status == "passed"), ScenarioAttempt.submitted_at)))
+                       .label("finished_at"),
+                       func.max(case((submitted, ScenarioAttempt.submitted_at))).label("submitted_at"))
+                .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+                .where(by_end(ScenarioAttempt.started_at, filters)))
     assigned = _assigned(filters, Assignment.scenario_id)
     if scenario_ids(filters) is not None:
-        attempted = attempted.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
+        attempts = attempts.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
         assigned = assigned.where(Assignment.scenario_id.in_(scenario_ids(filters)))
     if only is not None:
-        attempted, assigned = attempted.where(ScenarioAttempt.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
-    candidate = union(attempted, assigned).subquery("scenario_candidate")
+        attempts, assigned = attempts.where(ScenarioAttempt.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
+    attempts = attempts.group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id).subquery("scenario_attempted")
+    a = attempts.c
+    candidate = union(select(a.user_id, a.scenario_id), assigned).subquery("scenario_candidate")
     c = candidate.c
-    attempt = aliased(ScenarioAttempt, name="attempt")
-    version = aliased(ScenarioVersion, name="version")
-    # Attempts are joined by officer only (an officer has a handful) and those on other
-    # scenarios are left out of the aggregates: joined by version, SQLite without statistics
-    # walks every attempt on the version for every officer.
-    mine = version.id.is_not(None)
-    submitted = and_(mine, attempt.status != "in_progress", by_end(attempt.submitted_at, filters))
-    started = func.min(case((mine, attempt.started_at)))
-    finished = func.min(case((and_(submitted, attempt.status == "passed"), attempt.submitted_at)))
-    status = case((finished.is_not(None), "passed"),
-                  (func.max(case((submitted, attempt.submitted_at))).is_not(None), "completed"),
-                  (started.is_not(None), "in_progress"), else_="not_started")
-    query = (select(c.user_id, literal("scenario").label("kind"), c.scenario_id.label("target_id"),
-                    status.label("status"), started.label("started_at"), finished.label("finished_at"))
-             .select_from(candidate)
-             .outerjoin(attempt, and_(attempt.user_id == c.user_id, by_end(attempt.started_at, filters)))
-             .outerjoin(version, and_(version.id == attempt.version_id, version.scenario_id == c.scenario_id))
-             .group_by(c.user_id, c.scenario_id))
-    return _per_work(query.subquery("scenario_version"), scenario_targets(), filters)
+    scenario = aliased(Scenario, name="version_scenario")
+    mine = aliased(attempts, name="attempted")
+    status = case((mine.c.finished_at.is_not(None), "passed"), (mine.c.submitted_at.is_not(None), "completed"),
+                  (mine.c.started_at.is_not(None), "in_progress"), else_="not_started")
+    return (select(c.user_id, literal("scenario").label("kind"), c.scenario_id.label("item_id"),
+                   target_expression(Scenario, c.scenario_id).label("target_id"), scenario.language.label("language"),
+                   status.label("status"), mine.c.started_at, mine.c.finished_at)
+            .select_from(candidate)
+            .join(scenario, scenario.id == c.scenario_id)
+            .outerjoin(mine, and_(mine.c.user_id == c.user_id, mine.c.scenario_id == c.scenario_id)))
+
+
+def work_rows(filters: ReportFilters, only=None):
+    """Officer x version rows of courses and scenarios, each marked with whether it is the row
+    its work counts with: (subquery, condition). `only` (a query of user ids) limits them.
+
+    An officer who took several language versions of one work counts once, with the version
+    furthest along (passed before completed before in progress), else the first started; a
+    work finished before the period began is not part of it. The mark is a column to test,
+    not a filter, so the rows keep their real number for the planner until they are counted.
+    """
+    parts = []
+    if filters.counts_courses:
+        parts.append(_course_versions(filters, only))
+    if filters.counts_scenarios:
+        parts.append(_scenario_versions(filters, only))
+    versions = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("version")
+    v = versions.c
+    rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
+    ranked = select(versions, func.row_number().over(partition_by=(v.user_id, v.kind, v.target_id),
+                                                     order_by=(rank.desc(), v.finished_at, v.started_at, v.item_id))
+                    .label("best")).subquery("ranked_version")
+    counted = ranked.c.best == 1
+    if filters.start:  # the work finished before the period: not part of it
+        counted = and_(counted, or_(ranked.c.finished_at.is_(None), ranked.c.finished_at >= filters.starts_at))
+    return ranked, counted
 
 
 def completion_rows(filters: ReportFilters, only=None):
-    """Officer x course and officer x scenario rows (a subquery) with their status; `only`
-    (a query of user ids) limits them to some officers."""
+    """Officer x course and officer x scenario rows (a subquery), one per work, with their status;
+    `only` (a query of user ids) limits them to some officers."""
+    ranked, counted = work_rows(filters, only)
+    r = ranked.c
+    return (select(r.user_id, r.kind, r.target_id, r.status, r.started_at, r.finished_at, r.language)
+            .where(counted).subquery("pair"))
+
+
+def _assigning(filters: ReportFilters):
+    """(officer, cohort, kind, work) of every work a cohort assigned to its members (any version
+    of the work assigns the work), each once."""
     parts = []
-    if filters.counts_courses:
-        parts.append(_course_rows(filters, only))
-    if filters.counts_scenarios:
-        parts.append(_scenario_rows(filters, only))
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pair")
+    for kind, model, assigned in (("course", Course, Assignment.course_id),
+                                  ("scenario", Scenario, Assignment.scenario_id)):
+        query = (select(CohortMember.user_id, CohortMember.cohort_id, literal(kind).label("kind"),
+                        target_expression(model, assigned).label("target_id"))
+                 .join(Assignment, Assignment.cohort_id == CohortMember.cohort_id).where(assigned.is_not(None)))
+        if filters.cohort_id:
+            query = query.where(CohortMember.cohort_id == filters.cohort_id)
+        parts.append(query)
+    return union(*parts).subquery("assigning")
 
 
 def _with_passed_share(row) -> dict:
@@ -1202,17 +1373,16 @@ class CompletionReport:
 def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport:
     """Statuses per course or scenario, per cohort and per agency, and a page of officer rows
     (every row when page is None, for exports)."""
-    cells = completion_cells(filters)
+    cells, cohort_cells = completion_cells(filters)
     titles = target_titles()
     for cell in cells:
         cell["target"] = titles.get((cell["kind"], cell["target_id"]), "")
-    once = [{**cell, **{status: cell[f"{status}_once"] for status in (*STATUSES, "total")}} for cell in cells]
-    by_target = _sum_statuses(once, ("kind", "target_id", "target"), order=lambda row: (row["kind"], row["target"]))
-    by_agency = _sum_statuses(once, ("country", "agency_id", "agency"), order=_agency_order)
-    by_language = _sum_statuses(once, ("language",), order=lambda row: str(row["language"] or "~"))
-    total = _sum_statuses(once, ())
+    by_target = _sum_statuses(cells, ("kind", "target_id", "target"), order=lambda row: (row["kind"], row["target"]))
+    by_agency = _sum_statuses(cells, ("country", "agency_id", "agency"), order=_agency_order)
+    by_language = _sum_statuses(cells, ("language",), order=lambda row: str(row["language"] or "~"))
+    total = _sum_statuses(cells, ())
     total = total[0] if total else _with_passed_share({**dict.fromkeys(STATUSES, 0), "total": 0})
-    by_cohort = _sum_statuses([cell for cell in cells if cell["cohort_id"] is not None], ("cohort_id",))
+    by_cohort = [_with_passed_share(cell) for cell in cohort_cells]
     cohorts = {row.id: row for row in db.session.execute(
         select(Cohort.id, Cohort.name, Cohort.start_date).where(Cohort.id.in_([row["cohort_id"] for row in by_cohort])))}
     for row in by_cohort:
@@ -1223,42 +1393,42 @@ def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport
                             by_language)
 
 
-def completion_cells(filters: ReportFilters) -> list[dict]:
-    """Status counts per (target, country, agency, assigning cohort), in one pass over the rows.
+def completion_cells(filters: ReportFilters) -> tuple[list[dict], list[dict]]:
+    """Status counts per (target, language, country, agency), each officer's work counted once;
+    and per cohort, each officer's work counted once for every cohort of theirs that assigned it.
 
-    A row whose course or scenario was assigned by several of the officer's cohorts appears
-    once per such cohort (rn numbers them); `<status>_once` counts each row once, for targets,
-    agencies and the total, `<status>` once per assigning cohort, for the cohort summary.
+    One statement: the officers' rows are computed once (a common table expression) and
+    grouped twice.
     """
     people = People(filters)
-    pair = completion_rows(filters)
-    member, assigned = aliased(CohortMember, name="member"), aliased(Assignment, name="assigned")
-    # An assignment of any version of the work assigns the work.
-    course_target, scenario_target = course_targets(), scenario_targets()
-    assigning = and_(member.user_id == pair.c.user_id,
-                     or_(and_(pair.c.kind == "course", course_target.c.target_id == pair.c.target_id),
-                         and_(pair.c.kind == "scenario", scenario_target.c.target_id == pair.c.target_id)))
-    if filters.cohort_id:
-        assigning = and_(assigning, member.cohort_id == filters.cohort_id)
-    expanded = (people.join(select().select_from(pair), pair.c.user_id)
-                .outerjoin(join(member, assigned, assigned.cohort_id == member.cohort_id)
-                           .outerjoin(course_target, course_target.c.item_id == assigned.course_id)
-                           .outerjoin(scenario_target, scenario_target.c.item_id == assigned.scenario_id), assigning)
-                .add_columns(pair.c.kind, pair.c.target_id, pair.c.status, pair.c.language,
-                             people.country.label("country"),
-                             people.user.agency_id.label("agency_id"), people.agency.name.label("agency"),
-                             member.cohort_id.label("cohort_id"),
-                             func.row_number().over(partition_by=(pair.c.user_id, pair.c.kind, pair.c.target_id),
-                                                    order_by=member.cohort_id).label("rn"))
-                .subquery("expanded"))
-    keys = [expanded.c[name] for name in ("kind", "target_id", "language", "country", "agency_id", "agency",
-                                          "cohort_id")]
-    first = expanded.c.rn == 1
-    counts = [func.count().label("total"), func.sum(case((first, 1), else_=0)).label("total_once")]
-    for status in STATUSES:
-        counts.append(func.sum(case((expanded.c.status == status, 1), else_=0)).label(status))
-        counts.append(func.sum(case((and_(first, expanded.c.status == status), 1), else_=0)).label(f"{status}_once"))
-    return [dict(row._mapping) for row in db.session.execute(select(*keys, *counts).group_by(*keys))]
+    ranked, counted = work_rows(filters)
+    r = ranked.c
+    rows = (people.join(select().select_from(ranked), r.user_id)
+            .add_columns(r.user_id, r.kind, r.target_id, r.language, r.status, people.country.label("country"),
+                         people.user.agency_id.label("agency_id"), people.agency.name.label("agency"),
+                         case((counted, 1), else_=0).label("counted"))
+            .cte("officer_work"))
+
+    def counts():
+        found = [func.sum(rows.c.counted).label("total")]
+        for status in STATUSES:
+            found.append(func.sum(case((rows.c.status == status, rows.c.counted), else_=0)).label(status))
+        return found
+
+    keys = [rows.c[name] for name in ("kind", "target_id", "language", "country", "agency_id", "agency")]
+    per_target = select(*keys, literal(None, Integer).label("cohort_id"), *counts()).group_by(*keys)
+    assigning = _assigning(filters)
+    per_cohort = (select(*[literal(None).label(key.name) for key in keys], assigning.c.cohort_id, *counts())
+                  .select_from(rows)
+                  .join(assigning, and_(assigning.c.user_id == rows.c.user_id, assigning.c.kind == rows.c.kind,
+                                        assigning.c.target_id == rows.c.target_id))
+                  .group_by(assigning.c.cohort_id))
+    cells, cohort_cells = [], []
+    for row in db.session.execute(union_all(per_target, per_cohort)):
+        cell = dict(row._mapping)
+        if cell["total"]:
+            (cells if cell["cohort_id"] is None else cohort_cells).append(cell)
+    return cells, cohort_cells
 
 
 def _sum_statuses(cells: list[dict], keys: Sequence[str], order=None) -> list[dict]:
@@ -1289,11 +1459,28 @@ def target_titles() -> dict[tuple[str, int], str]:
     return titles
 
 
-def officer_rows(filters: ReportFilters, page: int | None) -> list[dict]:
-    """Officer x course/scenario rows with test and scenario scores, officers in name order:
-    those of one page of officers, or every row when page is None (exports)."""
+OFFICERS_PER_CHUNK = 2000  # officers whose rows a streamed export reads at a time
+
+
+def officer_row_chunks(filters: ReportFilters, size: int | None = None):
+    """Every officer x course/scenario row of officer_rows(filters, None), in the same order, a
+    chunk of `size` officers at a time: the officers stream from one query (a server-side
+    cursor on PostgreSQL), and each chunk's rows are read for those officers alone, so an
+    export of 100 000 officers starts at once and holds one chunk in memory."""
     people = People(filters)
-    only = None
+    officers = (people.select(people.user.id).order_by(people.user.full_name, people.user.id)
+                .execution_options(yield_per=size or OFFICERS_PER_CHUNK))
+    for chunk in db.session.execute(officers).partitions():
+        rows = officer_rows(filters, None, only=[officer_id for officer_id, in chunk])
+        if rows:
+            yield rows
+
+
+def officer_rows(filters: ReportFilters, page: int | None, only=None) -> list[dict]:
+    """Officer x course/scenario rows with test and scenario scores, officers in name order:
+    those of one page of officers, or every row when page is None (exports); `only` (user ids)
+    limits them to some officers."""
+    people = People(filters)
     if page is not None:
         only = (people.select(people.user.id).order_by(people.user.full_name, people.user.id)
                 .limit(OFFICERS_PER_PAGE).offset((max(page, 1) - 1) * OFFICERS_PER_PAGE))

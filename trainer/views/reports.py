@@ -8,10 +8,11 @@ written to the audit log.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -20,10 +21,11 @@ from flask_login import current_user
 from ..choices import COUNTRY_LABELS, GENDER_LABELS
 from ..domain import reports as rules
 from ..domain.reports import Column
-from ..exports import Table, overview_pdf, to_csv, to_xlsx
+from ..exports import Table, csv_chunks, overview_pdf, to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import language_name
 from ..item_tables import course_tables, scenario_table, statistics_notes
+from ..models import Agency, AuditEvent, Cohort
 from ..permissions import role_required
 from ..services import item_analysis, reports
 from ..services.reports import ReportFilters
@@ -41,6 +43,7 @@ GENDER_NAMES = {**GENDER_LABELS, "not_recorded": _l("Not recorded")}
 @role_required("manager", "admin")
 def require_reader():
     """Managers and administrators read every report; nobody changes anything here."""
+    reports.prepare_reading(current_app.config.get("REPORTS_WORK_MEM"))
 
 
 # -- request parsing ---------------------------------------------------------------------------
@@ -54,9 +57,9 @@ def filters_or_400() -> ReportFilters:
         abort(make_response(*error_response(400, message)))
 
 
-def page_number() -> int:
+def page_number(arg: str = "page") -> int:
     """The page asked for (1 when absent); a 400 page for anything else than a positive number."""
-    raw = request.args.get("page", "1")
+    raw = request.args.get(arg, "1")
     if not raw.isdigit() or int(raw) < 1:
         abort(make_response(*error_response(400, _("“%(page)s” is not a page number.", page=raw))))
     return int(raw)
@@ -225,16 +228,18 @@ STATUS_COLUMNS = (
 )
 
 
+OFFICER_COLUMNS = (
+    Column("full_name", _l("Officer")), Column("email", _l("Email")), Column("country_name", _l("Country")),
+    Column("agency", _l("Agency")), Column("gender_name", _l("Gender")), Column("kind_name", _l("Kind")),
+    Column("target", _l("Course or scenario")), Column("language_name", _l("Language taken")),
+    Column("status_name", _l("Status")), Column("started_at", _l("Started"), "date"), Column("finished_at", _l("Passed on"), "date"),
+    Column("pre", _l("Pre-test %"), "score"), Column("score", _l("Best post-test or scenario %"), "score"),
+)
+
+
 def completion_report(filters: ReportFilters, page: int | None = None) -> ReportView:
     """Statuses per course or scenario, cohort and agency; the officers, a page at a time."""
     data = reports.completion(filters, page)
-    officer_columns = (
-        Column("full_name", _l("Officer")), Column("email", _l("Email")), Column("country_name", _l("Country")),
-        Column("agency", _l("Agency")), Column("gender_name", _l("Gender")), Column("kind_name", _l("Kind")),
-        Column("target", _l("Course or scenario")), Column("language_name", _l("Language taken")),
-        Column("status_name", _l("Status")), Column("started_at", _l("Started"), "date"), Column("finished_at", _l("Passed on"), "date"),
-        Column("pre", _l("Pre-test %"), "score"), Column("score", _l("Best post-test or scenario %"), "score"),
-    )
     pages = max(1, -(-data.officer_count // reports.OFFICERS_PER_PAGE))
     tables = [
         Table("by_target", _("By course or scenario"),
@@ -250,7 +255,7 @@ def completion_report(filters: ReportFilters, page: int | None = None) -> Report
               _with_total(labelled(data.by_language), data.total, "language_name"), size_key="total",
               note=_("Each officer's course or scenario counts once, in the language of the version that took "
                      "them furthest.")),
-        Table("officers", _("Officers (personal data)"), officer_columns, labelled(data.officers), personal=True,
+        Table("officers", _("Officers (personal data)"), OFFICER_COLUMNS, labelled(data.officers), personal=True,
               note=_("Personal data: one row per officer and course or scenario. Exported as is, for programme "
                      "managers and administrators only; do not pass it on to donors."),
               meta={"page": page or 1, "pages": pages, "officers": data.officer_count}),
@@ -422,7 +427,7 @@ def items_report(filters: ReportFilters, page: int | None = None) -> ReportView:
     if filters.course_id is None and filters.scenario_id is None:
         notes.append(_("Choose a course or a scenario to see the statistics of each of its questions or answer-key "
                        "items."))
-        choices = reports.filter_choices()
+        choices = reports.filter_choices(filters)
         links = ([(_("Course: %(title)s", title=title), url_for("reports.items", **{**filters.as_args(), "course": id}))
                   for id, title in choices.courses]
                  + [(_("Scenario: %(title)s", title=title),
@@ -448,7 +453,10 @@ REPORTS: dict[str, tuple[str, Callable[..., ReportView]]] = {
     "disaggregation": ("reports.disaggregation", disaggregation_report),
     "items": ("reports.items", items_report),
 }
-PAGED_TABLES = {"completion": "officers", "attendance": "sessions"}  # shown a page at a time
+PAGED_TABLES = {"completion": "officers", "attendance": "sessions"}  # built a page at a time
+# Tables built whole but shown a page at a time (they have a row per cohort): table key -> the
+# URL argument with its page number, and rows per page.
+SHOWN_A_PAGE_AT_A_TIME = {"by_cohort": ("cohort_page", 50)}
 REPORT_TITLES = {"overview": _l("Overview"), "completion": _l("Completion"), "attendance": _l("Attendance"),
                  "knowledge-gain": _l("Knowledge gain"), "scenarios": _l("Scenarios"),
                  "disaggregation": _l("Country, agency, gender"), "items": _l("Item analysis")}
@@ -459,8 +467,25 @@ REPORT_TITLES = {"overview": _l("Overview"), "completion": _l("Completion"), "at
 def render_report(key: str, paged: bool = False):
     filters = filters_or_400()
     view = REPORTS[key][1](filters, page_number() if paged else None)
-    return render_template("reports/report.html", view=view, filters=filters, choices=reports.filter_choices(),
-                           report_titles=REPORT_TITLES, reports_index=REPORTS)
+    view = replace(view, tables=[shown_page(table) for table in view.tables])
+    return render_template("reports/report.html", view=view, filters=filters,
+                           choices=reports.filter_choices(filters), report_titles=REPORT_TITLES,
+                           reports_index=REPORTS)
+
+
+def shown_page(table: Table) -> Table:
+    """A table with a row per cohort cut to the page asked for (its total row kept on every page),
+    so that a page stays the same size however many cohorts the programme has. Exports and the
+    charts use the whole table."""
+    if table.key not in SHOWN_A_PAGE_AT_A_TIME:
+        return table
+    arg, size = SHOWN_A_PAGE_AT_A_TIME[table.key]
+    page = page_number(arg)
+    rows = [row for row in table.rows if not row.get("is_total")]
+    totals = [row for row in table.rows if row.get("is_total")]
+    pages = max(1, -(-len(rows) // size))
+    return replace(table, rows=rows[(page - 1) * size:page * size] + totals,
+                   meta={**table.meta, "page": page, "pages": pages, "arg": arg, "rows": len(rows)})
 
 
 @bp.get("/")
@@ -505,6 +530,25 @@ def items():
     return render_report("items")
 
 
+@bp.get("/choices/cohorts")
+def cohort_choices():
+    """Cohorts whose name holds ?q=, for the cohort filter's suggestions (JSON)."""
+    return choices_response(Cohort)
+
+
+@bp.get("/choices/agencies")
+def agency_choices():
+    """Agencies whose name holds ?q=, for the agency filter's suggestions (JSON)."""
+    return choices_response(Agency)
+
+
+def choices_response(model) -> Response:
+    text = (request.args.get("q") or "").strip()[:100]
+    rows = reports.choice_rows(model, text) if text else []
+    return jsonify({"options": [{"id": row_id, "name": name, "value": f"{name} (#{row_id})"}
+                                for row_id, name in rows]})
+
+
 # -- exports ---------------------------------------------------------------------------------------
 
 def about_rows(view: ReportView, filters: ReportFilters) -> list[tuple[str, str]]:
@@ -535,6 +579,8 @@ def export(report: str, fmt: str):
         abort(404)
     filters = filters_or_400()
     key = request.args.get("table") or ""
+    if fmt == "csv" and report == "completion" and key == "officers":
+        return streamed_officers_csv(filters)
     # Every row of a paged table (officers, sessions) is built only when it is exported.
     whole = fmt == "xlsx" or PAGED_TABLES.get(report) == key
     view = REPORTS[report][1](filters, None if whole else 1)
@@ -556,6 +602,39 @@ def export(report: str, fmt: str):
     db.session.commit()
     return download(body, f"{report}-{stamp}.xlsx",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def streamed_officers_csv(filters: ReportFilters) -> Response:
+    """The officers' rows of the completion report as CSV, sent as they are read: the first
+    bytes leave at once and memory holds one chunk of officers, whatever the programme's size.
+
+    The export is logged before the first byte, and the number of rows written once the last
+    one is (or, should the download break off, how far it got)."""
+    event = reports.record_export(current_user, "export.completion.csv", filters, None, table="officers",
+                                  personal=True, streamed=True)
+    db.session.commit()
+    event_id = event.id
+    table = Table("officers", _("Officers (personal data)"), OFFICER_COLUMNS, [], personal=True)
+
+    def rows():
+        written, complete = 0, False
+        try:
+            for chunk in reports.officer_row_chunks(filters):
+                chunk = labelled(chunk)
+                written += len(chunk)
+                yield chunk
+            complete = True
+        finally:
+            db.session.rollback()  # the officers' cursor is done with
+            found = db.session.get(AuditEvent, event_id)
+            found.detail = {**found.detail, "rows": written, **({} if complete else {"complete": False})}
+            db.session.commit()
+
+    response = Response(stream_with_context(csv_chunks(table, rows())), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="completion-officers-{datetime.now(timezone.utc):%Y%m%d}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def published_figures(view: ReportView) -> list[tuple[str, str]]:
