@@ -484,8 +484,8 @@ def test_the_personal_officer_list_is_exported_as_is(programme, manager):
 
 def test_paged_tables_export_every_row(programme, manager, monkeypatch):
     from trainer.services import reports as service
-    monkeypatch.setattr(service, "PAGE_SIZE", 2)  # a page of two sessions, so there are several pages
-    monkeypatch.setattr(service, "OFFICERS_PER_PAGE", 3)
+    monkeypatch.setattr(service.common, "PAGE_SIZE", 2)  # a page of two sessions, so there are several pages
+    monkeypatch.setattr(service.common, "OFFICERS_PER_PAGE", 3)
     held = one(programme, "SELECT count(*) FROM training_sessions WHERE starts_at <= :now",
                now=datetime.now(timezone.utc).replace(tzinfo=None))[0]
     assert len(page_tables(manager, "/reports/attendance")["sessions"]) == 2 < held
@@ -607,7 +607,7 @@ def test_the_officer_list_streams_in_chunks_with_the_same_bytes(programme, manag
     """The officers' CSV is sent a chunk of officers at a time; chunks change nothing in the file,
     and the audit log records how many rows went out."""
     whole = csv_rows(manager.get("/reports/completion/export.csv?table=officers"))  # read to the end
-    monkeypatch.setattr(report_service, "OFFICERS_PER_CHUNK", 7)
+    monkeypatch.setattr(report_service.common, "OFFICERS_PER_CHUNK", 7)
     response = manager.get("/reports/completion/export.csv?table=officers", buffered=False)
     assert response.is_streamed and response.headers["Cache-Control"] == "no-store"
     chunks = [chunk for chunk in response.response if chunk]

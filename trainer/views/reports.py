@@ -240,7 +240,7 @@ OFFICER_COLUMNS = (
 def completion_report(filters: ReportFilters, page: int | None = None) -> ReportView:
     """Statuses per course or scenario, cohort and agency; the officers, a page at a time."""
     data = reports.completion(filters, page)
-    pages = max(1, -(-data.officer_count // reports.OFFICERS_PER_PAGE))
+    pages = max(1, -(-data.officer_count // reports.common.OFFICERS_PER_PAGE))
     tables = [
         Table("by_target", _("By course or scenario"),
               (Column("kind_name", _l("Kind")), Column("target", _l("Course or scenario"))) + STATUS_COLUMNS,
@@ -285,7 +285,7 @@ ATTENDANCE_COLUMNS = (
 def attendance_report(filters: ReportFilters, page: int | None = None) -> ReportView:
     """Attendance per cohort, per session and per month."""
     data = reports.attendance(filters, page)
-    pages = max(1, -(-data.session_count // reports.PAGE_SIZE))
+    pages = max(1, -(-data.session_count // reports.common.PAGE_SIZE))
     tables = [
         Table("by_cohort", _("By cohort"), (Column("cohort", _l("Cohort")), Column("start_date", _l("Starts"), "date"),
                                             Column("sessions", _l("Sessions"), "number")) + ATTENDANCE_COLUMNS,

@@ -1,0 +1,332 @@
+"""Completion: each officer's course or scenario (one row per work) with its status at the end of
+the period, counted per work, agency, language and cohort; the officers' rows, a page or a
+chunk at a time."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, func, literal, or_, select, true, union, union_all
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from ...domain import reports as rules
+from ...extensions import db
+from ...models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonProgress,
+                       QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion)
+from . import common
+from .breakdowns import _agency_order
+from .common import (People, STATUSES, by_end, course_ids, course_targets, scenario_ids, scenario_targets,
+                     target_expression, target_titles)
+from .filters import ReportFilters
+
+
+def _cohort_begun(filters: ReportFilters):
+    # An assignment counts (as "not started" while untouched) once its cohort has begun.
+    if not filters.end:
+        return true()
+    return or_(Cohort.start_date.is_(None), Cohort.start_date <= filters.end)
+
+
+def _assigned(filters: ReportFilters, target) -> Select:
+    query = (select(CohortMember.user_id, target)
+             .join(Assignment, Assignment.cohort_id == CohortMember.cohort_id)
+             .join(Cohort, Cohort.id == Assignment.cohort_id)
+             .where(target.is_not(None), _cohort_begun(filters)))
+    if filters.cohort_id:
+        query = query.where(CohortMember.cohort_id == filters.cohort_id)
+    return query
+
+
+def _course_versions(filters: ReportFilters, only=None) -> Select:
+    """Officer x course version rows (enrolled or assigned) with their status at the end of the
+    period: user_id, kind, item_id (the version), target_id (the work), language, status,
+    started_at, finished_at.
+
+    passed: certificate issued (the course's completion rule met); completed: every lesson
+    done, post-test not yet passed; in progress: enrolled; not started: assigned only.
+    Lessons done are counted per officer and course first, so no row is multiplied by lessons.
+    """
+    enrolled = select(Enrolment.user_id, Enrolment.course_id).where(by_end(Enrolment.started_at, filters))
+    assigned = _assigned(filters, Assignment.course_id)
+    done = (select(LessonProgress.user_id, Lesson.course_id, func.count().label("done"))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.active, by_end(LessonProgress.completed_at, filters)))
+    if course_ids(filters) is not None:
+        enrolled = enrolled.where(Enrolment.course_id.in_(course_ids(filters)))
+        assigned = assigned.where(Assignment.course_id.in_(course_ids(filters)))
+        done = done.where(Lesson.course_id.in_(course_ids(filters)))
+    if only is not None:
+        enrolled, assigned = enrolled.where(Enrolment.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
+        done = done.where(LessonProgress.user_id.in_(only))
+    candidate = union(enrolled, assigned).subquery("course_candidate")
+    c = candidate.c
+    done = done.group_by(LessonProgress.user_id, Lesson.course_id).subquery("lessons_done")
+    lessons = (select(Lesson.course_id, func.count().label("lessons")).where(Lesson.active)
+               .group_by(Lesson.course_id).subquery("lesson_count"))
+    enrolment = aliased(Enrolment, name="enrolment")
+    certificate = aliased(Certificate, name="certificate")
+    course = aliased(Course, name="version_course")
+    # Enrolment and certificate are unique per officer and course: one row per candidate.
+    finished = func.coalesce(case((by_end(enrolment.completed_at, filters), enrolment.completed_at)),
+                             certificate.issued_at)
+    status = case((finished.is_not(None), "passed"),
+                  (and_(func.coalesce(lessons.c.lessons, 0) > 0, func.coalesce(done.c.done, 0) >= lessons.c.lessons),
+                   "completed"),
+                  (enrolment.started_at.is_not(None), "in_progress"), else_="not_started")
+    return (select(c.user_id, literal("course").label("kind"), c.course_id.label("item_id"),
+                   target_expression(Course, c.course_id).label("target_id"), course.language.label("language"),
+                   status.label("status"), enrolment.started_at.label("started_at"), finished.label("finished_at"))
+            .select_from(candidate)
+            .join(course, course.id == c.course_id)
+            .outerjoin(enrolment, and_(enrolment.user_id == c.user_id, enrolment.course_id == c.course_id,
+                                       by_end(enrolment.started_at, filters)))
+            .outerjoin(certificate, and_(certificate.user_id == c.user_id, certificate.course_id == c.course_id,
+                                         by_end(certificate.issued_at, filters)))
+            .outerjoin(lessons, lessons.c.course_id == c.course_id)
+            .outerjoin(done, and_(done.c.user_id == c.user_id, done.c.course_id == c.course_id)))
+
+
+def _scenario_versions(filters: ReportFilters, only=None) -> Select:
+    """Officer x scenario rows (attempted or assigned) with their status at the end of the period,
+    the same columns as _course_versions.
+
+    passed: an attempt passed; completed: submitted but not passed (failed or awaiting review);
+    in progress: started; not started: assigned only. Attempts are summed per officer and
+    scenario first.
+    """
+    submitted = and_(ScenarioAttempt.status != "in_progress", by_end(ScenarioAttempt.submitted_at, filters))
+    attempts = (select(ScenarioAttempt.user_id, ScenarioVersion.scenario_id,
+                       func.min(ScenarioAttempt.started_at).label("started_at"),
+                       func.min(case((and_(submitted, ScenarioAttempt.status == "passed"), ScenarioAttempt.submitted_at)))
+                       .label("finished_at"),
+                       func.max(case((submitted, ScenarioAttempt.submitted_at))).label("submitted_at"))
+                .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+                .where(by_end(ScenarioAttempt.started_at, filters)))
+    assigned = _assigned(filters, Assignment.scenario_id)
+    if scenario_ids(filters) is not None:
+        attempts = attempts.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
+        assigned = assigned.where(Assignment.scenario_id.in_(scenario_ids(filters)))
+    if only is not None:
+        attempts, assigned = attempts.where(ScenarioAttempt.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
+    attempts = attempts.group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id).subquery("scenario_attempted")
+    a = attempts.c
+    candidate = union(select(a.user_id, a.scenario_id), assigned).subquery("scenario_candidate")
+    c = candidate.c
+    scenario = aliased(Scenario, name="version_scenario")
+    mine = aliased(attempts, name="attempted")
+    status = case((mine.c.finished_at.is_not(None), "passed"), (mine.c.submitted_at.is_not(None), "completed"),
+                  (mine.c.started_at.is_not(None), "in_progress"), else_="not_started")
+    return (select(c.user_id, literal("scenario").label("kind"), c.scenario_id.label("item_id"),
+                   target_expression(Scenario, c.scenario_id).label("target_id"), scenario.language.label("language"),
+                   status.label("status"), mine.c.started_at, mine.c.finished_at)
+            .select_from(candidate)
+            .join(scenario, scenario.id == c.scenario_id)
+            .outerjoin(mine, and_(mine.c.user_id == c.user_id, mine.c.scenario_id == c.scenario_id)))
+
+
+def work_rows(filters: ReportFilters, only=None):
+    """Officer x version rows of courses and scenarios, each marked with whether it is the row
+    its work counts with: (subquery, condition). `only` (a query of user ids) limits them.
+
+    An officer who took several language versions of one work counts once, with the version
+    furthest along (passed before completed before in progress), else the first started; a
+    work finished before the period began is not part of it. The mark is a column to test,
+    not a filter, so the rows keep their real number for the planner until they are counted.
+    """
+    parts = []
+    if filters.counts_courses:
+        parts.append(_course_versions(filters, only))
+    if filters.counts_scenarios:
+        parts.append(_scenario_versions(filters, only))
+    versions = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("version")
+    v = versions.c
+    rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
+    ranked = select(versions, func.row_number().over(partition_by=(v.user_id, v.kind, v.target_id),
+                                                     order_by=(rank.desc(), v.finished_at, v.started_at, v.item_id))
+                    .label("best")).subquery("ranked_version")
+    counted = ranked.c.best == 1
+    if filters.start:  # the work finished before the period: not part of it
+        counted = and_(counted, or_(ranked.c.finished_at.is_(None), ranked.c.finished_at >= filters.starts_at))
+    return ranked, counted
+
+
+def completion_rows(filters: ReportFilters, only=None):
+    """Officer x course and officer x scenario rows (a subquery), one per work, with their status;
+    `only` (a query of user ids) limits them to some officers."""
+    ranked, counted = work_rows(filters, only)
+    r = ranked.c
+    return (select(r.user_id, r.kind, r.target_id, r.status, r.started_at, r.finished_at, r.language)
+            .where(counted).subquery("pair"))
+
+
+def _assigning(filters: ReportFilters):
+    """(officer, cohort, kind, work) of every work a cohort assigned to its members (any version
+    of the work assigns the work), each once."""
+    parts = []
+    for kind, model, assigned in (("course", Course, Assignment.course_id),
+                                  ("scenario", Scenario, Assignment.scenario_id)):
+        query = (select(CohortMember.user_id, CohortMember.cohort_id, literal(kind).label("kind"),
+                        target_expression(model, assigned).label("target_id"))
+                 .join(Assignment, Assignment.cohort_id == CohortMember.cohort_id).where(assigned.is_not(None)))
+        if filters.cohort_id:
+            query = query.where(CohortMember.cohort_id == filters.cohort_id)
+        parts.append(query)
+    return union(*parts).subquery("assigning")
+
+
+def _with_passed_share(row) -> dict:
+    row = dict(row._mapping) if hasattr(row, "_mapping") else row
+    row["passed_percent"] = rules.percent(row["passed"], row["total"])
+    return row
+
+
+@dataclass(frozen=True)
+class CompletionReport:
+    total: dict
+    by_target: list[dict]
+    by_cohort: list[dict]
+    by_agency: list[dict]
+    officers: list[dict]  # officer x course/scenario rows of one page of officers (all for exports)
+    officer_count: int  # officers in the filters: OFFICERS_PER_PAGE of them per page
+    by_language: list[dict] = ()  # by the language each officer took the work in
+
+
+def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport:
+    """Statuses per course or scenario, per cohort and per agency, and a page of officer rows
+    (every row when page is None, for exports)."""
+    cells, cohort_cells = completion_cells(filters)
+    titles = target_titles()
+    for cell in cells:
+        cell["target"] = titles.get((cell["kind"], cell["target_id"]), "")
+    by_target = _sum_statuses(cells, ("kind", "target_id", "target"), order=lambda row: (row["kind"], row["target"]))
+    by_agency = _sum_statuses(cells, ("country", "agency_id", "agency"), order=_agency_order)
+    by_language = _sum_statuses(cells, ("language",), order=lambda row: str(row["language"] or "~"))
+    total = _sum_statuses(cells, ())
+    total = total[0] if total else _with_passed_share({**dict.fromkeys(STATUSES, 0), "total": 0})
+    by_cohort = [_with_passed_share(cell) for cell in cohort_cells]
+    cohorts = {row.id: row for row in db.session.execute(
+        select(Cohort.id, Cohort.name, Cohort.start_date).where(Cohort.id.in_([row["cohort_id"] for row in by_cohort])))}
+    for row in by_cohort:
+        row["cohort"], row["start_date"] = cohorts[row["cohort_id"]].name, cohorts[row["cohort_id"]].start_date
+    by_cohort.sort(key=lambda row: (-(row["start_date"] or date.min).toordinal(), row["cohort"]))
+    officer_count = db.session.scalar(People(filters).select(func.count()))
+    return CompletionReport(total, by_target, by_cohort, by_agency, officer_rows(filters, page), officer_count,
+                            by_language)
+
+
+def completion_cells(filters: ReportFilters) -> tuple[list[dict], list[dict]]:
+    """Status counts per (target, language, country, agency), each officer's work counted once;
+    and per cohort, each officer's work counted once for every cohort of theirs that assigned it.
+
+    One statement: the officers' rows are computed once (a common table expression) and
+    grouped twice.
+    """
+    people = People(filters)
+    ranked, counted = work_rows(filters)
+    r = ranked.c
+    rows = (people.join(select().select_from(ranked), r.user_id)
+            .add_columns(r.user_id, r.kind, r.target_id, r.language, r.status, people.country.label("country"),
+                         people.user.agency_id.label("agency_id"), people.agency.name.label("agency"),
+                         case((counted, 1), else_=0).label("counted"))
+            .cte("officer_work"))
+
+    def counts():
+        found = [func.sum(rows.c.counted).label("total")]
+        for status in STATUSES:
+            found.append(func.sum(case((rows.c.status == status, rows.c.counted), else_=0)).label(status))
+        return found
+
+    keys = [rows.c[name] for name in ("kind", "target_id", "language", "country", "agency_id", "agency")]
+    per_target = select(*keys, literal(None, Integer).label("cohort_id"), *counts()).group_by(*keys)
+    assigning = _assigning(filters)
+    per_cohort = (select(*[literal(None).label(key.name) for key in keys], assigning.c.cohort_id, *counts())
+                  .select_from(rows)
+                  .join(assigning, and_(assigning.c.user_id == rows.c.user_id, assigning.c.kind == rows.c.kind,
+                                        assigning.c.target_id == rows.c.target_id))
+                  .group_by(assigning.c.cohort_id))
+    cells, cohort_cells = [], []
+    for row in db.session.execute(union_all(per_target, per_cohort)):
+        cell = dict(row._mapping)
+        if cell["total"]:
+            (cells if cell["cohort_id"] is None else cohort_cells).append(cell)
+    return cells, cohort_cells
+
+
+def _sum_statuses(cells: list[dict], keys: Sequence[str], order=None) -> list[dict]:
+    """Status counts of (target, agency) cells summed by some of their keys."""
+    sums: dict[tuple, dict] = {}
+    for cell in cells:
+        row = sums.setdefault(tuple(cell[k] for k in keys),
+                              {**{k: cell[k] for k in keys}, **dict.fromkeys((*STATUSES, "total"), 0)})
+        for status in (*STATUSES, "total"):
+            row[status] += cell[status]
+    return [_with_passed_share(row) for row in sorted(sums.values(), key=order or (lambda row: 0))]
+
+
+def officer_row_chunks(filters: ReportFilters, size: int | None = None):
+    """Every officer x course/scenario row of officer_rows(filters, None), in the same order, a
+    chunk of `size` officers at a time: the officers stream from one query (a server-side
+    cursor on PostgreSQL), and each chunk's rows are read for those officers alone, so an
+    export of 100 000 officers starts at once and holds one chunk in memory."""
+    people = People(filters)
+    officers = (people.select(people.user.id).order_by(people.user.full_name, people.user.id)
+                .execution_options(yield_per=size or common.OFFICERS_PER_CHUNK))
+    for chunk in db.session.execute(officers).partitions():
+        rows = officer_rows(filters, None, only=[officer_id for officer_id, in chunk])
+        if rows:
+            yield rows
+
+
+def officer_rows(filters: ReportFilters, page: int | None, only=None) -> list[dict]:
+    """Officer x course/scenario rows with test and scenario scores, officers in name order:
+    those of one page of officers, or every row when page is None (exports); `only` (user ids)
+    limits them to some officers."""
+    people = People(filters)
+    if page is not None:
+        only = (people.select(people.user.id).order_by(people.user.full_name, people.user.id)
+                .limit(common.OFFICERS_PER_PAGE).offset((max(page, 1) - 1) * common.OFFICERS_PER_PAGE))
+        only = select(only.subquery().c.id)  # LIMIT inside IN (...) needs a derived table on some engines
+    pair = completion_rows(filters, only)
+    row = (people.join(select().select_from(pair), pair.c.user_id)
+           .add_columns(*people.detail_columns(), pair.c.kind, pair.c.target_id, pair.c.status,
+                        pair.c.started_at, pair.c.finished_at, pair.c.language).subquery("listed"))
+
+    # Each lookup reaches attempts by officer only: "+ 0" and the CASE keep SQLite, which has no
+    # statistics, from walking the course, kind or version index (thousands of rows each).
+    # Any version of the work counts (in the chosen language, if one is chosen).
+    def best_test(kind):
+        attempt = aliased(QuizAttempt)
+        targets = course_targets()
+        query = (select(func.max(case((attempt.kind == kind, attempt.score_percent))))
+                 .join(targets, targets.c.item_id == attempt.course_id + 0)
+                 .where(row.c.kind == "course", attempt.user_id == row.c.user_id,
+                        targets.c.target_id == row.c.target_id, by_end(attempt.submitted_at, filters)))
+        if filters.language:
+            query = query.where(targets.c.language == filters.language)
+        return query.scalar_subquery()
+
+    attempt = aliased(ScenarioAttempt)
+    version = aliased(ScenarioVersion)
+    targets = scenario_targets()
+    scenario_score = (select(func.max(attempt.total_percent)).join(version, version.id == attempt.version_id + 0)
+                      .join(targets, targets.c.item_id == version.scenario_id)
+                      .where(row.c.kind == "scenario", attempt.user_id == row.c.user_id,
+                             targets.c.target_id == row.c.target_id, attempt.status != "in_progress",
+                             by_end(attempt.submitted_at, filters)))
+    if filters.language:
+        scenario_score = scenario_score.where(targets.c.language == filters.language)
+    scenario_score = scenario_score.scalar_subquery()
+    query = (select(row, best_test("pre_test").label("pre"),
+                    func.coalesce(best_test("post_test"), scenario_score).label("score"))
+             .order_by(row.c.full_name, row.c.user_id, row.c.kind, row.c.target_id))
+    titles = target_titles()
+    rows = []
+    for found in db.session.execute(query):
+        found = dict(found._mapping)
+        found["target"] = titles.get((found["kind"], found["target_id"]), "")
+        for name in ("pre", "score"):
+            found[name] = None if found[name] is None else round(float(found[name]), 1)
+        rows.append(found)
+    return rows
