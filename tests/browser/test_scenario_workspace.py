@@ -219,9 +219,10 @@ def open_attempt(page, log_in, live_app, slug, language="en", minutes_ago=60):
     log_in(new_trainee(live_app, language), PASSWORD)
     page.goto(f"/scenarios/{slug}")
     page.locator('form[action$="/start"] button').click()
+    page.wait_for_url(re.compile(r"/scenario-attempts/\d+$"))  # the start's redirect has landed
     attempt_id = int(page.url.rsplit("/", 1)[1])
     spec = attempt_and_spec(live_app, attempt_id, minutes_ago=minutes_ago)
-    page.reload()
+    page.goto(page.url)  # again, now that every timed report has arrived
     return attempt_id, spec
 
 
