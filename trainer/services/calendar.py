@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import current_app
 from icalendar import Calendar, Event
@@ -20,13 +20,10 @@ from sqlalchemy.orm import selectinload
 from ..domain.web import web_link
 from ..extensions import db
 from ..i18n import zone_of
+from .scenarios import as_aware
 from ..models import Assignment, Attendance, Cohort, CohortMember, TrainingSession, User
 
 SALT = "calendar-feed"
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -100,10 +97,10 @@ def ical(name: str, sessions: list[TrainingSession], host: str, recording_label:
     calendar.add("x-wr-calname", name)
     for session in sessions:
         zone = zone_of(session.cohort.timezone)
-        start = as_utc(session.starts_at).astimezone(zone)
+        start = as_aware(session.starts_at).astimezone(zone)
         event = Event()
         event.add("uid", f"session-{session.id}@{host}")
-        event.add("dtstamp", as_utc(session.starts_at))
+        event.add("dtstamp", as_aware(session.starts_at))
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=session.minutes))
         event.add("summary", f"{session.topic} ({session.cohort.name})")
