@@ -10,6 +10,7 @@ import os
 
 from trainer import create_app
 from trainer.cli import prepare_platform
+from trainer.jobs import consumer_for
 
 
 def main() -> None:
@@ -24,8 +25,15 @@ def main() -> None:
     with app.app_context():
         for line in prepare_platform(os.environ.get("TRAINER_DEMO_PASSWORD"), demo_data=not args.no_demo_data):
             print(line, flush=True)
+    # The background jobs (large exports, learning records) run in this process too, so the
+    # embedded platform is one command; production runs `flask worker` beside gunicorn.
+    worker = consumer_for(app, workers=1, embedded=True)
+    worker.start()
     print(f"Serving on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True)
+    try:
+        app.run(host=args.host, port=args.port, threaded=True)
+    finally:
+        worker.stop(graceful=True)
 
 
 if __name__ == "__main__":

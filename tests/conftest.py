@@ -109,6 +109,14 @@ def app(app_config):
 
 
 @pytest.fixture
+def run_jobs(app):
+    """Run the background jobs queued so far (tests queue them in memory); returns how many ran."""
+    from trainer.jobs import run_queued_jobs
+
+    return lambda: run_queued_jobs(app)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

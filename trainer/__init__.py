@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
 from .database import register_database
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .jobs import jobs
 from .i18n import register_i18n, select_locale, select_timezone
 from .static_files import register_static_files
 
@@ -26,6 +27,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     configure(app, config)
     register_static_files(app)
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_read_api(app)
     register_errorhandlers(app)
@@ -147,6 +149,11 @@ def register_security_headers(app: Flask) -> None:
             # Pages and downloads carry personal data: no browser or proxy may keep a copy.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_jobs(app: Flask) -> None:
+    """The background jobs' queue, with every module that defines jobs imported first."""
+    jobs.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

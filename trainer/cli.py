@@ -77,6 +77,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(worker_command)
 
 
 content = AppGroup("content", help="Check and load course and scenario files.")
@@ -391,3 +392,20 @@ def restore_command(file: Path, yes: bool):
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored {target} from {file}: {sum(c.rows for c in restored):,} rows in {len(restored)} tables.")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time (threads).")
+@click.option("--burst", is_flag=True, help="Run the jobs queued now, then stop (for cron and tests).")
+@with_appcontext
+def worker_command(workers: int, burst: bool):
+    """Run background jobs (large exports, learning records to an LRS) until stopped with Ctrl+C.
+
+    Not needed with `python run.py`, which runs one itself; start it beside gunicorn in production.
+    """
+    from .jobs import consumer_for, run_queued_jobs
+
+    if burst:
+        click.echo(f"{run_queued_jobs(current_app._get_current_object())} job(s) run")
+        return
+    consumer_for(current_app._get_current_object(), workers).run()

@@ -107,6 +107,13 @@ class Config:
     # the server's default of 4 MB, a programme of 100 000 officers spills them to disk.
     REPORTS_WORK_MEM = os.environ.get("TRAINER_REPORTS_WORK_MEM", "64MB")
 
+    # The background jobs' queue (trainer/jobs.py): empty means a SQLite file beside the database,
+    # so the embedded platform needs nothing else; redis://host:6379/1 in production.
+    JOBS_URL = os.environ.get("TRAINER_JOBS_URL", "")
+    JOBS_SQLITE_FILE = str(INSTANCE_DIR / "jobs.sqlite3")
+    # Files the jobs build (exports) wait here until downloaded.
+    JOBS_FILES_DIR = os.environ.get("TRAINER_JOBS_FILES_DIR", str(INSTANCE_DIR / "job-files"))
+
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # Pages and JSON go out compressed to browsers that accept it (slow links in the field);
     # static files are compressed once, ahead of time (static_files.py). Streamed responses
@@ -137,6 +144,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # scrypt takes ~130 ms a hash by design; the suite creates and logs in hundreds of users.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Jobs wait in the process's memory until the test runs them (tests' run_queued_jobs fixture).
+    JOBS_URL = "memory://"
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
