@@ -54,7 +54,7 @@ def configure(app: Flask, config: type[Config] | Mapping | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects to this app."""
-    from . import models, models_lti  # noqa: F401  (models must be imported before migrations run)
+    from . import models, models_lti, models_progress  # noqa: F401  (models must be imported before migrations run)
 
     db.init_app(app)
     register_database(app)

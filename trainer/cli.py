@@ -25,6 +25,7 @@ from .i18n import SOURCE_LANGUAGE, interface_languages, translate
 from .item_tables import statistics_table, text_table
 from .models import user_by_email, user_by_login, user_by_username
 from .seed import seed_command
+from .services import progress_summary
 from .services.audit import record_audit
 
 
@@ -73,6 +74,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(questions)
     app.cli.add_command(items)
+    app.cli.add_command(reports)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(backup_command)
@@ -171,6 +173,18 @@ def items_stats(marks_file: Path, max_spec: str | None, output: str, language: s
         else:
             click.echo(text_table(table))
             click.echo(ngettext("%(num)d attempt.", "%(num)d attempts.", len(marks.rows)))
+
+
+reports = AppGroup("reports", help="The programme reports' read model.")
+
+
+@reports.command("rebuild")
+def reports_rebuild():
+    """Compute the progress read model again from the raw tables (after rows were written by hand)."""
+    started = time.perf_counter()
+    rows = progress_summary.rebuild()
+    db.session.commit()
+    click.echo(f"Progress summary rebuilt: {rows} rows in {time.perf_counter() - started:.1f} s.")
 
 
 questions = AppGroup("questions", help="Import Moodle question files into a course; export its banks.")

@@ -46,7 +46,7 @@ from .models import (
 )
 from .seed import REPORT_TEXT, Officer, _Builder, simulated_response
 from .services import courses as learning
-from .services import exercises, load_content
+from .services import exercises, load_content, progress_summary
 from .services.accounts import DEMO_AGENCIES, agency_by_name, ensure_demo_accounts, ensure_demo_agencies
 from .services.debrief import RELEASED
 from .services.scenarios import scenario_for, submit
@@ -136,7 +136,9 @@ def create_demo_programme(alongside: bool = False, now: datetime | None = None) 
     rng = random.Random(SEED)
     fake = make_faker()
     fake.seed_instance(SEED)
-    return _DemoBuilder(rng, fake, SEED, now).run()
+    counts = _DemoBuilder(rng, fake, SEED, now).run()
+    progress_summary.rebuild()  # much of it went in by bulk inserts, around the services' upkeep
+    return counts
 
 
 class _DemoBuilder(_Builder):

@@ -29,7 +29,7 @@ from .models import (
     Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, LessonProgress,
     QuizAttempt, Scenario, ScenarioAttempt, TrainingSession, User, cohort_trainers,
 )
-from .services import load_content
+from .services import load_content, progress_summary
 from .services.courses import CERTIFICATE_ALPHABET
 from .services.scenarios import result_as_dict, scenario_for
 
@@ -83,7 +83,9 @@ def seed_programme(officers: int, seed: int) -> dict[str, int]:
     fake = make_faker()
     fake.seed_instance(seed)
     builder = _Builder(rng, fake, seed)
-    return builder.run(officers)
+    counts = builder.run(officers)
+    progress_summary.rebuild()  # the rows went in by bulk inserts, around the services' upkeep
+    return counts
 
 
 class _Builder:

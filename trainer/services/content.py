@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..domain.courses import CourseSpec, QuestionBank, check_courses
 from ..extensions import db
 from ..models import Course, Lesson, Question, Scenario, ScenarioVersion
+from . import progress_summary
 from .scenarios import load_scenarios, work_of
 
 
@@ -149,4 +150,5 @@ def upsert_course(spec: CourseSpec) -> Course:
         question = questions.get(key) or Question(course_id=course.id, key=key)
         question.data, question.active = question_spec.to_dict(), True
         db.session.add(question)
+    progress_summary.refresh_course_for_everyone(course.id)  # "every lesson done" may have moved
     return course

@@ -25,6 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import progress_summary
 from .concurrency import insert_or_existing
 
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -87,6 +88,7 @@ def enrol(user: User, course: Course) -> Enrolment:
         # Two tabs (or a double click) may enrol at once: the unique constraint keeps one.
         enrolment = insert_or_existing(Enrolment(user_id=user.id, course_id=course.id),
                                        lambda: enrolment_for(user, course))
+        progress_summary.refresh_course(user.id, course.id)
     return enrolment
 
 
@@ -223,7 +225,9 @@ def complete_lesson(user: User, lesson: Lesson) -> Certificate | None:
     progress = record_lesson_view(user, lesson)
     progress.completed_at = progress.completed_at or utcnow()
     db.session.flush()
-    return check_completion(user, lesson.course)
+    certificate = check_completion(user, lesson.course)
+    progress_summary.refresh_course(user.id, lesson.course_id)
+    return certificate
 
 
 # --- attempts ---------------------------------------------------------------------------------
@@ -323,7 +327,9 @@ def submit_attempt(user: User, attempt: QuizAttempt, form) -> tuple[dict[int, st
     attempt.score_percent = question_rules.attempt_percent([item.score for item in attempt.items])
     attempt.submitted_at = utcnow()
     db.session.flush()
-    return {}, check_completion(user, attempt.course)
+    certificate = check_completion(user, attempt.course)
+    progress_summary.refresh_course(user.id, attempt.course_id)
+    return {}, certificate
 
 
 def item_feedback(item: AttemptItem) -> list[str]:

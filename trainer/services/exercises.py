@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import trains
+from . import progress_summary
 from .concurrency import insert_or_existing
 from .scenarios import as_aware, rules_of, scenario_for, score, unseen_reports
 
@@ -56,6 +57,7 @@ def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:
                                   responses={}, started_at=exercise.started_at)
         # Joining twice at once: the unique index keeps one attempt per trainee and exercise.
         attempt = insert_or_existing(attempt, existing)
+        progress_summary.refresh_scenario(user.id, scenario.id)
     return attempt
 
 

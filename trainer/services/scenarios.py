@@ -20,6 +20,7 @@ from ..domain.scoring import CURRENT_RULES, score_attempt
 from ..domain.works import WorkEntry
 from ..extensions import db
 from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
+from . import progress_summary
 from .concurrency import insert_or_existing
 
 MAX_SAVED_BYTES = 200_000  # one attempt's answers; a long report fits many times over
@@ -174,7 +175,9 @@ def start_attempt(user: User, scenario: Scenario) -> ScenarioAttempt:
     attempt = ScenarioAttempt(user_id=user.id, version_id=scenario.current_version_id, seed=seed, responses={})
     # A double click starts twice at once: the unique index on open attempts lets one insert
     # win, and the other request returns the winner's attempt.
-    return insert_or_existing(attempt, lambda: open_attempt(user, scenario))
+    attempt = insert_or_existing(attempt, lambda: open_attempt(user, scenario))
+    progress_summary.refresh_scenario(user.id, scenario.id)
+    return attempt
 
 
 def as_aware(moment: datetime) -> datetime:
@@ -327,6 +330,7 @@ def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
     attempt.total_percent = result.total_percent
     attempt.case_percent = result.case_percent
     attempt.safeguards_percent = result.safeguards_percent
+    progress_summary.refresh_scenario(attempt.user_id, attempt.version.scenario_id)
 
 
 def submit(attempt: ScenarioAttempt) -> None:

@@ -1,0 +1,106 @@
+"""The progress read model (models.ProgressSummary): kept in step with the writes that change it,
+and rebuilt from the raw tables by `flask reports rebuild`.
+
+Every refresh recomputes whole rows from the raw tables with the same query the rebuild runs,
+only narrowed to the rows a write touched, so the incremental state cannot drift from what a
+rebuild gives. Each write path calls one function here, inside its own transaction:
+- a course row: enrolment (courses.enrol), a lesson done (courses.complete_lesson), a test
+  submitted, which may issue the certificate (courses.submit_attempt);
+- every row of a course: its lessons loaded or published (content.upsert_course), since a
+  course's "every lesson done" moment depends on which lessons are active;
+- a scenario row: an attempt started (scenarios.start_attempt, exercises.join_exercise) or
+  scored (scenarios.score: submission, a trainer's review, a re-score).
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, case, delete, func, literal, null, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
+
+from ..extensions import db
+from ..models import Certificate, Enrolment, Lesson, LessonProgress, ScenarioAttempt, ScenarioVersion
+from ..models_progress import ProgressSummary
+
+KEY = ("user_id", "kind", "item_id")
+MOMENTS = ("started_at", "lessons_done_at", "completed_at", "issued_at", "submitted_at", "passed_at")
+
+
+def course_rows(user_id: int | None = None, course_id: int | None = None) -> Select:
+    """Course rows (one per enrolment) as ProgressSummary's columns: every officer's, or one
+    officer's, of every course or one. lessons_done_at: when the last of the course's active
+    lessons was done, once every one is (none for a course without lessons)."""
+    lessons = (select(Lesson.course_id, func.count().label("lessons")).where(Lesson.active)
+               .group_by(Lesson.course_id).subquery("course_lessons"))
+    done = (select(LessonProgress.user_id, Lesson.course_id, func.count().label("done"),
+                   func.max(LessonProgress.completed_at).label("last_done"))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.active, LessonProgress.completed_at.is_not(None)))
+    narrowed = []
+    if user_id is not None:
+        narrowed.append(Enrolment.user_id == user_id)
+        done = done.where(LessonProgress.user_id == user_id)
+    if course_id is not None:
+        narrowed.append(Enrolment.course_id == course_id)
+        done = done.where(Lesson.course_id == course_id)
+    done = done.group_by(LessonProgress.user_id, Lesson.course_id).subquery("lessons_done")
+    return (select(Enrolment.user_id, literal("course").label("kind"), Enrolment.course_id.label("item_id"),
+                   Enrolment.started_at,
+                   case((and_(lessons.c.lessons > 0, done.c.done >= lessons.c.lessons), done.c.last_done))
+                   .label("lessons_done_at"),
+                   Enrolment.completed_at, Certificate.issued_at,
+                   null().label("submitted_at"), null().label("passed_at"))
+            .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
+                                         Certificate.course_id == Enrolment.course_id))
+            .outerjoin(lessons, lessons.c.course_id == Enrolment.course_id)
+            .outerjoin(done, and_(done.c.user_id == Enrolment.user_id, done.c.course_id == Enrolment.course_id))
+            .where(*narrowed))
+
+
+def scenario_rows(*conditions) -> Select:
+    """Scenario rows (one per officer and scenario attempted, any version) as ProgressSummary's
+    columns, narrowed by conditions on ScenarioAttempt and ScenarioVersion."""
+    submitted = ScenarioAttempt.status != "in_progress"
+    return (select(ScenarioAttempt.user_id, literal("scenario").label("kind"),
+                   ScenarioVersion.scenario_id.label("item_id"), func.min(ScenarioAttempt.started_at).label("started_at"),
+                   null().label("lessons_done_at"), null().label("completed_at"), null().label("issued_at"),
+                   func.min(case((submitted, ScenarioAttempt.submitted_at))).label("submitted_at"),
+                   func.min(case((ScenarioAttempt.status == "passed", ScenarioAttempt.submitted_at)))
+                   .label("passed_at"))
+            .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
+            .where(*conditions)
+            .group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id))
+
+
+def _upsert(rows: Select) -> None:
+    """Write rows over the ones with the same key (two requests refreshing one row at once both
+    succeed; the later one's values stay). The rows' query always has a WHERE, which SQLite
+    needs to read ON CONFLICT after a join."""
+    db.session.flush()  # the query reads what this transaction has written
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ProgressSummary).from_select([*KEY, *MOMENTS], rows)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={name: statement.excluded[name] for name in MOMENTS}))
+
+
+def refresh_course(user_id: int, course_id: int) -> None:
+    """Recompute an officer's row of a course (after enrolling, a lesson done, a test submitted)."""
+    _upsert(course_rows(user_id, course_id))
+
+
+def refresh_course_for_everyone(course_id: int) -> None:
+    """Recompute every officer's row of a course (its lessons were loaded or published)."""
+    _upsert(course_rows(course_id=course_id))
+
+
+def refresh_scenario(user_id: int, scenario_id: int) -> None:
+    """Recompute an officer's row of a scenario (an attempt started or scored)."""
+    _upsert(scenario_rows(ScenarioAttempt.user_id == user_id, ScenarioVersion.scenario_id == scenario_id))
+
+
+def rebuild() -> int:
+    """Compute every row again from the raw tables (the caller commits); returns the row count."""
+    db.session.execute(delete(ProgressSummary))
+    for rows in (course_rows(), scenario_rows()):
+        db.session.execute(ProgressSummary.__table__.insert().from_select([*KEY, *MOMENTS], rows))
+    return db.session.scalar(select(func.count()).select_from(ProgressSummary))
