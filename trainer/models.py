@@ -196,6 +196,9 @@ class Lesson(db.Model):
     # carry every lesson's text; the lesson page reads its own body with one small query.
     body_html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     check: Mapped[Optional[dict]] = mapped_column(JSON)  # {"count": n, "questions": [ids]}
+    # The tables the lesson shows in the data widget (lesson_data.table), read by the lesson page
+    # and by the widget's request for rows, never with lists of lessons.
+    datasets: Mapped[Optional[list]] = mapped_column(JSON, deferred=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     course: Mapped[Course] = relationship()

@@ -136,6 +136,7 @@ ACCESS: dict[str, Access] = {
     "learn.catalogue": LOGGED_IN,
     "learn.course": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
     "learn.lesson": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
+    "learn.lesson_data": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
     "learn.start": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
     "learn.complete_lesson": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
     "learn.start_attempt": allow(*LOGGED_IN_ROLES, params={"slug": "course_slug"}),
@@ -379,6 +380,8 @@ def build_world(tmp) -> dict[str, Any]:
         db.session.execute(content_editors.insert().values(user_id=users["editor"].id, content_kind=kind,
                                                            content_slug=slug))
     lessons = course.lessons
+    lessons[0].datasets = [{"id": "calls", "title": "Calls", "columns": [{"id": "n", "type": "integer", "label": "N"}],
+                            "rows": [[1]], "entities": {}}]  # what the data widget of a lesson loads
 
     # The trainee's quiz attempts: one open, one submitted, one open to be submitted by the matrix.
     learning.enrol(trainee, course)

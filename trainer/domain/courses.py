@@ -23,7 +23,9 @@ from .markdown import (
     FrontMatterError, find_lost_text, find_unclosed_html, find_unsafe_html, render_markdown, split_front_matter,
     yaml_error_text,
 )
+from .lesson_data import check_data_question, read_datasets
 from .questions import Question, answer_cues, build_question, draw, draw_form, validate_question
+from .scenario.datasets import Dataset
 from .works import check_course_works
 
 LANGUAGES = ("en", "ru")
@@ -35,8 +37,8 @@ COURSE_REQUIRED = (
     "id", "title", "summary", "language", "topic", "version", "estimated_minutes",
     "objectives", "lessons", "pass_mark", "completion",
 )
-COURSE_OPTIONAL = ("pre_test", "post_test", "sources", "translation_of")
-LESSON_KEYS = ("title", "minutes", "objectives", "check")
+COURSE_OPTIONAL = ("pre_test", "post_test", "sources", "translation_of", "datasets")
+LESSON_KEYS = ("title", "minutes", "objectives", "check", "datasets")
 COMPLETION_KEYS = ("all_lessons", "post_test")
 BANK_REF_KEYS = ("bank", "count")
 TEST_REF_KEYS = ("bank", "count", "per_competency")
@@ -118,6 +120,7 @@ class LessonSpec:
     body_markdown: str
     body_html: str                   # rendered and sanitised
     check: QuestionBank | None
+    datasets: tuple[Dataset, ...] = ()  # shown in the data widget, in this order
 
 
 @dataclass(frozen=True)
@@ -470,6 +473,8 @@ class _CourseReader:
         self.language_code: str | None = None
         self.translation_of: str | None = None
         self.translation_of_line: int | None = None
+        self.datasets: dict[str, Dataset] = {}
+        self.declared_datasets: set[str] = set()  # including those with errors, reported once
 
     def display(self, path: Path) -> str:
         """File name as shown in problems: relative to the content root's parent."""
@@ -526,6 +531,7 @@ class _CourseReader:
         self.course_id, self.course_id_line = course_id, line_of(data, "id")
         objectives, competencies = self.objectives(c, data)
         self.competencies = competencies
+        self.datasets = self.read_datasets(c, data)
         fields = dict(
             id=course_id,
             title=c.text(data, "title"),
@@ -552,6 +558,7 @@ class _CourseReader:
         self.unlisted_lessons(c, data)
         self.check_forms(c, data, fields)
         self.check_lesson_checks(fields)
+        self.check_data_questions(fields)
         self.check_cues(c, fields)
         if self.has_errors():
             return None
@@ -674,10 +681,42 @@ class _CourseReader:
         minutes = c.integer(front, "minutes", low=1)
         objectives = c.texts(front, "objectives", required=False)
         check = self.bank_ref(c, front, "check")
+        datasets = self.lesson_datasets(c, front)
         self.check_body(file, body, body_line)
         if None in (title, minutes):
             return None
-        return LessonSpec(slug, title, minutes, objectives, body, render_markdown(body), check)
+        return LessonSpec(slug, title, minutes, objectives, body, render_markdown(body), check, datasets)
+
+    def lesson_datasets(self, c: _FileCheck, front: Mapping) -> tuple[Dataset, ...]:
+        """The datasets a lesson shows: ids of the course's datasets."""
+        found = []
+        for i, name in enumerate(c.texts(front, "datasets", required=False)):
+            if name in self.datasets:
+                found.append(self.datasets[name])
+            elif name not in self.declared_datasets:
+                c.error(f"datasets[{i}]", msg(N_("'%(dataset)s' is not a dataset of the course (%(known)s)"),
+                                              dataset=name, known=", ".join(self.datasets) or "—"))
+        return tuple(found)
+
+    # -- datasets
+
+    def read_datasets(self, c: _FileCheck, data: Mapping) -> dict[str, Dataset]:
+        """course.yml's datasets: typed columns and rows from CSV files beside the lessons."""
+        if "datasets" not in data:
+            return {}
+
+        def read_csv(name: str, key: str) -> tuple[str, str] | None:
+            path = self.resolve(c, key, name, (".csv",))
+            text = path and self.read_text(path)
+            return None if text is None or not path else (self.display(path), text)
+
+        datasets, self.declared_datasets, findings = read_datasets(data.get("datasets"), read_csv)
+        for finding in findings:
+            if finding.file is None:
+                c.error(finding.key, finding.message)
+            else:
+                self.problems.append(Problem(finding.file, finding.line, finding.key, finding.message))
+        return datasets
 
     def check_body(self, file: str, body: str, body_line: int) -> None:
         if not body.strip():
@@ -888,6 +927,33 @@ class _CourseReader:
                     self.question_error(question.id, "competency",
                                         msg(NOT_A_COMPETENCY, competency=question.competency,
                                             listed=", ".join(sorted(declared))), "warning")
+
+    def check_data_questions(self, fields: Mapping) -> None:
+        """A knowledge check's key computed from the lesson's data must match the rows; a test shows
+        no data, so its questions cannot need any."""
+        for lesson in fields.get("lessons") or ():
+            shown = tuple(d.id for d in lesson.datasets)
+            for question in lesson.check.questions if lesson.check else ():
+                raw = self.raw_question(question.id)
+                if "from_data" in raw and self.data_of(raw) not in self.declared_datasets - set(self.datasets):
+                    for finding in check_data_question(question, raw, self.datasets, shown):
+                        self.question_error(question.id, finding.key, finding.message)
+        for name in ("pre_test", "post_test"):
+            for question in fields[name].questions if fields.get(name) else ():
+                if "from_data" in self.raw_question(question.id):
+                    self.question_error(question.id, "from_data", msg(N_("a test shows no data: only a lesson's "
+                                                                         "knowledge check can ask about it")))
+
+    @staticmethod
+    def data_of(raw: Mapping) -> str | None:
+        """The dataset a question's from_data names (None when it names none)."""
+        spec = raw.get("from_data")
+        return str(spec.get("dataset")) if isinstance(spec, dict) else None
+
+    def raw_question(self, question_id: str) -> Mapping:
+        """A question as written in its bank."""
+        _file, root, index = self.question_places[question_id]
+        return root["questions"][index]
 
     def check_cues(self, c: _FileCheck, fields: Mapping) -> None:
         """Warn about answer keys a test-wise officer could guess: longest option, true/false one way."""

@@ -37,7 +37,8 @@ from .messages import N_, Message, msg
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-COMMON_KEYS = ("id", "type", "prompt", "explanation", "competency")
+# from_data: how the key follows from a lesson's dataset (checked in trainer/domain/lesson_data.py).
+COMMON_KEYS = ("id", "type", "prompt", "explanation", "competency", "from_data")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..domain.courses import CourseSpec, QuestionBank, check_courses
+from ..domain.lesson_data import table
 from ..extensions import db
 from ..models import Course, Lesson, Question, Scenario, ScenarioVersion
 from . import progress_summary
@@ -141,6 +142,7 @@ def upsert_course(spec: CourseSpec) -> Course:
         lesson.position, lesson.title, lesson.minutes = position, lesson_spec.title, lesson_spec.minutes
         lesson.objectives, lesson.body_html = list(lesson_spec.objectives), lesson_spec.body_html
         lesson.check, lesson.active = bank_settings(lesson_spec.check), True
+        lesson.datasets = [table(d) for d in lesson_spec.datasets] or None
         db.session.add(lesson)
 
     questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..certificates import certificate_pdf
-from ..choices import topic_label
+from ..choices import COLUMN_TYPE_LABELS, topic_label
 from ..domain.questions import field_name
 from ..extensions import db
 from ..forms import CertificateRevokeForm, EmptyForm
@@ -84,7 +84,19 @@ def lesson(slug: str, lesson_slug: str):
     return render_template("learn/lesson.html", course=course, lesson=lesson, progress=progress,
                            previous=lessons[index - 1] if index > 0 else None,
                            next=lessons[index + 1] if index + 1 < len(lessons) else None,
-                           number=index + 1, total=len(lessons), form=EmptyForm())
+                           number=index + 1, total=len(lessons), form=EmptyForm(),
+                           datasets=lesson.datasets or [], COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS)
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/data")
+@login_required
+def lesson_data(slug: str, lesson_slug: str):
+    """The lesson's datasets with their rows, as JSON: the data widget loads them when it is first
+    seen, so the lesson page stays light."""
+    lesson = learning.lesson_by_slug(course_or_404(slug), lesson_slug)
+    if lesson is None or not lesson.datasets:
+        abort(404)
+    return jsonify(datasets=lesson.datasets)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
