@@ -1,7 +1,7 @@
 """lesson datasets: the tables a lesson shows in the data widget
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 10:00:00
 
 Written by hand. lessons.datasets is new, NULL for every lesson loaded before (they show no
@@ -10,8 +10,8 @@ data); the next content load fills it for lessons that list datasets.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
