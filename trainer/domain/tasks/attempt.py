@@ -62,6 +62,18 @@ def score_attempt(scenario: Scenario, responses: Any,
                          scenario.pass_mark, scenario.min_safeguards, rules, tuple(sorted(hidden)))
 
 
+def compare_answers(scenario: Scenario, responses: Any, *, rules: int = CURRENT_RULES) -> dict[str, Any]:
+    """Each task's answer beside its key as a picture (task id -> comparison), for the task
+    types that draw one (a link chart, a timeline); matched as the scoring matched them."""
+    responses = responses if isinstance(responses, dict) else {}
+    pictures = {}
+    for t in scenario.tasks:
+        picture = TASK_TYPES[t.type].compare(t, t.key, responses.get(t.id), scenario, rules=rules)
+        if picture is not None:
+            pictures[t.id] = picture
+    return pictures
+
+
 def _part(weights: list[float], results: tuple[TaskResult, ...],
           safeguard: bool) -> tuple[float, float]:
     points = weight = 0.0

@@ -74,6 +74,12 @@ class TaskType:
         """
         raise NotImplementedError
 
+    def compare(self, task: Task, key: Any, response: Any, scenario: Any, *,
+                rules: int = CURRENT_RULES) -> Any:
+        """The trainee's answer beside the key as a picture for the result page (a chart, an
+        order), worked out with the scoring's own matching; None for types shown as a table only."""
+        return None
+
     def for_variant(self, task: Task, scenario: Any) -> Task:
         """The task in a generated variant (scenario): a key computed from its data, say."""
         return task

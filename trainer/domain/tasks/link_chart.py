@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trainer.domain.chart_layout import HEIGHT, NODE_RADIUS, WIDTH, Line, PlacedNode, chart_layout, link_line
 from trainer.domain.messages import N_, Message, label, msg
 from trainer.domain.scenario.loader import Path
 from trainer.domain.scenario.model import ENTITY_TYPE_LABELS
@@ -39,6 +40,8 @@ LINK_TYPE_LABELS: dict[str, str] = {
 }
 LINK_STRENGTH_LABELS: dict[str, str] = {"confirmed": N_("confirmed"), "suspected": N_("suspected")}
 REVERSED_LINK_CREDIT = 0.5  # version 2: the keyed directed type, drawn the wrong way round
+# How a link on the result page's charts fared (a colour, a line style and a mark each).
+LINK_OUTCOMES = ("right", "partly", "wrong", "missed")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,34 @@ class KeyLink:
 @dataclass(frozen=True)
 class LinkKey:
     links: tuple[KeyLink, ...]
+
+
+@dataclass(frozen=True)
+class ChartLink:
+    """A link on one of the result page's charts, drawn from a to b."""
+
+    a: str
+    b: str
+    outcome: str  # one of LINK_OUTCOMES
+    types: tuple[str, ...]  # link type codes (what was drawn, or the key's)
+    directed: bool  # drawn with an arrowhead at b
+    line: Line
+
+
+@dataclass(frozen=True)
+class LinkComparison:
+    """The trainee's chart and the key's on the same entities in the same places."""
+
+    nodes: tuple[PlacedNode, ...]
+    mine: tuple[ChartLink, ...]  # right, partly right or wrong
+    key: tuple[ChartLink, ...]  # found (right or partly) or missed
+    width: float = WIDTH  # the picture's coordinates (chart_layout.py)
+    height: float = HEIGHT
+    node_radius: float = NODE_RADIUS
+
+    def count(self, outcome: str) -> int:
+        """How many links have this outcome (missed ones are on the key's chart)."""
+        return sum(1 for link in (self.key if outcome == "missed" else self.mine) if link.outcome == outcome)
 
 
 class LinkChartTask(TaskType):
@@ -152,26 +183,41 @@ class LinkChartTask(TaskType):
         return (ids[0], ids[1]) if all(ids) else None
 
     def score(self, task, key, response, review=None, *, rules=CURRENT_RULES, unseen=frozenset()):
-        if rules >= 2:
-            return self._score_v2(task, key, response)
-        given = self._given(response)  # pair -> set of types
-        distinct = sum(len(types) for types in given.values())
-        items, credit = [], 0.0
-        for link in key.links:
-            types = given.get(link.pair, set())
-            points = 1.0 if link.type in types else (0.5 if types else 0.0)
-            credit += points
-            items.append(ItemFeedback(f"{link.a}-{link.b}", f"{{{{{link.a}}}}} – {{{{{link.b}}}}}",
-                                      _link_types(types), _keyed_link(link),
-                                      points, 1.0, link.rationale))
-        keyed = {link.pair for link in key.links}
-        for pair, types in given.items():
-            if pair not in keyed:
-                a, b = sorted(pair)
-                items.append(ItemFeedback(f"{a}-{b}", f"{{{{{a}}}}} – {{{{{b}}}}}",
-                                          _link_types(types), None, 0.0, 0.0,
+        pairs, drawn = match_links(task, key, response, rules)
+        items = []
+        for pair in pairs:
+            if pair.keyed is None:
+                items.append(ItemFeedback(f"{pair.a}-{pair.b}", f"{{{{{pair.a}}}}} – {{{{{pair.b}}}}}",
+                                          pair.given, None, 0.0, 0.0,
                                           msg(N_("Not a link in the key: it lowers precision."))))
-        return self._result(task, f1(credit, distinct, len(key.links)), items)
+                continue
+            link = pair.keyed
+            arrow = "→" if rules >= 2 and link.directed else "–"
+            items.append(ItemFeedback(f"{link.a}-{link.b}", f"{{{{{link.a}}}}} {arrow} {{{{{link.b}}}}}",
+                                      pair.given, _keyed_link(link), pair.points, 1.0, link.rationale,
+                                      note=pair.note))
+        credit = sum(pair.points for pair in pairs)
+        return self._result(task, f1(credit, drawn, len(key.links)), items)
+
+    def compare(self, task, key, response, scenario, *, rules=CURRENT_RULES):
+        pairs, _ = match_links(task, key, response, rules)
+        ids = task.content.entity_ids
+        labels = {i: scenario.render(scenario.entity_map[i].display) for i in ids if i in scenario.entity_map}
+        saved = response.get("positions") if isinstance(response, dict) else None
+        nodes = chart_layout(ids, saved, labels)
+        mine, keyed = [], []
+        for pair in pairs:
+            if pair.keyed is not None:
+                link = pair.keyed
+                keyed.append(_chart_link(nodes, link.a, link.b, _outcome(pair.points, "missed"), (link.type,),
+                                         rules >= 2 and link.directed))
+            if pair.drawn:
+                shown = _shown_drawn(pair, task, rules)
+                mine.append(_chart_link(nodes, shown[0], shown[1], _outcome(pair.points, "wrong"),
+                                        tuple(sorted({t for _a, _b, t in pair.drawn if t})),
+                                        rules >= 2 and shown[2] in DIRECTED_LINK_TYPES
+                                        and not (pair.keyed and pair.keyed.both_ways)))
+        return LinkComparison(tuple(nodes.values()), tuple(x for x in mine if x), tuple(x for x in keyed if x))
 
     @staticmethod
     def _given(response: Any) -> dict[frozenset[str], set[str]]:
@@ -191,45 +237,96 @@ class LinkChartTask(TaskType):
                 link_type if isinstance(link_type, str) else "")
         return given
 
-    def _score_v2(self, task, key, response):
-        """Direction counts, a type is required: see docs/scenario-format.md (version 2)."""
-        known = set(task.content.link_types) or set(LINK_TYPES)
-        both_ways = {(link.pair, link.type) for link in key.links if link.both_ways}
 
-        def identity(a: str, b: str, link_type: str) -> tuple:
-            # The same link drawn twice counts once; A owns B and B owns A are two links.
-            if link_type in DIRECTED_LINK_TYPES and (frozenset((a, b)), link_type) not in both_ways:
-                return (a, b, link_type)
-            return (frozenset((a, b)), link_type)
+@dataclass(frozen=True)
+class PairMatch:
+    """One pair of entities as the scoring sees it: the key's link on it (None when the key
+    has none there), what the trainee drew on it, and the credit earned (0..1)."""
 
-        drawn: dict[frozenset[str], list[tuple[str, str, str]]] = {}
-        seen: set[tuple] = set()
-        for a, b, link_type in _drawn_links(response):
-            if identity(a, b, link_type) not in seen:
-                seen.add(identity(a, b, link_type))
-                drawn.setdefault(frozenset((a, b)), []).append((a, b, link_type))
-        items, credit = [], 0.0
-        for link in key.links:
-            on_pair = drawn.get(link.pair, [])
-            credits = [_link_credit(link, a, b, link_type, known) for a, b, link_type in on_pair]
-            points, note = max(credits, default=0.0), ""
-            if on_pair and not points:
-                note = msg(N_("A link needs one of the task's link types: a link without one earns nothing."))
-            elif points < 1 and any(t == link.type for _a, _b, t in on_pair):
-                note = msg(N_("The right link type, drawn the wrong way round: half credit."))
-            credit += points
-            arrow = "→" if link.directed else "–"
-            items.append(ItemFeedback(f"{link.a}-{link.b}", f"{{{{{link.a}}}}} {arrow} {{{{{link.b}}}}}",
-                                      _drawn_labels(on_pair, link), _keyed_link(link),
-                                      points, 1.0, link.rationale, note=note))
-        keyed = {link.pair for link in key.links}
-        for pair, on_pair in drawn.items():
-            if pair not in keyed:
-                a, b = sorted(pair)
-                items.append(ItemFeedback(f"{a}-{b}", f"{{{{{a}}}}} – {{{{{b}}}}}",
-                                          _drawn_labels(on_pair, None), None, 0.0, 0.0,
-                                          msg(N_("Not a link in the key: it lowers precision."))))
-        return self._result(task, f1(credit, len(seen), len(key.links)), items)
+    a: str
+    b: str
+    keyed: KeyLink | None
+    drawn: tuple[tuple[str, str, str], ...]  # (from, to, type) as drawn; from/to unordered in v1
+    points: float
+    given: Message | None = None  # what was drawn, as labels
+    note: Any = ""
+
+
+def match_links(task, key: LinkKey, response: Any, rules: int = CURRENT_RULES) -> tuple[list[PairMatch], int]:
+    """Every keyed pair (in key order), then every pair drawn outside the key, with the credit
+    each earns under a rule version; and how many distinct links were drawn (F1's precision).
+    The score and the result page's charts both come from here, so they always agree."""
+    if rules < 2:
+        return _match_v1(key, response)
+    known = set(task.content.link_types) or set(LINK_TYPES)
+    both_ways = {(link.pair, link.type) for link in key.links if link.both_ways}
+
+    def identity(a: str, b: str, link_type: str) -> tuple:
+        # The same link drawn twice counts once; A owns B and B owns A are two links.
+        if link_type in DIRECTED_LINK_TYPES and (frozenset((a, b)), link_type) not in both_ways:
+            return (a, b, link_type)
+        return (frozenset((a, b)), link_type)
+
+    drawn: dict[frozenset[str], list[tuple[str, str, str]]] = {}
+    seen: set[tuple] = set()
+    for a, b, link_type in _drawn_links(response):
+        if identity(a, b, link_type) not in seen:
+            seen.add(identity(a, b, link_type))
+            drawn.setdefault(frozenset((a, b)), []).append((a, b, link_type))
+    pairs = []
+    for link in key.links:
+        on_pair = drawn.get(link.pair, [])
+        credits = [_link_credit(link, a, b, link_type, known) for a, b, link_type in on_pair]
+        points, note = max(credits, default=0.0), ""
+        if on_pair and not points:
+            note = msg(N_("A link needs one of the task's link types: a link without one earns nothing."))
+        elif points < 1 and any(t == link.type for _a, _b, t in on_pair):
+            note = msg(N_("The right link type, drawn the wrong way round: half credit."))
+        pairs.append(PairMatch(link.a, link.b, link, tuple(on_pair), points,
+                               _drawn_labels(on_pair, link), note))
+    keyed = {link.pair for link in key.links}
+    for pair, on_pair in drawn.items():
+        if pair not in keyed:
+            a, b = sorted(pair)
+            pairs.append(PairMatch(a, b, None, tuple(on_pair), 0.0, _drawn_labels(on_pair, None)))
+    return pairs, len(seen)
+
+
+def _match_v1(key: LinkKey, response: Any) -> tuple[list[PairMatch], int]:
+    """Version 1: unordered pairs; the keyed type earns 1, any other type on the pair 0.5."""
+    given = LinkChartTask._given(response)  # pair -> set of types
+    pairs = []
+    for link in key.links:
+        types = given.get(link.pair, set())
+        points = 1.0 if link.type in types else (0.5 if types else 0.0)
+        pairs.append(PairMatch(link.a, link.b, link, tuple((link.a, link.b, t) for t in sorted(types)),
+                               points, _link_types(types)))
+    keyed = {link.pair for link in key.links}
+    for pair, types in given.items():
+        if pair not in keyed:
+            a, b = sorted(pair)
+            pairs.append(PairMatch(a, b, None, tuple((a, b, t) for t in sorted(types)), 0.0, _link_types(types)))
+    return pairs, sum(len(types) for types in given.values())
+
+
+def _outcome(points: float, none: str) -> str:
+    return "right" if points >= 1 else ("partly" if points > 0 else none)
+
+
+def _shown_drawn(pair: PairMatch, task, rules: int) -> tuple[str, str, str]:
+    """Which of the links drawn on a pair the chart shows: the one that earned the pair's credit."""
+    if pair.keyed is None or rules < 2:
+        return pair.drawn[0]
+    known = set(task.content.link_types) or set(LINK_TYPES)
+    return max(pair.drawn, key=lambda d: _link_credit(pair.keyed, d[0], d[1], d[2], known))
+
+
+def _chart_link(nodes: dict[str, PlacedNode], a: str, b: str, outcome: str, types: tuple[str, ...],
+                directed: bool) -> ChartLink | None:
+    """A link between two entities on the chart; None when an end is not on it (a forged answer)."""
+    if a not in nodes or b not in nodes:
+        return None
+    return ChartLink(a, b, outcome, types, directed, link_line(nodes[a], nodes[b]))
 
 
 def _link_credit(link: KeyLink, a: str, b: str, link_type: str, known: set[str]) -> float:

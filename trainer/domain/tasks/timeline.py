@@ -34,6 +34,26 @@ class TimelineKey:
     items: tuple[TimelineKeyItem, ...]  # in the correct order
 
 
+@dataclass(frozen=True)
+class PlacedEvent:
+    """An event in one of the result page's two orders, with how the trainee placed it."""
+
+    event_id: str
+    text: str
+    time: str  # the trainee's time in their order, the key's in the key's
+    outcome: str  # "right" (every pair it is in as in the key), "misplaced" or "missing"
+    key_rank: int
+    given_rank: int | None  # None: not in the trainee's order
+
+
+@dataclass(frozen=True)
+class TimelineComparison:
+    """The trainee's order beside the key's."""
+
+    mine: tuple[PlacedEvent, ...]
+    key: tuple[PlacedEvent, ...]
+
+
 class TimelineTask(TaskType):
     """Order key events; 1 − normalised Kendall tau distance.
 
@@ -73,13 +93,7 @@ class TimelineTask(TaskType):
         order = [e.event_id for e in key.items]  # the same in every rule version
         position = _positions(response_field(response, "order", list), set(order))
         times = response_field(response, "times", dict)
-        right = dict.fromkeys(order, 0)
-        concordant = 0
-        for a, b in combinations(order, 2):  # a comes before b in the key
-            if a in position and b in position and position[a] < position[b]:
-                concordant += 1
-                right[a] += 1
-                right[b] += 1
+        concordant, right = _in_key_order(order, position)
         pairs = len(order) * (len(order) - 1) // 2
         texts = {e.id: e.text for e in task.content.events}
         items = []
@@ -91,6 +105,43 @@ class TimelineTask(TaskType):
                                       _placed(rank, k.time),
                                       float(right[k.event_id]), float(len(order) - 1), k.rationale))
         return self._result(task, concordant / pairs if pairs else 0.0, items)
+
+    def compare(self, task, key, response, scenario, *, rules=CURRENT_RULES):
+        order = [e.event_id for e in key.items]
+        position = _positions(response_field(response, "order", list), set(order))
+        times = response_field(response, "times", dict)
+        _, right = _in_key_order(order, position)
+        texts = {e.id: scenario.render(e.text) for e in task.content.events}
+
+        def outcome(event_id: str) -> str:
+            if event_id not in position:
+                return "missing"
+            return "right" if right[event_id] == len(order) - 1 else "misplaced"
+
+        mine = tuple(PlacedEvent(event_id, texts.get(event_id, event_id), _text(times.get(event_id)),
+                                 outcome(event_id), order.index(event_id) + 1, rank)
+                     for rank, event_id in enumerate(sorted(position, key=position.get), 1))
+        keyed = tuple(PlacedEvent(k.event_id, texts.get(k.event_id, k.event_id), k.time, outcome(k.event_id),
+                                  rank, position[k.event_id] + 1 if k.event_id in position else None)
+                      for rank, k in enumerate(key.items, 1))
+        return TimelineComparison(mine, keyed)
+
+
+def _in_key_order(order: list[str], position: dict[str, int]) -> tuple[int, dict[str, int]]:
+    """How many pairs of events the trainee put in the key's order, and how many such pairs each
+    event is in (an event is where it belongs when all its pairs are)."""
+    right = dict.fromkeys(order, 0)
+    concordant = 0
+    for a, b in combinations(order, 2):  # a comes before b in the key
+        if a in position and b in position and position[a] < position[b]:
+            concordant += 1
+            right[a] += 1
+            right[b] += 1
+    return concordant, right
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _placed(rank: int, time: str) -> str:
