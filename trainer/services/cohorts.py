@@ -31,7 +31,7 @@ from ..models import (
     user_by_username,
     utcnow,
 )
-from . import accounts
+from . import accounts, learning_records
 from .scenarios import as_aware
 
 
@@ -263,6 +263,7 @@ def record_attendance(session: TrainingSession, marks: dict[int, str], recorder:
         row.status, row.recorded_by_id, row.recorded_at = status, recorder.id, utcnow()
         if status != "excused":
             row.caught_up_at, row.caught_up_how = None, ""
+        learning_records.attendance_marked(session, row)
         changed += 1
     return changed
 

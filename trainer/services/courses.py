@@ -25,7 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import progress_summary
+from . import learning_records, progress_summary
 from .concurrency import insert_or_existing
 
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -224,6 +224,7 @@ def complete_lesson(user: User, lesson: Lesson) -> Certificate | None:
     """Mark the lesson complete; returns a certificate if that completed the course."""
     progress = record_lesson_view(user, lesson)
     progress.completed_at = progress.completed_at or utcnow()
+    learning_records.lesson_completed(user, lesson, progress.completed_at)
     db.session.flush()
     certificate = check_completion(user, lesson.course)
     progress_summary.refresh_course(user.id, lesson.course_id)
@@ -327,6 +328,7 @@ def submit_attempt(user: User, attempt: QuizAttempt, form) -> tuple[dict[int, st
     attempt.score_percent = question_rules.attempt_percent([item.score for item in attempt.items])
     attempt.submitted_at = utcnow()
     db.session.flush()
+    learning_records.quiz_submitted(user, attempt)
     certificate = check_completion(user, attempt.course)
     progress_summary.refresh_course(user.id, attempt.course_id)
     return {}, certificate
@@ -365,6 +367,8 @@ def check_completion(user: User, course: Course) -> Certificate | None:
     # the unique index keeps one certificate, and the loser reports none as newly issued.
     issued = insert_or_existing(certificate, lambda: db.session.scalar(
         select(Certificate).where(Certificate.user_id == user.id, Certificate.course_id == course.id)))
+    if issued is certificate:
+        learning_records.certificate_issued(user, course, certificate)
     return certificate if issued is certificate else None
 
 

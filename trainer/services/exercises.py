@@ -22,7 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import trains
-from . import progress_summary
+from . import learning_records, progress_summary
 from .concurrency import insert_or_existing
 from .scenarios import as_aware, rules_of, scenario_for, score, unseen_reports
 
@@ -57,6 +57,7 @@ def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:
                                   responses={}, started_at=exercise.started_at)
         # Joining twice at once: the unique index keeps one attempt per trainee and exercise.
         attempt = insert_or_existing(attempt, existing)
+        learning_records.scenario_started(user, attempt)
         progress_summary.refresh_scenario(user.id, scenario.id)
     return attempt
 
@@ -181,6 +182,7 @@ def review(attempt: ScenarioAttempt, trainer: User, points: dict[str, dict[str, 
     attempt.report_scores = scores
     attempt.reviewed_at, attempt.reviewer_id = utcnow(), trainer.id
     score(attempt)
+    learning_records.reports_reviewed(attempt, spec, trainer)
 
 
 def may_review(trainer: User, attempt: ScenarioAttempt) -> bool:

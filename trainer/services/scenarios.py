@@ -20,7 +20,7 @@ from ..domain.scoring import CURRENT_RULES, score_attempt
 from ..domain.works import WorkEntry
 from ..extensions import db
 from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
-from . import progress_summary
+from . import learning_records, progress_summary
 from .concurrency import insert_or_existing
 
 MAX_SAVED_BYTES = 200_000  # one attempt's answers; a long report fits many times over
@@ -176,6 +176,7 @@ def start_attempt(user: User, scenario: Scenario) -> ScenarioAttempt:
     # A double click starts twice at once: the unique index on open attempts lets one insert
     # win, and the other request returns the winner's attempt.
     attempt = insert_or_existing(attempt, lambda: open_attempt(user, scenario))
+    learning_records.scenario_started(user, attempt)
     progress_summary.refresh_scenario(user.id, scenario.id)
     return attempt
 
@@ -330,6 +331,7 @@ def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
     attempt.total_percent = result.total_percent
     attempt.case_percent = result.case_percent
     attempt.safeguards_percent = result.safeguards_percent
+    learning_records.attempt_scored(attempt, spec, result)
     progress_summary.refresh_scenario(attempt.user_id, attempt.version.scenario_id)
 
 
