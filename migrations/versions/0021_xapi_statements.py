@@ -1,7 +1,7 @@
 """xapi statements: the learning records' outbox (each statement, and its delivery to an LRS)
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 10:30:00
 
 Written by hand; a new table only. Statements are written with their learning events from
@@ -10,8 +10,8 @@ now on; events before this revision have none.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
