@@ -17,7 +17,8 @@ COURSE = load_course(PROJECT_ROOT / "courses" / "working-with-data")
 
 @pytest.fixture
 def course_root(tmp_path):
-    shutil.copytree(PROJECT_ROOT / "courses" / "working-with-data", tmp_path / "working-with-data")
+    for folder in ("working-with-data", "working-with-data-ru"):
+        shutil.copytree(PROJECT_ROOT / "courses" / folder, tmp_path / folder)
     return tmp_path
 
 
@@ -81,6 +82,10 @@ def test_lessons_show_their_data_and_the_course_is_completed_from_it(client, tra
         assert "Your score: 100%" in take(client, f"{base}/lessons/{lesson.slug}/check", lesson.check.questions)
         post_form(client, f"{base}/lessons/{lesson.slug}/complete")
     assert "Your score: 100%" in take(client, f"{base}/tests/post_test", COURSE.post_test.questions)
+    # The Russian edition shows its own tables: Russian labels and values, Cyrillic names.
+    russian = client.get("/courses/working-with-data-ru/lessons/03-bursts-and-charts/data").get_json()["datasets"]
+    assert russian[0]["columns"][1]["label"] == "Кто звонил" and russian[0]["rows"][1][3] == "звонок"
+    assert "Бектур Асанов" in {row[2] for row in russian[1]["rows"]}
     assert database.scalar(select(Certificate).where(Certificate.user_id == trainee.id)) is not None
 
 
