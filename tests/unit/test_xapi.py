@@ -13,7 +13,7 @@ PLATFORM = xapi.Platform(BASE)
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
 OFFICER = xapi.Person(42, "aibek.osmonov@example.org")
 TRAINER = xapi.Person(7, "trainer@example.org")
-COURSE = xapi.Content("intel-basics", "Intelligence basics", "en")
+COURSE = xapi.Content("intel-basics", "Intelligence basics", "en", {"ru": "Основы разведки"})
 LESSON = xapi.Content("sources", "Sources and grading", "en")
 QUESTION = xapi.Content("q-grading-1", "What does B2 mean?", "en")
 SCENARIO = xapi.Content("alay-road", "Дорога на Алай", "ru")
@@ -106,6 +106,13 @@ def test_every_statement_keeps_the_xapi_rules(platform):
     for built in statements:
         assert problems(built) == [], built
     assert len({built["id"] for built in statements}) == len(statements)
+
+
+def test_a_translated_course_is_named_in_both_languages():
+    earned = xapi.certificate_earned(PLATFORM, OFFICER, COURSE, "7KQ4-M2XD-9PTA", SUBMITTED)
+    assert earned["object"]["definition"] == {"type": "http://id.tincanapi.com/activitytype/certificate",
+                                              "name": {"en": "Intelligence basics", "ru": "Основы разведки"}}
+    assert earned["object"]["id"] == f"{BASE}/verify/7KQ4-M2XD-9PTA"
 
 
 def test_e_mail_only_when_configured():

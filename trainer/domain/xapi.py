@@ -17,7 +17,7 @@ Choices worth knowing (README, "xAPI (learning records)"):
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 XAPI_VERSION = "1.0.3"
@@ -90,11 +90,14 @@ class Person:
 
 @dataclass(frozen=True)
 class Content:
-    """A course, lesson, scenario, task or question: its stable key and its title in its language."""
+    """A course, lesson, scenario, task or question: its stable key and its title in its language,
+    with the titles of its versions in other languages where the platform has them (courses and
+    scenarios translated as one work)."""
 
     slug: str
     title: str
     language: str
+    translations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def activity(activity_id: str, kind: str, names: dict[str, str]) -> dict:
 
 
 def named(content: Content) -> dict[str, str]:
-    return {content.language: content.title}
+    return {**content.translations, content.language: content.title}
 
 
 def statement(platform: Platform, statement_id: str, person: Person, verb: str, target: dict, when: datetime, *,

@@ -23,6 +23,7 @@ from ..models import (
     Course,
     Lesson,
     QuizAttempt,
+    Scenario,
     ScenarioAttempt,
     TrainingSession,
     User,
@@ -59,7 +60,13 @@ def record(user_id: int, statement: dict) -> None:
 
 
 def course_content(course: Course) -> xapi.Content:
-    return xapi.Content(course.slug, course.title, course.language)
+    return xapi.Content(course.slug, course.title, course.language, titles_of_work(Course, course))
+
+
+def titles_of_work(model, row) -> dict[str, str]:
+    """{language: title} of the other active versions of a course's or scenario's work."""
+    return dict(db.session.execute(select(model.language, model.title).where(
+        model.work == row.work, model.id != row.id, model.active).order_by(model.id.desc())).all())
 
 
 # -- courses -------------------------------------------------------------------------------------
@@ -72,17 +79,17 @@ def lesson_completed(user: User, lesson: Lesson, completed_at: datetime) -> None
 
 def quiz_submitted(user: User, attempt: QuizAttempt) -> None:
     """A knowledge check: each question answered; a pre- or post-test: passed or failed."""
-    course, here = attempt.course, platform()
+    here, officer, course = platform(), person(user), course_content(attempt.course)
     if attempt.kind != "check":
-        record(user.id, xapi.test_finished(here, person(user), course_content(course), attempt.kind, attempt.id,
-                                           attempt.score_percent or 0.0, course.pass_mark, attempt.started_at,
-                                           attempt.submitted_at))
+        record(user.id, xapi.test_finished(here, officer, course, attempt.kind, attempt.id,
+                                           attempt.score_percent or 0.0, attempt.course.pass_mark,
+                                           attempt.started_at, attempt.submitted_at))
         return
     lesson = xapi.Content(attempt.lesson.slug, attempt.lesson.title, course.language)
     for item in attempt.items:
         question = xapi.Content(item.question["id"], item.question.get("prompt", ""), course.language)
-        record(user.id, xapi.question_answered(here, person(user), course_content(course), lesson, question,
-                                               attempt.id, item.score or 0.0, attempt.submitted_at))
+        record(user.id, xapi.question_answered(here, officer, course, lesson, question, attempt.id,
+                                               item.score or 0.0, attempt.submitted_at))
 
 
 def certificate_issued(user: User, course: Course, certificate: Certificate) -> None:
@@ -94,7 +101,7 @@ def certificate_issued(user: User, course: Course, certificate: Certificate) -> 
 
 def scenario_content(attempt: ScenarioAttempt) -> xapi.Content:
     scenario = attempt.version.scenario
-    return xapi.Content(scenario.slug, scenario.title, scenario.language)
+    return xapi.Content(scenario.slug, scenario.title, scenario.language, titles_of_work(Scenario, scenario))
 
 
 def scenario_started(user: User, attempt: ScenarioAttempt) -> None:
