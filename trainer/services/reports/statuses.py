@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select, true, union, union_all
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, null, or_, select, true, union, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from ...domain import reports as rules
 from ...extensions import db
-from ...models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonProgress,
-                       QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion)
+from ...models import Assignment, Cohort, CohortMember, Course, QuizAttempt, Scenario, ScenarioAttempt, ScenarioVersion
+from ...models_progress import ProgressSummary
 from . import common
 from .breakdowns import _agency_order
 from .common import (People, STATUSES, by_end, course_ids, course_targets, scenario_ids, scenario_targets,
@@ -39,91 +39,73 @@ def _assigned(filters: ReportFilters, target) -> Select:
     return query
 
 
-def _course_versions(filters: ReportFilters, only=None) -> Select:
+def _versions(filters: ReportFilters, kind: str, model, assigned_target, chosen, only, status_of) -> list[Select]:
+    """Officer x version rows of one kind, as two queries to UNION ALL: the read model's rows
+    started by the end of the period, and (not started) the assigned versions the officer has
+    no such row for (an anti-join), so no row is looked up again by key."""
+    mine = ProgressSummary
+    version = aliased(model, name=f"version_{kind}")
+    status, finished = status_of(mine)
+    started = (select(mine.user_id, literal(kind).label("kind"), mine.item_id,
+                      target_expression(model, mine.item_id).label("target_id"), version.language.label("language"),
+                      status.label("status"), mine.started_at, finished.label("finished_at"))
+               .join(version, version.id == mine.item_id)
+               .where(mine.kind == kind, by_end(mine.started_at, filters)))
+    assigned = _assigned(filters, assigned_target).subquery(f"{kind}_assigned")
+    a = assigned.c
+    already = aliased(ProgressSummary, name=f"{kind}_started")
+    moment = cast(null(), ProgressSummary.started_at.type)  # typed: a bare NULL under DISTINCT is text
+    not_started = (select(a.user_id, literal(kind).label("kind"), a[assigned_target.name].label("item_id"),
+                          target_expression(model, a[assigned_target.name]).label("target_id"),
+                          version.language.label("language"), literal("not_started").label("status"),
+                          moment.label("started_at"), moment.label("finished_at"))
+                   .distinct()
+                   .join(version, version.id == a[assigned_target.name])
+                   .where(~exists().where(already.user_id == a.user_id, already.kind == kind,
+                                          already.item_id == a[assigned_target.name],
+                                          by_end(already.started_at, filters))))
+    if chosen is not None:
+        started = started.where(mine.item_id.in_(chosen))
+        not_started = not_started.where(a[assigned_target.name].in_(chosen))
+    if only is not None:
+        started = started.where(mine.user_id.in_(only))
+        not_started = not_started.where(a.user_id.in_(only))
+    return [started, not_started]
+
+
+def _course_versions(filters: ReportFilters, only=None) -> list[Select]:
     """Officer x course version rows (enrolled or assigned) with their status at the end of the
     period: user_id, kind, item_id (the version), target_id (the work), language, status,
     started_at, finished_at.
 
     passed: certificate issued (the course's completion rule met); completed: every lesson
-    done, post-test not yet passed; in progress: enrolled; not started: assigned only.
-    Lessons done are counted per officer and course first, so no row is multiplied by lessons.
+    done, post-test not yet passed; in progress: enrolled; not started: assigned only. Read
+    from the progress read model (one row per enrolment, with the moment each of these
+    happened), so nothing is derived from lessons, certificates or progress rows here.
     """
-    enrolled = select(Enrolment.user_id, Enrolment.course_id).where(by_end(Enrolment.started_at, filters))
-    assigned = _assigned(filters, Assignment.course_id)
-    done = (select(LessonProgress.user_id, Lesson.course_id, func.count().label("done"))
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(Lesson.active, by_end(LessonProgress.completed_at, filters)))
-    if course_ids(filters) is not None:
-        enrolled = enrolled.where(Enrolment.course_id.in_(course_ids(filters)))
-        assigned = assigned.where(Assignment.course_id.in_(course_ids(filters)))
-        done = done.where(Lesson.course_id.in_(course_ids(filters)))
-    if only is not None:
-        enrolled, assigned = enrolled.where(Enrolment.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
-        done = done.where(LessonProgress.user_id.in_(only))
-    candidate = union(enrolled, assigned).subquery("course_candidate")
-    c = candidate.c
-    done = done.group_by(LessonProgress.user_id, Lesson.course_id).subquery("lessons_done")
-    lessons = (select(Lesson.course_id, func.count().label("lessons")).where(Lesson.active)
-               .group_by(Lesson.course_id).subquery("lesson_count"))
-    enrolment = aliased(Enrolment, name="enrolment")
-    certificate = aliased(Certificate, name="certificate")
-    course = aliased(Course, name="version_course")
-    # Enrolment and certificate are unique per officer and course: one row per candidate.
-    finished = func.coalesce(case((by_end(enrolment.completed_at, filters), enrolment.completed_at)),
-                             certificate.issued_at)
-    status = case((finished.is_not(None), "passed"),
-                  (and_(func.coalesce(lessons.c.lessons, 0) > 0, func.coalesce(done.c.done, 0) >= lessons.c.lessons),
-                   "completed"),
-                  (enrolment.started_at.is_not(None), "in_progress"), else_="not_started")
-    return (select(c.user_id, literal("course").label("kind"), c.course_id.label("item_id"),
-                   target_expression(Course, c.course_id).label("target_id"), course.language.label("language"),
-                   status.label("status"), enrolment.started_at.label("started_at"), finished.label("finished_at"))
-            .select_from(candidate)
-            .join(course, course.id == c.course_id)
-            .outerjoin(enrolment, and_(enrolment.user_id == c.user_id, enrolment.course_id == c.course_id,
-                                       by_end(enrolment.started_at, filters)))
-            .outerjoin(certificate, and_(certificate.user_id == c.user_id, certificate.course_id == c.course_id,
-                                         by_end(certificate.issued_at, filters)))
-            .outerjoin(lessons, lessons.c.course_id == c.course_id)
-            .outerjoin(done, and_(done.c.user_id == c.user_id, done.c.course_id == c.course_id)))
+    def status_of(mine):
+        finished = func.coalesce(case((by_end(mine.completed_at, filters), mine.completed_at)),
+                                 case((by_end(mine.issued_at, filters), mine.issued_at)))
+        return case((finished.is_not(None), "passed"), (by_end(mine.lessons_done_at, filters), "completed"),
+                    else_="in_progress"), finished
+
+    return _versions(filters, "course", Course, Assignment.course_id, course_ids(filters), only, status_of)
 
 
-def _scenario_versions(filters: ReportFilters, only=None) -> Select:
+def _scenario_versions(filters: ReportFilters, only=None) -> list[Select]:
     """Officer x scenario rows (attempted or assigned) with their status at the end of the period,
     the same columns as _course_versions.
 
     passed: an attempt passed; completed: submitted but not passed (failed or awaiting review);
-    in progress: started; not started: assigned only. Attempts are summed per officer and
-    scenario first.
+    in progress: started; not started: assigned only. Read from the progress read model (one
+    row per officer and scenario, with its first start, submission and pass).
     """
-    submitted = and_(ScenarioAttempt.status != "in_progress", by_end(ScenarioAttempt.submitted_at, filters))
-    attempts = (select(ScenarioAttempt.user_id, ScenarioVersion.scenario_id,
-                       func.min(ScenarioAttempt.started_at).label("started_at"),
-                       func.min(case((and_(submitted, ScenarioAttempt.status == "passed"), ScenarioAttempt.submitted_at)))
-                       .label("finished_at"),
-                       func.max(case((submitted, ScenarioAttempt.submitted_at))).label("submitted_at"))
-                .join(ScenarioVersion, ScenarioVersion.id == ScenarioAttempt.version_id)
-                .where(by_end(ScenarioAttempt.started_at, filters)))
-    assigned = _assigned(filters, Assignment.scenario_id)
-    if scenario_ids(filters) is not None:
-        attempts = attempts.where(ScenarioVersion.scenario_id.in_(scenario_ids(filters)))
-        assigned = assigned.where(Assignment.scenario_id.in_(scenario_ids(filters)))
-    if only is not None:
-        attempts, assigned = attempts.where(ScenarioAttempt.user_id.in_(only)), assigned.where(CohortMember.user_id.in_(only))
-    attempts = attempts.group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id).subquery("scenario_attempted")
-    a = attempts.c
-    candidate = union(select(a.user_id, a.scenario_id), assigned).subquery("scenario_candidate")
-    c = candidate.c
-    scenario = aliased(Scenario, name="version_scenario")
-    mine = aliased(attempts, name="attempted")
-    status = case((mine.c.finished_at.is_not(None), "passed"), (mine.c.submitted_at.is_not(None), "completed"),
-                  (mine.c.started_at.is_not(None), "in_progress"), else_="not_started")
-    return (select(c.user_id, literal("scenario").label("kind"), c.scenario_id.label("item_id"),
-                   target_expression(Scenario, c.scenario_id).label("target_id"), scenario.language.label("language"),
-                   status.label("status"), mine.c.started_at, mine.c.finished_at)
-            .select_from(candidate)
-            .join(scenario, scenario.id == c.scenario_id)
-            .outerjoin(mine, and_(mine.c.user_id == c.user_id, mine.c.scenario_id == c.scenario_id)))
+    def status_of(mine):
+        finished = case((by_end(mine.passed_at, filters), mine.passed_at))
+        return case((finished.is_not(None), "passed"), (by_end(mine.submitted_at, filters), "completed"),
+                    else_="in_progress"), finished
+
+    return _versions(filters, "scenario", Scenario, Assignment.scenario_id, scenario_ids(filters), only, status_of)
 
 
 def work_rows(filters: ReportFilters, only=None):
@@ -137,10 +119,10 @@ def work_rows(filters: ReportFilters, only=None):
     """
     parts = []
     if filters.counts_courses:
-        parts.append(_course_versions(filters, only))
+        parts.extend(_course_versions(filters, only))
     if filters.counts_scenarios:
-        parts.append(_scenario_versions(filters, only))
-    versions = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("version")
+        parts.extend(_scenario_versions(filters, only))
+    versions = union_all(*parts).subquery("version")
     v = versions.c
     rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
     ranked = select(versions, func.row_number().over(partition_by=(v.user_id, v.kind, v.target_id),
