@@ -44,10 +44,11 @@ def test_labels_run_away_from_the_middle_in_at_most_two_lines():
     nodes = chart_layout(["top", "right", "bottom", "left"], labels={"right": "Ruslan Tashkentov Bekovich"})
     # CHART_BOX: 130..510 x 44..436, centre (320, 240), radius 190; a label 14 + 4 from the centre,
     # its baseline 4 below the centre line, two lines (13 apart) centred on it
-    assert nodes["top"] == PlacedNode("top", 320, 50, "middle", 320, 32, ("top",))
-    assert nodes["right"] == PlacedNode("right", 510, 240, "start", 528, 237.5, ("Ruslan", "Tashkentov Beko…"))
-    assert nodes["bottom"] == PlacedNode("bottom", 320, 430, "middle", 320, 461, ("bottom",))
-    assert nodes["left"] == PlacedNode("left", 130, 240, "end", 112, 244, ("left",))
+    assert nodes["top"] == PlacedNode("top", 320, 50, "middle", 320, 32, ("top",), "top")
+    assert nodes["right"] == PlacedNode("right", 510, 240, "start", 528, 237.5, ("Ruslan", "Tashkentov Beko…"),
+                                        "Ruslan Tashkentov Bekovich")
+    assert nodes["bottom"] == PlacedNode("bottom", 320, 430, "middle", 320, 461, ("bottom",), "bottom")
+    assert nodes["left"] == PlacedNode("left", 130, 240, "end", 112, 244, ("left",), "left")
     assert CHART_BOX.centre == (320, 240)
     assert label_lines("Ошская область") == ("Ошская область",)
     assert label_lines("Supercalifragilisticexpialidocious") == ("Supercalifragil…",)
@@ -79,6 +80,7 @@ def test_the_charts_say_what_the_points_say():
                                    ("P1", "P2", "missed", False), ("P1", "A1", "missed", True)]
     assert [chart.count(o) for o in ("right", "partly", "wrong", "missed")] == [1, 1, 2, 2]
     assert [n.id for n in chart.nodes] == ["P1", "P2", "O1", "V1", "PH1", "L1", "L2", "A1", "S1"]  # the board
+    assert chart.label("P1") == SPEC.render(SPEC.entity_map["P1"].display) != "P1"
     task = SPEC.task("links")
     points = [i.points for i in TASK_TYPES["link_chart"].score(task, task.key, DRAWN["links"]).items]
     assert points == [1, 0.5, 0, 0, 0]  # the same links, in the same order: employs, uses_vehicle, associate, uses_account, met

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # The picture's coordinate system (its SVG viewBox); the page scales it to the room it has.
@@ -52,6 +52,7 @@ class PlacedNode:
     label_x: float
     label_y: float  # the baseline of the label's first line
     lines: tuple[str, ...] = ()  # the label, in one or two short lines
+    label: str = ""  # the whole label (the node's tooltip)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def chart_layout(ids: Sequence[str], saved: Any = None, labels: Mapping[str, str
     a circle; labels wrapped to two short lines so neighbours' labels overlap less."""
     points = saved_points(ids, saved, box) or circle_points(ids, box)
     labels = labels or {}
-    return {i: _placed(i, x, y, label_lines(labels.get(i, i)), box) for i, (x, y) in points.items()}
+    return {i: replace(_placed(i, x, y, label_lines(labels.get(i, i)), box), label=labels.get(i, i))
+            for i, (x, y) in points.items()}
 
 
 def label_lines(text: str, width: int = LABEL_WIDTH) -> tuple[str, ...]:

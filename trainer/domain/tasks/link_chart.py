@@ -40,8 +40,6 @@ LINK_TYPE_LABELS: dict[str, str] = {
 }
 LINK_STRENGTH_LABELS: dict[str, str] = {"confirmed": N_("confirmed"), "suspected": N_("suspected")}
 REVERSED_LINK_CREDIT = 0.5  # version 2: the keyed directed type, drawn the wrong way round
-# How a link on the result page's charts fared (a colour, a line style and a mark each).
-LINK_OUTCOMES = ("right", "partly", "wrong", "missed")
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class ChartLink:
 
     a: str
     b: str
-    outcome: str  # one of LINK_OUTCOMES
+    outcome: str  # "right", "partly", "wrong" (the trainee's chart) or "missed" (the key's)
     types: tuple[str, ...]  # link type codes (what was drawn, or the key's)
     directed: bool  # drawn with an arrowhead at b
     line: Line
@@ -96,6 +94,10 @@ class LinkComparison:
     width: float = WIDTH  # the picture's coordinates (chart_layout.py)
     height: float = HEIGHT
     node_radius: float = NODE_RADIUS
+
+    def label(self, entity_id: str) -> str:
+        """An entity's name as shown on the charts."""
+        return next((node.label for node in self.nodes if node.id == entity_id), entity_id)
 
     def count(self, outcome: str) -> int:
         """How many links have this outcome (missed ones are on the key's chart)."""
