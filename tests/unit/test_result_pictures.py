@@ -99,6 +99,16 @@ def test_the_chart_keeps_the_trainees_arrangement_and_ignores_forged_ends():
     assert [(n.x, n.y) for n in chart.nodes][:3] == [(130, 240), (177.5, 240), (225, 240)]
 
 
+def test_entities_brought_from_the_data_are_drawn_when_linked():
+    answer = {"links": {"links": [{"between": ["P1", "data:+996 700 111 222"], "type": "called"}],
+                        "entities": [{"id": "data:+996 700 111 222", "label": "+996 700 111 222"},
+                                     {"id": "data:unused", "label": "not linked"}, "junk", {"id": 5}]}}
+    chart = compare_answers(SPEC, answer)["links"]
+    assert [n.id for n in chart.nodes][-2:] == ["S1", "data:+996 700 111 222"]  # after the board
+    assert chart.label("data:+996 700 111 222") == "+996 700 111 222"
+    assert outcomes(chart.mine) == [("P1", "data:+996 700 111 222", "wrong", True)]
+
+
 def test_the_timeline_beside_the_keys_order():
     # Key E1, E2, E3; the trainee E2, E1, E3: E3 is in order with both others, E1 and E2 with one.
     order = compare_answers(SPEC, {"timeline": {"order": ["E2", "E1", "E3"], "times": {"E2": "10 March"}}})["timeline"]

@@ -203,10 +203,14 @@ class LinkChartTask(TaskType):
 
     def compare(self, task, key, response, scenario, *, rules=CURRENT_RULES):
         pairs, _ = match_links(task, key, response, rules)
-        ids = task.content.entity_ids
-        labels = {i: scenario.render(scenario.entity_map[i].display) for i in ids if i in scenario.entity_map}
+        board = task.content.entity_ids
+        labels = {i: scenario.render(scenario.entity_map[i].display) for i in board if i in scenario.entity_map}
+        # Entities the trainee brought from the data tab are on their chart too, when linked.
+        added = _added_entities(response, {end for pair in pairs for a, b, _t in pair.drawn for end in (a, b)},
+                                set(board))
+        labels.update(added)
         saved = response.get("positions") if isinstance(response, dict) else None
-        nodes = chart_layout(ids, saved, labels)
+        nodes = chart_layout(tuple(board) + tuple(added), saved, labels)
         mine, keyed = [], []
         for pair in pairs:
             if pair.keyed is not None:
@@ -309,6 +313,17 @@ def _match_v1(key: LinkKey, response: Any) -> tuple[list[PairMatch], int]:
             a, b = sorted(pair)
             pairs.append(PairMatch(a, b, None, tuple((a, b, t) for t in sorted(types)), 0.0, _link_types(types)))
     return pairs, sum(len(types) for types in given.values())
+
+
+def _added_entities(response: Any, linked: set[str], board: set[str]) -> dict[str, str]:
+    """The answer's own entities (id -> label) that a drawn link uses and the board lacks."""
+    added = {}
+    for entity in response_field(response, "entities", list):
+        ident = entity.get("id") if isinstance(entity, dict) else None
+        if isinstance(ident, str) and ident in linked and ident not in board and ident not in added:
+            shown = entity.get("label")
+            added[ident] = shown if isinstance(shown, str) and shown else ident
+    return added
 
 
 def _outcome(points: float, none: str) -> str:
