@@ -214,11 +214,11 @@ def test_file_management_add_rename_delete(client, trainer, database):
 @pytest.mark.parametrize("path, message", [
     ("../evil.md", "must be a path inside the course folder"),
     ("/etc/passwd.md", "must be a path inside the course folder"),
-    ("image.png", "Markdown (.md) and YAML"),
+    ("image.png", "Markdown (.md), YAML"),
     (".hidden.md", "do not start with"),
     ("01-introduction.md", "already has a file"),
     ("01-introduction.md/more.md", "a file and a folder of the same name"),
-    ("questions", "Markdown (.md) and YAML"),
+    ("questions", "Markdown (.md), YAML"),
 ])
 def test_bad_file_names_are_refused_with_a_message(client, trainer, database, path, message):
     draft_id = create_draft(client)
@@ -441,7 +441,7 @@ def test_an_imported_zip_with_problems_becomes_a_draft_listing_them(client, trai
     ({"course.yml": "id: x\n", "/abs/evil.md": "boo"}, "points outside the course folder"),
     ({"course.yml": "id: x\n", "01.md": "caf\xe9".encode("latin-1")}, "&#39;01.md&#39; is not UTF-8 text"),
     ({"course.yml": "id: x\n", "01.md": "x" * (600 * 1024)}, "&#39;01.md&#39; is larger than 512 KB"),
-    ({"course.yml": "id: x\n", "photo.jpg": b"\xff\xd8"}, "Markdown (.md) and YAML"),
+    ({"course.yml": "id: x\n", "photo.jpg": b"\xff\xd8"}, "Markdown (.md), YAML"),
     ({f"{n:03}.md": "x" for n in range(201)}, "a course may have at most 200"),
     ({"01.md": "x"}, "no course.yml"),
     ({"course.yml": "id: x\n", "a.md": "x", "a.md/b.md": "x"}, "a file and a folder of the same name"),

@@ -91,3 +91,17 @@ def test_lessons_show_their_data_and_the_course_is_completed_from_it(client, tra
 
 def test_a_lesson_without_data_has_no_data_address(client, trainee):
     assert client.get("/courses/working-with-data/lessons/no-such-lesson/data").status_code == 404
+
+
+def test_a_trainer_copies_the_course_with_its_tables_and_publishes_it(client, app, course_root, make_user, auth):
+    with app.app_context():
+        load_courses(course_root)
+        db.session.commit()
+    auth.login(make_user("trainer"))
+    created = post_form(client, "/author/courses/drafts", {"title": "Data for border guards",
+                                                            "source": "working-with-data"})
+    draft = created.headers["Location"]
+    assert "passes the check" in client.get(draft).get_data(as_text=True)
+    assert post_form(client, f"{draft}/publish").headers["Location"].endswith("/courses/data-for-border-guards")
+    tables = client.get("/courses/data-for-border-guards/lessons/04-limits-and-law/data").get_json()["datasets"]
+    assert tables[0]["id"] == "subscribers" and len(tables[0]["rows"]) == 14

@@ -29,7 +29,7 @@ from ..models import Course, CourseDraft, CourseVersion, User, content_editors, 
 from ..permissions import can_edit_content
 from .content import upsert_course
 
-TEXT_SUFFIXES = (".md", ".yml", ".yaml")
+TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".csv")  # .csv: the tables lessons show (datasets)
 MAX_FILES = 200
 MAX_FILE_BYTES = 512 * 1024
 MAX_TOTAL_BYTES = 4 * 1024 * 1024
@@ -152,7 +152,8 @@ def path_problem(path: str) -> str | None:
         return _("'%(path)s': file and folder names use letters, digits, '.', '-' and '_', "
                  "and do not start with '.' or '-'.", path=path)
     if PurePosixPath(path).suffix.lower() not in TEXT_SUFFIXES:
-        return _("'%(path)s': a course folder holds Markdown (.md) and YAML (.yml, .yaml) files only.", path=path)
+        return _("'%(path)s': a course folder holds Markdown (.md), YAML (.yml, .yaml) and CSV (.csv) files only.",
+                 path=path)
     return None
 
 
