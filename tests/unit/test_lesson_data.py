@@ -88,3 +88,19 @@ def test_a_key_that_drifted_from_the_data_and_a_bad_cell_are_named(tmp_path):
     spec, problems = read_course(write(tmp_path / "other", calls=CALLS.replace(",65", ",1 min")))
     assert [str(p) for p in problems] == [
         "other/data-basics/data/calls.csv:4: dataset 'calls', row 3, column 'seconds': '1 min' is not an integer"]
+
+
+def test_the_shipped_data_course_keys_its_checks_from_its_tables():
+    """Every choice question of the course's knowledge checks is computed from the lesson's rows
+    (content check recomputes them), in both editions: no key typed by hand can drift."""
+    import yaml
+
+    from trainer.config import PROJECT_ROOT
+    from trainer.domain.courses import load_course
+
+    for folder in ("working-with-data", "working-with-data-ru"):
+        spec = load_course(PROJECT_ROOT / "courses" / folder)
+        written = [q for lesson in spec.lessons
+                   for q in yaml.safe_load((PROJECT_ROOT / "courses" / folder / lesson.check.bank).read_text())["questions"]]
+        choice = [q for q in written if q["type"] in ("single", "multiple")]
+        assert len(choice) >= 10 and all("from_data" in q for q in choice)
