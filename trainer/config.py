@@ -1,6 +1,7 @@
 """Configuration classes. Environment variables override the defaults."""
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -113,6 +114,19 @@ class Config:
     JOBS_SQLITE_FILE = str(INSTANCE_DIR / "jobs.sqlite3")
     # Files the jobs build (exports) wait here until downloaded.
     JOBS_FILES_DIR = os.environ.get("TRAINER_JOBS_FILES_DIR", str(INSTANCE_DIR / "job-files"))
+    # Report exports (and their files) are kept this many days, then deleted by an hourly job.
+    EXPORT_KEEP_DAYS = float(os.environ.get("TRAINER_EXPORT_KEEP_DAYS", "3"))
+
+    # Learning records (xAPI statements, README "xAPI (learning records)") are always kept; they
+    # are also sent to a partner's LRS when its endpoint is set (https://lrs.example.org/xapi).
+    XAPI_ENDPOINT = os.environ.get("TRAINER_XAPI_ENDPOINT", "")
+    XAPI_USERNAME = os.environ.get("TRAINER_XAPI_USERNAME", "")
+    XAPI_PASSWORD = os.environ.get("TRAINER_XAPI_PASSWORD", "")
+    # Officers as mbox (mailto:their e-mail) instead of an account named by their id on this platform.
+    XAPI_ACTOR_EMAIL = env_bool("TRAINER_XAPI_ACTOR_EMAIL", False)
+    XAPI_BATCH_SIZE = int(os.environ.get("TRAINER_XAPI_BATCH_SIZE", "50"))
+    # After a failed delivery a statement waits this long, then twice as long after each further failure.
+    XAPI_RETRY_SECONDS = float(os.environ.get("TRAINER_XAPI_RETRY_SECONDS", "60"))
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # Pages and JSON go out compressed to browsers that accept it (slow links in the field);
@@ -146,6 +160,8 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Jobs wait in the process's memory until the test runs them (tests' run_queued_jobs fixture).
     JOBS_URL = "memory://"
+    # Files the jobs build go to the temporary folder, never the instance folder.
+    JOBS_FILES_DIR = str(Path(tempfile.gettempdir()) / "trainer-test-job-files")
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

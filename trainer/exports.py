@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -92,10 +92,24 @@ def csv_chunks(table: Table, chunks) -> Iterator[bytes]:
 
 
 def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]], about_title: str = "About") -> bytes:
-    """A workbook: an "About" sheet (`about_title`: filters, who, when, the suppression rule), then
-    one sheet per table. Numbers are stored as numbers, suppressed cells as the text "<5", and text as
-    text: never a formula, whatever an officer is called."""
-    book = Workbook(write_only=True)  # streams rows: tens of thousands of officers stay quick
+    """A workbook (see write_xlsx) of whole tables, in memory."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, [(table, [table.rows]) for table in tables], about, about_title)
+    return buffer.getvalue()
+
+
+def write_xlsx(target, sheets: Iterable[tuple[Table, Iterable[list[dict]]]], about: Sequence[tuple[str, str]],
+               about_title: str = "About") -> int:
+    """Write a workbook to `target` (a path or a binary file): an "About" sheet (`about_title`:
+    filters, who, when, the suppression rule), then one sheet per table, its rows taken a chunk
+    at a time from the iterable beside it and published as the table publishes them (small
+    groups suppressed unless the table is personal). Returns the number of rows written.
+
+    openpyxl's write-only mode writes each row to the sheet's temporary file as it is appended,
+    so a sheet of 100 000 officers holds one chunk in memory. Numbers are stored as numbers,
+    suppressed cells as the text "<5", and text as text: never a formula, whatever an officer
+    is called."""
+    book = Workbook(write_only=True)
     about_title = _sheet_name(about_title, set())
     sheet = book.create_sheet(about_title)
     sheet.column_dimensions["A"].width = 28
@@ -103,17 +117,35 @@ def to_xlsx(tables: Sequence[Table], about: Sequence[tuple[str, str]], about_tit
     for name, value in about:
         sheet.append([_text_cell(sheet, str(name)), _text_cell(sheet, str(value))])
     used: set[str] = {about_title}
-    for table in tables:
-        sheet = book.create_sheet(_sheet_name(str(table.title), used))
-        for index, column in enumerate(table.columns, 1):
-            sheet.column_dimensions[get_column_letter(index)].width = 40 if column.kind == "text" else 14
-        sheet.freeze_panes = "A2"
-        sheet.append([_bold(sheet, str(column.label)) for column in table.columns])
-        for row in table.published():
-            sheet.append([_xlsx_value(sheet, row.get(column.key), column.kind) for column in table.columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    written = 0
+    try:
+        for table, chunks in sheets:
+            sheet = book.create_sheet(_sheet_name(str(table.title), used))
+            for index, column in enumerate(table.columns, 1):
+                sheet.column_dimensions[get_column_letter(index)].width = 40 if column.kind == "text" else 14
+            sheet.freeze_panes = "A2"
+            sheet.append([_bold(sheet, str(column.label)) for column in table.columns])
+            for rows in chunks:
+                published = rows if table.personal else suppress_rows(rows, table.columns, table.size_key)
+                for row in published:
+                    sheet.append([_xlsx_value(sheet, row.get(column.key), column.kind) for column in table.columns])
+                written += len(published)
+    except BaseException:
+        _discard(book)
+        raise
+    book.save(target)
+    return written
+
+
+def _discard(book: Workbook) -> None:
+    """A write-only workbook given up half-way: each sheet's temporary file (openpyxl writes a
+    sheet's rows to one in the temp folder until the workbook is saved) closed and deleted, not
+    left behind until the worker stops."""
+    for sheet in book.worksheets:
+        if not sheet.closed:
+            sheet.close()
+        if sheet._writer is not None:  # openpyxl keeps the sheet's file writer private
+            sheet._writer.cleanup()
 
 
 def _bold(sheet, text: str) -> WriteOnlyCell:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import AuthActions
+from exported import export_download
 from trainer.extensions import db
 from trainer.models import (
     Assignment, AttemptItem, AuditEvent, Cohort, CohortMember, Course, Lesson, Question, QuizAttempt, Scenario,
@@ -256,7 +257,8 @@ def test_managers_read_the_same_figures_under_reports_with_the_report_filters(ap
     assert rows_by_question(cohort["pre_test"])["q1"][4:] == COHORT_ONLY["q1"]
     rows = csv_rows(client.get(f"/reports/items/export.csv?course={world['course']}&table=pre_test"))
     assert {row[0]: row for row in rows[1:]}["q2"][3:] == EVERYONE["q2"][3:]
-    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/reports/items/export.xlsx?course={world['course']}").data))
+    workbook = export_download(app, client, f"/reports/exports/items.xlsx?course={world['course']}")
+    book = openpyxl.load_workbook(io.BytesIO(workbook.data))
     assert "Pre-test" in book.sheetnames and any(name.startswith("Knowledge check") for name in book.sheetnames)
     # Trainers do not read the reports.
     assert logged_in(app, world["owner"]).get("/reports/items").status_code == 403

@@ -1,5 +1,7 @@
 """Programme reports: overview, completion, attendance, knowledge gain, scenarios and donor
 breakdowns, each with charts and CSV/XLSX exports; the overview also prints and as a PDF.
+A CSV is sent at once (the officers' list streamed); a workbook or a PDF is built by a
+background job (views/exports.py) from the builders here.
 
 Managers and administrators read everything (a manager's scope is the whole programme: the
 data model has no per-manager scope). Nothing here changes training data; every export is
@@ -21,7 +23,7 @@ from flask_login import current_user
 from ..choices import COUNTRY_LABELS, GENDER_LABELS
 from ..domain import reports as rules
 from ..domain.reports import Column
-from ..exports import Table, csv_chunks, overview_pdf, to_csv, to_xlsx
+from ..exports import Table, csv_chunks, overview_pdf, to_csv
 from ..extensions import db
 from ..i18n import language_name
 from ..item_tables import course_tables, scenario_table, statistics_notes
@@ -551,13 +553,13 @@ def choices_response(model) -> Response:
 
 # -- exports ---------------------------------------------------------------------------------------
 
-def about_rows(view: ReportView, filters: ReportFilters) -> list[tuple[str, str]]:
+def about_rows(view: ReportView, filters: ReportFilters, exporter) -> list[tuple[str, str]]:
     """What an exported workbook is: report, filters, who exported it and when, the rules."""
     described = ", ".join(f"{name}={value}" for name, value in filters.as_args().items()) or _("none (everything)")
     return [
         (_("Report"), view.title),
         (_("Filters"), described),
-        (_("Exported by"), f"{current_user.full_name} <{current_user.login_name}>"),
+        (_("Exported by"), f"{exporter.full_name} <{exporter.login_name}>"),
         (_("Exported at (UTC)"), datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")),
         (_("Small groups"), _("In aggregate tables, counts of fewer than five people, and the figures computed "
                               "from them, are shown as “<5”.")),
@@ -574,34 +576,27 @@ def download(body: bytes, filename: str, mimetype: str) -> Response:
 
 @bp.get("/<report>/export.<fmt>")
 def export(report: str, fmt: str):
-    """Every table of a report as XLSX, or one table (?table=key) as CSV; logged in the audit log."""
-    if report not in REPORTS or fmt not in ("csv", "xlsx"):
+    """One table of a report (?table=key) as CSV; logged in the audit log. Workbooks and PDFs
+    are built by a background job (views/exports.py)."""
+    if report not in REPORTS or fmt != "csv":
         abort(404)
     filters = filters_or_400()
     key = request.args.get("table") or ""
-    if fmt == "csv" and report == "completion" and key == "officers":
+    if report == "completion" and key == "officers":
         return streamed_officers_csv(filters)
-    # Every row of a paged table (officers, sessions) is built only when it is exported.
-    whole = fmt == "xlsx" or PAGED_TABLES.get(report) == key
-    view = REPORTS[report][1](filters, None if whole else 1)
+    # Every row of a paged table (sessions) is built only when it is exported.
+    view = REPORTS[report][1](filters, None if PAGED_TABLES.get(report) == key else 1)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
-    if fmt == "csv":
-        key = key or view.tables[0].key
-        table = next((t for t in view.tables if t.key == key), None)
-        if table is None:
-            known = ", ".join(t.key for t in view.tables)
-            abort(make_response(*error_response(400, _("This report has no table “%(key)s” (it has: %(known)s).",
-                                                        key=key, known=known))))
-        reports.record_export(current_user, f"export.{report}.csv", filters, len(table.rows), table=table.key,
-                              personal=table.personal)
-        db.session.commit()
-        return download(to_csv(table), f"{report}-{table.key}-{stamp}.csv", "text/csv; charset=utf-8")
-    body = to_xlsx(view.tables, about_rows(view, filters), _("About this export"))
-    reports.record_export(current_user, f"export.{report}.xlsx", filters, sum(len(t.rows) for t in view.tables),
-                          tables=[t.key for t in view.tables], personal=any(t.personal for t in view.tables))
+    key = key or view.tables[0].key
+    table = next((t for t in view.tables if t.key == key), None)
+    if table is None:
+        known = ", ".join(t.key for t in view.tables)
+        abort(make_response(*error_response(400, _("This report has no table “%(key)s” (it has: %(known)s).",
+                                                    key=key, known=known))))
+    reports.record_export(current_user, f"export.{report}.csv", filters, len(table.rows), table=table.key,
+                          personal=table.personal)
     db.session.commit()
-    return download(body, f"{report}-{stamp}.xlsx",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(to_csv(table), f"{report}-{table.key}-{stamp}.csv", "text/csv; charset=utf-8")
 
 
 def streamed_officers_csv(filters: ReportFilters) -> Response:
@@ -667,21 +662,15 @@ def overview_print():
     view = overview_report(filters)
     reports.record_export(current_user, "export.overview.print", filters, sum(len(t.rows) for t in view.tables))
     db.session.commit()
-    return render_template("reports/print.html", view=view, filters=filters, about=about_rows(view, filters),
+    return render_template("reports/print.html", view=view, filters=filters, about=about_rows(view, filters, current_user),
                            figures=published_figures(view), print_charts=published_charts(view),
                            tables=[t for t in view.tables if t.key != "summary"])
 
 
-@bp.get("/overview.pdf")
-def overview_pdf_export():
-    """The overview as a PDF (A4), small groups suppressed."""
-    filters = filters_or_400()
-    view = overview_report(filters)
-    about = dict(about_rows(view, filters))
+def overview_pdf_body(view: ReportView, filters: ReportFilters, exporter) -> bytes:
+    """The overview as a PDF (A4), small groups suppressed (built by an export job)."""
+    about = dict(about_rows(view, filters, exporter))
     subtitle = f"{_('Filters')}: {about[_('Filters')]} · {_('Exported by')} {about[_('Exported by')]}, " \
                f"{about[_('Exported at (UTC)')]} UTC"
     tables = [t for t in view.tables if t.key != "summary"]
-    body = overview_pdf(view.title, subtitle, published_figures(view), tables, about[_("Small groups")])
-    reports.record_export(current_user, "export.overview.pdf", filters, sum(len(t.rows) for t in view.tables))
-    db.session.commit()
-    return download(body, f"overview-{datetime.now(timezone.utc):%Y%m%d}.pdf", "application/pdf")
+    return overview_pdf(view.title, subtitle, published_figures(view), tables, about[_("Small groups")])
