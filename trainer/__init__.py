@@ -54,7 +54,7 @@ def configure(app: Flask, config: type[Config] | Mapping | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects to this app."""
-    from . import models, models_exports, models_lti, models_progress  # noqa: F401  (models must be imported before migrations run)
+    from . import models, models_exports, models_lti, models_xapi, models_progress  # noqa: F401  (models must be imported before migrations run)
 
     db.init_app(app)
     register_database(app)
@@ -83,11 +83,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
-    from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, exports, items, learn, lti,
-                        main, people, reports, scenarios)
+    from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, exports, items, learn,
+                        learning_records, lti, main, people, reports, scenarios)
 
     for module in (main, auth, people, learn, badges, scenarios, cohorts, author_courses, author_scenarios, items,
-                   reports, exports, admin, lti):
+                   reports, exports, learning_records, admin, lti):
         app.register_blueprint(module.bp)
 
 
@@ -153,6 +153,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The background jobs' queue, with every module that defines jobs imported first."""
+    from .services import lrs  # noqa: F401  (learning records to a partner's LRS)
     from .views import exports  # noqa: F401  (report workbooks and PDFs)
 
     jobs.init_app(app)

@@ -282,6 +282,8 @@ ACCESS: dict[str, Access] = {
     "reports.disaggregation": allow(*READERS),
     "reports.export": allow(*READERS),
     "reports.overview_print": allow(*READERS),
+    "learning_records.index": allow(*READERS),
+    "learning_records.download": allow(*READERS),
     # Workbooks and PDFs are built by a background job: the manager's own jobs (an administrator
     # may open anyone's); the failed ones are tried again, one per role
     "exports.start": allow(*READERS, params={"report": "export_report", "fmt": "export_format"}),
