@@ -2,12 +2,20 @@
 // The rows are fetched once, the first time the tab is shown (so the workspace page stays light),
 // and only the rows in view are drawn, so 10 000 rows scroll, sort and filter at once.
 // Texts come from data-text-* attributes (translated by the server); nothing here is English.
-// Other scripts read the ticked rows through window.TrainerData.selected(datasetId).
+// Other scripts read the ticked rows through window.TrainerData.selected(datasetId); "Add to the
+// chart" sends the ticked rows' numbers, accounts and plates to the link chart task's panel as a
+// trainer:add-to-chart event (static/js/workspace.js).
 (function () {
   "use strict";
   var root = document.querySelector("[data-datasets]");
   if (!root) { return; }
   var ROW_HEIGHT = 30, BUFFER = 20;
+  var BAR_GROUPS = 15;      // the largest groups drawn as bars; grouped by day alone, every day
+  var MAX_TO_CHART = 100;   // distinct entities one "add to chart" may bring (the answer stays small)
+  // The entity each kind of column names, and the link two such columns in one row make.
+  var ENTITY_TYPES = { phone: "phone", account: "bank_account", plate: "vehicle", entity: null };
+  var ROW_LINKS = { "phone phone": "called", "account account": "paid" };
+  var SVG = "http://www.w3.org/2000/svg";
   var tables = {}, current = null, loaded = false;
   var state = { sort: null, desc: false, filters: {}, search: "", group: "", group2: "", sum: "", selected: {} };
   var view = [];  // indexes of the rows shown, in order
@@ -64,6 +72,8 @@
     parts.sum = root.querySelector("[data-data-sum]");
     parts.count = root.querySelector("[data-data-count]");
     parts.selection = root.querySelector("[data-data-selection]");
+    parts.toChart = root.querySelector("[data-data-to-chart]");
+    parts.chartNote = root.querySelector("[data-data-chart-note]");
     parts.scroller = el("div", { "class": "data-scroller", tabindex: "0", role: "region", "aria-label": t("Table") });
     parts.table = el("table", { "class": "data-table" });
     parts.head = el("thead");
@@ -73,6 +83,8 @@
     parts.scroller.appendChild(parts.table);
     box.appendChild(parts.scroller);
     parts.groups = el("div", { "class": "data-groups", hidden: "" });
+    parts.barChart = el("figure", { "class": "data-chart", hidden: "" });
+    box.appendChild(parts.barChart);
     box.appendChild(parts.groups);
     Object.keys(tables).forEach(function (id) {
       parts.picker.appendChild(el("option", { value: id }, tables[id].title));
@@ -90,10 +102,12 @@
       parts.head.querySelectorAll("input[data-filter]").forEach(function (i) { i.value = ""; });
       refresh();
     });
+    if (parts.toChart) { parts.toChart.addEventListener("click", toChart); }
     root.querySelector("[data-data-unselect]").addEventListener("click", function () {
       state.selected[current.id] = {}; drawRows(); showSelection();
     });
     parts.scroller.addEventListener("scroll", drawRows);
+    parts.groups.addEventListener("scroll", drawGroupRows);
     parts.body.addEventListener("change", function (event) {
       var box = event.target;
       if (!box.matches("input[data-row]")) { return; }
@@ -216,6 +230,7 @@
     parts.count.textContent = fill(t("Rows"), { shown: view.length, total: rows.length });
     var grouped = state.group !== "" || state.group2 !== "";
     parts.groups.hidden = !grouped;
+    parts.barChart.hidden = !grouped;
     parts.scroller.hidden = grouped;
     if (grouped) { drawGroups(); } else { parts.scroller.scrollTop = 0; drawRows(); }
     showSelection();
@@ -240,7 +255,7 @@
     view.forEach(function (n) {
       var row = current.rows[n];
       var keys = specs.map(function (s) { return keyOf(s, row); });
-      var id = JSON.stringify(keys);
+      var id = keys.join("\u241f");
       if (!groups[id]) { groups[id] = { keys: keys, count: 0, sum: 0 }; order.push(id); }
       groups[id].count += 1;
       if (sumAt !== null && typeof row[sumAt] === "number") { groups[id].sum += row[sumAt]; }
@@ -257,22 +272,97 @@
     var thead = el("thead");
     thead.appendChild(head);
     table.appendChild(thead);
-    var top = order[0] ? groups[order[0]].count : 0;
-    order.slice(0, 500).forEach(function (id) {
-      var g = groups[id], tr = el("tr");
-      g.keys.forEach(function (k) { tr.appendChild(el("td", {}, k)); });
+    table.appendChild(body);
+    parts.groups.appendChild(el("p", { "class": "muted" }, fill(t("AllGroups"), { num: order.length })));
+    parts.groups.appendChild(table);
+    parts.groups.scrollTop = 0;
+    grouping = { groups: groups, order: order, sumAt: sumAt, body: body,
+                 top: order[0] ? groups[order[0]].count : 0,
+                 offset: body.getBoundingClientRect().top - parts.groups.getBoundingClientRect().top };
+    drawGroupRows();
+    drawBars(specs, groups, order);
+  }
+
+  // Like the rows, only the groups in view are drawn (grouping by pairs of numbers makes thousands).
+  var grouping = null;
+  function drawGroupRows() {
+    if (!grouping || parts.groups.hidden) { return; }
+    var g = grouping, top = Math.max(0, parts.groups.scrollTop - g.offset), height = parts.groups.clientHeight || 400;
+    var first = Math.max(0, Math.floor(top / ROW_HEIGHT) - BUFFER);
+    var last = Math.min(g.order.length, Math.ceil((top + height) / ROW_HEIGHT) + BUFFER);
+    var body = document.createDocumentFragment();
+    function spacer(rows) {
+      if (!rows) { return; }
+      var tr = el("tr", { "class": "data-spacer", "aria-hidden": "true" });
+      tr.style.height = (rows * ROW_HEIGHT) + "px";
+      body.appendChild(tr);
+    }
+    spacer(first);
+    for (var k = first; k < last; k++) {
+      var group = g.groups[g.order[k]], tr = el("tr");
+      group.keys.forEach(function (key) { tr.appendChild(el("td", {}, key)); });
       var count = el("td", { "class": "data-number" });
       var bar = el("span", { "class": "data-bar", "aria-hidden": "true" });
-      bar.style.width = (top ? Math.max(2, Math.round(100 * g.count / top)) : 0) + "%";
+      bar.style.width = (g.top ? Math.max(2, Math.round(100 * group.count / g.top)) : 0) + "%";
       count.appendChild(bar);
-      count.appendChild(document.createTextNode(String(g.count)));
+      count.appendChild(document.createTextNode(String(group.count)));
       tr.appendChild(count);
-      if (sumAt !== null) { tr.appendChild(el("td", { "class": "data-number" }, g.sum.toFixed(current.columns[sumAt].type === "decimal" ? 2 : 0))); }
+      if (g.sumAt !== null) {
+        tr.appendChild(el("td", { "class": "data-number" }, group.sum.toFixed(current.columns[g.sumAt].type === "decimal" ? 2 : 0)));
+      }
       body.appendChild(tr);
-    });
-    table.appendChild(body);
-    parts.groups.appendChild(el("p", { "class": "muted" }, fill(t("Groups"), { num: order.length })));
-    parts.groups.appendChild(table);
+    }
+    spacer(g.order.length - last);
+    g.body.textContent = "";
+    g.body.appendChild(body);
+  }
+
+  // The grouping as a bar chart (hand-drawn SVG): grouped by a day alone, every day in order, a
+  // histogram over time; otherwise the largest groups, longest bar first.
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function drawBars(specs, groups, order) {
+    parts.barChart.textContent = "";
+    if (!order.length) { return; }
+    var byDay = specs.length === 1 && specs[0].indexOf("day:") === 0;
+    var ids = byDay ? order.slice().sort() : order.slice(0, BAR_GROUPS);
+    var top = Math.max.apply(null, ids.map(function (id) { return groups[id].count; }));
+    var name = function (id) { return groups[id].keys.join(" · "); };
+    var width = 640, picture;
+    if (byDay) {
+      var height = 170, base = 140, step = (width - 40) / ids.length;
+      picture = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "data-bars": String(ids.length),
+                             "aria-label": fill(t("BarsByDay"), { column: labelOf(specs[0]), num: ids.length, top: top }) });
+      ids.forEach(function (id, i) {
+        var h = Math.max(1, Math.round(120 * groups[id].count / top));
+        var bar = svg("rect", { x: (30 + i * step).toFixed(1), y: base - h, width: Math.max(1, step - 1).toFixed(1), height: h, "class": "data-chart-bar" });
+        bar.appendChild(svg("title", {}, name(id) + ": " + groups[id].count));
+        picture.appendChild(bar);
+      });
+      picture.appendChild(svg("line", { x1: 30, y1: base, x2: width - 10, y2: base, "class": "data-chart-axis" }));
+      picture.appendChild(svg("text", { x: 26, y: 24, "text-anchor": "end" }, String(top)));
+      picture.appendChild(svg("text", { x: 30, y: base + 16 }, name(ids[0])));
+      picture.appendChild(svg("text", { x: width - 10, y: base + 16, "text-anchor": "end" }, name(ids[ids.length - 1])));
+    } else {
+      var row = 22, labelWidth = 230, barWidth = width - labelWidth - 60;
+      picture = svg("svg", { viewBox: "0 0 " + width + " " + (ids.length * row + 6), role: "img", "data-bars": String(ids.length),
+                             "aria-label": fill(t("BarsLargest"), { num: ids.length }) });
+      ids.forEach(function (id, i) {
+        var y = 4 + i * row, w = Math.max(1, Math.round(barWidth * groups[id].count / top));
+        var label = name(id);
+        picture.appendChild(svg("text", { x: labelWidth - 6, y: y + 14, "text-anchor": "end" },
+                                label.length > 32 ? label.slice(0, 31) + "…" : label));
+        var bar = svg("rect", { x: labelWidth, y: y + 2, width: w, height: row - 6, "class": "data-chart-bar" });
+        bar.appendChild(svg("title", {}, label + ": " + groups[id].count));
+        picture.appendChild(bar);
+        picture.appendChild(svg("text", { x: labelWidth + w + 4, y: y + 14 }, String(groups[id].count)));
+      });
+    }
+    parts.barChart.appendChild(picture);
   }
 
   // Only the rows in view (and a few either side) are in the page; two spacer rows keep the
@@ -318,6 +408,53 @@
     var count = current ? selected(current.id).length : 0;
     parts.selection.textContent = count ? fill(t("Selected"), { num: count }) : "";
     root.querySelector("[data-data-unselect]").hidden = !count;
+    if (parts.toChart) { parts.toChart.hidden = !count || !entityColumns().length; }
+  }
+
+  // -- add to chart --------------------------------------------------------------------------
+  function entityColumns() {
+    var found = [];
+    current.columns.forEach(function (c, i) { if (c.type in ENTITY_TYPES) { found.push(i); } });
+    return found;
+  }
+  // Each ticked row's numbers, accounts and plates become entities (the case's own where the
+  // value is one of them); two of them in a row are linked (a call, a transfer), first to second.
+  function toChart() {
+    var panel = document.querySelector('[data-kind="link_chart"]');
+    if (!panel) { return; }
+    var columns = entityColumns(), entities = {}, links = {}, count = 0;
+    function entityOf(value, column) {
+      if (value === null || value === undefined || value === "") { return null; }
+      var known = current.entities[value];
+      var type = known ? known.type : ENTITY_TYPES[column.type];
+      if (!type) { return null; }
+      var id = known ? known.id : "data:" + value;
+      if (!entities[id]) { entities[id] = { id: id, label: String(value), type: type }; count++; }
+      return id;
+    }
+    selected(current.id).forEach(function (number) {
+      var row = current.rows[number - 1];
+      var ids = columns.map(function (i) { return entityOf(row[i], current.columns[i]); });
+      if (columns.length === 2 && ids[0] && ids[1] && ids[0] !== ids[1]) {
+        var type = ROW_LINKS[current.columns[columns[0]].type + " " + current.columns[columns[1]].type] || "associate";
+        links[ids[0] + " " + ids[1] + " " + type] = { a: ids[0], b: ids[1], type: type, strength: "confirmed" };
+      }
+    });
+    if (count > MAX_TO_CHART) {
+      parts.chartNote.textContent = fill(t("TooManyForChart"), { num: count, max: MAX_TO_CHART });
+      return;
+    }
+    var detail = { entities: Object.keys(entities).map(function (k) { return entities[k]; }),
+                   links: Object.keys(links).map(function (k) { return links[k]; }) };
+    panel.dispatchEvent(new CustomEvent("trainer:add-to-chart", { detail: detail }));
+    var added = detail.added || { entities: 0, links: 0 };
+    parts.chartNote.textContent = fill(t("AddedToChart"), added);
+    var open = root.querySelector("[data-data-open-chart]");
+    open.hidden = false;
+    open.onclick = function () {
+      var tab = document.querySelector('[role="tab"][data-tab="' + panel.dataset.task + '"]');
+      if (tab) { tab.click(); tab.focus(); }
+    };
   }
 
   window.TrainerData = {

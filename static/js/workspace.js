@@ -25,8 +25,14 @@
     },
     link_chart: function (panel) {
       var answer = { links: all(panel, "[data-links] li[data-a]").map(function (li) {
-        return { between: [li.dataset.a, li.dataset.b], type: li.dataset.type, strength: li.dataset.strength };
+        var link = { between: [li.dataset.a, li.dataset.b], type: li.dataset.type, strength: li.dataset.strength };
+        if (li.dataset.source) { link.source = li.dataset.source; }
+        return link;
       }) };
+      // Entities added from the data tab travel with the answer (the case's are in the scenario).
+      var fromData = JSON.parse(panel.querySelector("[data-board]").textContent)
+        .filter(function (e) { return e.source === "data"; });
+      if (fromData.length) { answer.entities = fromData; }
       // The chart's arrangement travels with the answer (scoring reads only the links).
       var chartLayout = panel.querySelector("[data-chart-layout]");
       if (chartLayout) { answer.layout = chartLayout.value; }
@@ -80,6 +86,54 @@
     }
   };
 
+  // Entities added from the data tab join a link chart's board: its JSON and the form's two selects.
+  // Returns the ones that were not on it yet.
+  function addToBoard(panel, entities) {
+    var script = panel.querySelector("[data-board]"), board = JSON.parse(script.textContent), known = {};
+    board.forEach(function (e) { known[e.id] = true; });
+    var added = entities.filter(function (e) {
+      if (known[e.id]) { return false; }
+      known[e.id] = true;
+      return true;
+    }).map(function (e) { return { id: e.id, label: e.label, type: e.type, source: "data" }; });
+    if (!added.length) { return added; }
+    script.textContent = JSON.stringify(board.concat(added));
+    all(panel, "[data-link-a], [data-link-b]").forEach(function (select) {
+      added.forEach(function (e) {
+        var option = document.createElement("option");
+        option.value = e.id; option.textContent = e.label;
+        select.appendChild(option);
+      });
+    });
+    return added;
+  }
+  // One link of the list under a chart: "A — type — B (strength)", marked when it came from the data.
+  function linkItem(panel, a, b, type, strength, source) {
+    var list = panel.querySelector("[data-links]"), labels = {};
+    JSON.parse(panel.querySelector("[data-board]").textContent).forEach(function (e) { labels[e.id] = e.label; });
+    function optionText(selector, value) {
+      var option = panel.querySelector(selector + ' option[value="' + value + '"]');
+      return option ? option.textContent : value;
+    }
+    var li = document.createElement("li");
+    li.dataset.a = a; li.dataset.b = b; li.dataset.type = type; li.dataset.strength = strength;
+    if (source === "data") { li.dataset.source = "data"; }
+    var text = document.createElement("span");
+    text.textContent = labels[a] + " — " + optionText("[data-link-type]", type) + " — " + labels[b] +
+      " (" + optionText("[data-link-strength]", strength) + ")";
+    if (source === "data") {
+      var tag = document.createElement("span");
+      tag.className = "tag from-data"; tag.textContent = list.dataset.fromDataText;
+      text.appendChild(document.createTextNode(" "));
+      text.appendChild(tag);
+    }
+    var remove = document.createElement("button");
+    remove.type = "button"; remove.className = "secondary outline compact";
+    remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;
+    li.appendChild(text); li.appendChild(remove);
+    return li;
+  }
+
   // Putting a saved or pending answer back into its panel (the readers in reverse).
   function setSelect(select, value) { select.value = value || ""; }
   var writers = {
@@ -94,24 +148,11 @@
       var chartLayout = panel.querySelector("[data-chart-layout]");
       if (chartLayout && answer.layout) { chartLayout.value = answer.layout; }
       panel.querySelector("[data-chart]").dataset.positions = JSON.stringify(answer.positions || {});
+      addToBoard(panel, (answer.entities || []).filter(function (e) { return e && e.id && e.label && e.type; }));
       var list = panel.querySelector("[data-links]");
-      var labels = {}, typeLabels = {}, strengthLabels = {};
-      JSON.parse(panel.querySelector("[data-board]").textContent).forEach(function (e) { labels[e.id] = e.label; });
-      all(panel, "[data-link-type] option").forEach(function (o) { typeLabels[o.value] = o.textContent; });
-      all(panel, "[data-link-strength] option").forEach(function (o) { strengthLabels[o.value] = o.textContent; });
       all(list, "li[data-a]").forEach(function (li) { li.remove(); });
       (answer.links || []).forEach(function (link) {
-        var li = document.createElement("li");
-        li.dataset.a = link.between[0]; li.dataset.b = link.between[1];
-        li.dataset.type = link.type; li.dataset.strength = link.strength;
-        var text = document.createElement("span");
-        text.textContent = labels[li.dataset.a] + " — " + (typeLabels[link.type] || link.type) + " — " +
-          labels[li.dataset.b] + " (" + (strengthLabels[link.strength] || link.strength) + ")";
-        var remove = document.createElement("button");
-        remove.type = "button"; remove.className = "secondary outline compact";
-        remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;
-        li.appendChild(text); li.appendChild(remove);
-        list.appendChild(li);
+        list.appendChild(linkItem(panel, link.between[0], link.between[1], link.type, link.strength, link.source));
       });
     },
     timeline: function (panel, answer) {
@@ -431,6 +472,7 @@
     switches.forEach(function (button) { button.setAttribute("aria-pressed", button.dataset.view === name ? "true" : "false"); });
     if (root.getBoundingClientRect().top < 0) { root.scrollIntoView(); }
     matrices.forEach(fitMatrix);
+    window.dispatchEvent(new Event("resize"));  // a chart drawn in the other view takes its size
     remember("view", name);
   }
   switches.forEach(function (button) {
@@ -548,6 +590,57 @@
     observer.observe(element);
   }
 
+  var DATA_COLOUR = "#ef6c00";  // entities and links added from the data tab
+  function saveFile(blob, name) {
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob); link.download = name; link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+  }
+  function xml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+  // The chart as a standalone SVG file: each entity's icon (embedded, so the file opens anywhere)
+  // and label where it stands on screen, each link a line styled by its strength and origin.
+  function chartSvg(chart, iconOf) {
+    var types = {};
+    chart.nodes().forEach(function (node) { types[node.data("type")] = true; });
+    return Promise.all(Object.keys(types).map(function (type) {
+      return fetch(iconOf(type), { credentials: "same-origin" }).then(function (r) { return r.text(); })
+        .then(function (text) { return [type, "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(text)))]; },
+              function () { return [type, null]; });
+    })).then(function (pairs) {
+      var icons = {};
+      pairs.forEach(function (pair) { icons[pair[0]] = pair[1]; });
+      var box = chart.elements().boundingBox({}), pad = 20;
+      var x0 = Math.floor(box.x1 - pad), y0 = Math.floor(box.y1 - pad);
+      var w = Math.ceil(box.w + 2 * pad), h = Math.ceil(box.h + 2 * pad);
+      var out = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + w + '" height="' + h + '" viewBox="' +
+        [x0, y0, w, h].join(" ") + '" font-family="sans-serif">',
+        '<rect x="' + x0 + '" y="' + y0 + '" width="' + w + '" height="' + h + '" fill="#fff"/>'];
+      var dashes = { confirmed: "", suspected: ' stroke-dasharray="6 3"' };
+      chart.edges().forEach(function (edge) {
+        var a = edge.source().position(), b = edge.target().position();
+        var colour = edge.data("origin") === "data" ? DATA_COLOUR : "#555";
+        var dash = dashes[edge.data("strength")] !== undefined ? dashes[edge.data("strength")] : ' stroke-dasharray="2 3"';
+        out.push('<g class="link"><line x1="' + a.x + '" y1="' + a.y + '" x2="' + b.x + '" y2="' + b.y +
+          '" stroke="' + colour + '" stroke-width="2"' + dash + '/><text x="' + (a.x + b.x) / 2 + '" y="' + (a.y + b.y) / 2 +
+          '" font-size="8" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke">' + xml(edge.data("label")) + "</text></g>");
+      });
+      chart.nodes().forEach(function (node) {
+        var at = node.position(), fromData = node.data("origin") === "data", icon = icons[node.data("type")];
+        out.push('<g class="entity"><rect x="' + (at.x - 15) + '" y="' + (at.y - 15) + '" width="30" height="30" rx="4" fill="#fff" stroke="' +
+          (fromData ? DATA_COLOUR + '" stroke-width="2" stroke-dasharray="4 2"' : '#90a4ae" stroke-width="1"') + "/>" +
+          (icon ? '<image href="' + icon + '" x="' + (at.x - 13) + '" y="' + (at.y - 13) + '" width="26" height="26"/>' : "") +
+          '<text x="' + at.x + '" y="' + (at.y + 27) + '" font-size="10" text-anchor="middle" fill="#222">' + xml(node.data("label")) + "</text></g>");
+      });
+      out.push("</svg>");
+      return out.join("\n");
+    });
+  }
+
   // Link charts: the list of links is the answer; the Cytoscape chart draws it.
   all(root, '[data-kind="link_chart"]').forEach(function (panel) {
     var board = JSON.parse(panel.querySelector("[data-board]").textContent);
@@ -560,28 +653,20 @@
     board.forEach(function (e) { labels[e.id] = e.label; });
     var typeLabels = {};
     all(typeSelect, "option").forEach(function (o) { typeLabels[o.value] = o.textContent; });
-    var strengthLabels = {};
-    all(strengthSelect, "option").forEach(function (o) { strengthLabels[o.value] = o.textContent; });
     var chart = null;
 
-    function addItem(a, b, type, strength) {
-      var li = document.createElement("li");
-      li.dataset.a = a; li.dataset.b = b; li.dataset.type = type; li.dataset.strength = strength;
-      var text = document.createElement("span");
-      text.textContent = labels[a] + " — " + (typeLabels[type] || type) + " — " + labels[b] + " (" + (strengthLabels[strength] || strength) + ")";
-      var remove = document.createElement("button");
-      remove.type = "button"; remove.className = "secondary outline compact";
-      remove.dataset.removeLink = ""; remove.textContent = list.dataset.removeText;
-      li.appendChild(text); li.appendChild(remove);
-      list.appendChild(li);
+    function addItem(a, b, type, strength, source) {
+      list.appendChild(linkItem(panel, a, b, type, strength, source));
     }
 
     function draw() {
       if (!chart) { return; }
       chart.edges().remove();
       all(list, "li[data-a]").forEach(function (li, i) {
+        if (!labels[li.dataset.a] || !labels[li.dataset.b]) { return; }
         chart.add({ group: "edges", data: { id: "l" + i, source: li.dataset.a, target: li.dataset.b,
-          label: typeLabels[li.dataset.type] || li.dataset.type, strength: li.dataset.strength } });
+          label: typeLabels[li.dataset.type] || li.dataset.type, strength: li.dataset.strength,
+          origin: li.dataset.source || "case" } });
       });
     }
 
@@ -603,6 +688,9 @@
     var chartIcons = panel.querySelector("[data-chart]").dataset.icons;
     var CHART_ICON_TYPES = ["person", "organisation", "phone", "vehicle", "bank_account", "location", "shipment"];
     function chartIcon(type) { return chartIcons + (CHART_ICON_TYPES.indexOf(type) !== -1 ? type : "entity") + ".svg"; }
+    function nodeOf(e) {
+      return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type), origin: e.source || "case" } };
+    }
     // A pair picked on the chart fills the form and says so; the link type is chosen next.
     var pickedNote = panel.querySelector("[data-link-picked]");
     function pickPair(a, b) {
@@ -680,7 +768,7 @@
       var saved = savedPositions();
       chart = cytoscape({
         container: chartBox,
-        elements: board.map(function (e) { return { data: { id: e.id, label: e.label, type: e.type, icon: chartIcon(e.type) } }; }),
+        elements: board.map(nodeOf),
         layout: saved ? { name: "preset", padding: 30, positions: function (node) {
           return { x: saved[node.id()][0], y: saved[node.id()][1] };
         } } : { name: "circle", padding: 30 },
@@ -697,6 +785,8 @@
             "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 1 } },
           { selector: 'edge[strength = "confirmed"]', style: { "line-style": "solid" } },
           { selector: 'edge[strength = "suspected"]', style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } },
+          { selector: 'node[origin = "data"]', style: { "border-color": DATA_COLOUR, "border-width": 2, "border-style": "dashed" } },
+          { selector: 'edge[origin = "data"]', style: { "line-color": DATA_COLOUR } },
           { selector: ".faded", style: { "opacity": 0.2 } },
           { selector: "edge.near", style: { "line-color": "#d81b60", "width": 3 } },
           { selector: "node.found", style: { "border-width": 4, "border-color": "#d81b60" } }
@@ -735,8 +825,73 @@
       draw();
       if (!saved && layoutSelect && layoutSelect.value !== "circle") { runLayout(); }
       highlightFound();
+      all(panel, "[data-chart-png], [data-chart-svg]").forEach(function (button) { button.disabled = false; });
     }
     whenInView(panel.querySelector("[data-chart]"), function () { withChartLibrary(drawChart); });
+
+    // Rows of the data tab added to the chart (static/js/datatable.js sends them): their entities
+    // join the board, their links the list, both marked as coming from the data. A link type the
+    // task does not offer becomes "associate" where it does. Answered in event.detail.added.
+    panel.addEventListener("trainer:add-to-chart", function (event) {
+      var added = addToBoard(panel, event.detail.entities || []);
+      added.forEach(function (e) { board.push(e); labels[e.id] = e.label; });
+      if (chart && added.length) { placeNew(added, event.detail.links || []); }
+      var have = {}, links = 0;
+      all(list, "li[data-a]").forEach(function (li) { have[li.dataset.a + " " + li.dataset.b + " " + li.dataset.type] = true; });
+      (event.detail.links || []).forEach(function (link) {
+        var type = typeLabels[link.type] ? link.type : (typeLabels.associate ? "associate" : null);
+        var id = link.a + " " + link.b + " " + type;
+        if (!type || have[id] || !labels[link.a] || !labels[link.b] || link.a === link.b) { return; }
+        have[id] = true;
+        addItem(link.a, link.b, type, link.strength || "confirmed", "data");
+        links++;
+      });
+      draw();
+      if (added.length || links) { changed(panel); }
+      event.detail.added = { entities: added.length, links: links };
+    });
+    // New entities go beside the entity they are linked with (else below the chart), and the
+    // arrangement is kept like one made by hand.
+    function placeNew(added, links) {
+      var box = chart.nodes().boundingBox({ includeLabels: false }), next = 0;
+      added.forEach(function (e, i) {
+        var link = links.filter(function (l) { return (l.a === e.id || l.b === e.id) && l.a !== l.b; })[0];
+        var near = link ? chart.getElementById(link.a === e.id ? link.b : link.a) : null;
+        var at;
+        if (near && near.length && !near.removed()) {
+          var angle = 0.9 * (i + 1), centre = near.position();
+          at = { x: centre.x + 90 * Math.cos(angle), y: centre.y + 90 * Math.sin(angle) };
+        } else {
+          at = { x: (isFinite(box.x1) ? box.x1 : 0) + 80 * next++, y: (isFinite(box.y2) ? box.y2 : 0) + 80 };
+        }
+        chart.add({ group: "nodes", data: nodeOf(e).data, position: at });
+      });
+      keepPositions();
+      chart.fit(undefined, 30);
+    }
+
+    // Exports: PNG and SVG drawn here from the chart on screen; ANX and CSV made by the server
+    // from the saved answer, so what is pending is saved first.
+    var exportsBox = panel.querySelector("[data-chart-exports]");
+    if (exportsBox) {
+      var fileName = exportsBox.dataset.fileName;
+      exportsBox.querySelector("[data-chart-png]").addEventListener("click", function () {
+        if (chart) { saveFile(chart.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }), fileName + ".png"); }
+      });
+      exportsBox.querySelector("[data-chart-svg]").addEventListener("click", function () {
+        if (chart) {
+          chartSvg(chart, chartIcon).then(function (text) {
+            saveFile(new Blob([text], { type: "image/svg+xml" }), fileName + ".svg");
+          });
+        }
+      });
+      all(exportsBox, "[data-chart-file]").forEach(function (link) {
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          flush().then(function () { window.location.href = link.href; });
+        });
+      });
+    }
   });
 
   // Case file search: hide reports that do not contain every word typed.

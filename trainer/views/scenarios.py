@@ -1,19 +1,24 @@
 """Trainees work synthetic case scenarios: case file, tasks, autosave, submit, feedback."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..choices import COLUMN_TYPE_LABELS
+from ..domain.chart_export import chart_anx, chart_board
 from ..domain.scenario.workspace import attempt_progress
+from ..domain.tasks.attempt import compare_answers
 from ..domain.works import arrange_works
 from ..extensions import db
 from ..forms import EmptyForm
-from ..i18n import reader_language
+from ..i18n import reader_language, translate
 from ..models import ScenarioAttempt
 from ..permissions import own_or_404
+from ..services import chart_exports
 from ..services import scenarios as casework
 from ..services.concurrency import Contended, commit_with_retry
+from ..services.exercises import may_review
 
 bp = Blueprint("scenarios", __name__)
 # What a task's marker says to screen readers (its state: trainer/domain/scenario/workspace.py).
@@ -62,7 +67,7 @@ def workspace(attempt_id: int):
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
     view, responses = casework.attempt_view(attempt), attempt.responses or {}
     return render_template("scenarios/workspace.html", attempt=attempt, view=view, responses=responses,
-                           COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS,
+                           COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS, chart_board=chart_board,
                            progress=attempt_progress(view, responses), STATE_TEXTS=TASK_STATE_TEXTS,
                            task_limit=casework.MAX_TASK_BYTES)
 
@@ -139,6 +144,33 @@ def data(attempt_id: int):
     return jsonify(table)
 
 
+def readable_attempt_or_404(attempt_id: int) -> ScenarioAttempt:
+    """The current user's own attempt, or a trainee's that they may review (404 otherwise)."""
+    attempt = db.session.get(ScenarioAttempt, attempt_id)
+    if attempt is None or not (attempt.user_id == current_user.id or may_review(current_user, attempt)):
+        abort(404)
+    return attempt
+
+
+# The link chart for i2 Analyst's Notebook (.anx) or as two CSV tables in a zip; PNG and SVG are
+# drawn in the browser from the chart on screen (static/js/workspace.js).
+CHART_FORMATS = {"anx": "application/octet-stream", "zip": "application/zip"}
+
+
+@bp.get("/scenario-attempts/<int:attempt_id>/chart/<task_id>.<any(anx, zip):fmt>")
+@login_required
+def chart_export(attempt_id: int, task_id: str, fmt: str):
+    attempt = readable_attempt_or_404(attempt_id)
+    chart = chart_exports.attempt_chart(attempt, task_id)
+    if chart is None:
+        abort(404)
+    body = chart_anx(chart, translate) if fmt == "anx" else chart_exports.chart_csv_zip(chart, translate)
+    name = f"{attempt.version.scenario.slug}-{task_id}-{attempt.id}.{fmt}"
+    return Response(stream_with_context(body) if fmt == "anx" else body, mimetype=CHART_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})
+
+
 @bp.post("/scenario-attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
@@ -161,5 +193,7 @@ def result(attempt_id: int):
     if not attempt.submitted_at:
         return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
     spec = casework.scenario_for(attempt.version, attempt.seed)
+    # The trainee's chart beside the key's, their order beside the key's: matched by the rules scored with.
+    pictures = compare_answers(spec, attempt.responses, rules=attempt.rule_version)
     return render_template("scenarios/result.html", attempt=attempt, result=attempt.result, spec=spec,
-                           history=casework.earlier_scores(attempt))
+                           pictures=pictures, history=casework.earlier_scores(attempt))

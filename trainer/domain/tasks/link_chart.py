@@ -189,7 +189,8 @@ class LinkChartTask(TaskType):
         items = []
         for pair in pairs:
             if pair.keyed is None:
-                items.append(ItemFeedback(f"{pair.a}-{pair.b}", f"{{{{{pair.a}}}}} – {{{{{pair.b}}}}}",
+                board = task.content.entity_ids
+                items.append(ItemFeedback(f"{pair.a}-{pair.b}", f"{_named(pair.a, board)} – {_named(pair.b, board)}",
                                           pair.given, None, 0.0, 0.0,
                                           msg(N_("Not a link in the key: it lowers precision."))))
                 continue
@@ -344,6 +345,14 @@ def _chart_link(nodes: dict[str, PlacedNode], a: str, b: str, outcome: str, type
     if a not in nodes or b not in nodes:
         return None
     return ChartLink(a, b, outcome, types, directed, link_line(nodes[a], nodes[b]))
+
+
+def _named(entity_id: str, board: tuple[str, ...]) -> str:
+    """An end of a drawn link in feedback: a case entity as a mention (shown by its name); any other,
+    e.g. a number added from the data tab ("data:+996 ..."), as its own text, never as a mention."""
+    if entity_id in board:
+        return f"{{{{{entity_id}}}}}"
+    return entity_id.removeprefix("data:").replace("{", "").replace("}", "")
 
 
 def _link_credit(link: KeyLink, a: str, b: str, link_type: str, known: set[str]) -> float:
