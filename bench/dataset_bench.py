@@ -2,7 +2,7 @@
 five query keys from it, and score a query task (target < 5 ms).
 
 Run: .venv/bin/python bench/dataset_bench.py [runs]. Not part of the test suite
-(tests/unit/test_datasets.py keeps a looser guard on the same figure).
+(the unit tests check the rows and keys; the speed is measured here only).
 """
 
 from __future__ import annotations

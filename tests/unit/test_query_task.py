@@ -1,6 +1,5 @@
 """The query task: keys computed from the data, scored by hand-computed values, bad input named."""
 
-import time
 from datetime import datetime
 
 import pytest
@@ -87,18 +86,6 @@ def test_text_for_a_number_gets_a_clear_message_and_scores_zero(fixed):
                                                      "of the rows, e.g. 3, 17")
     item = next(i for i in score(fixed, {"Q2": "six"}).items if i.item_id == "Q2")
     assert (item.given, item.points, item.note) == ("six", 0.0, problem)
-
-
-def test_scoring_takes_under_five_ms(fixed):
-    answers = {"Q1": PH2, "Q2": "6", "Q3": "305", "Q4": [PH2, PH3], "Q5": list(range(1, 1000))}
-    best = min(_timed(lambda: score(fixed, answers)) for _ in range(20))
-    assert best < 0.005
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 # -- templates: every variant its own key ---------------------------------------------------

@@ -55,7 +55,7 @@ def test_deep_documents_are_refused_quickly_with_file_and_line(text):
     assert spec is None and len(problems) == 1
     assert problems[0].file == "scenarios/deep.yml" and problems[0].line == (51 if text is INDENTED else 1)
     assert "nesting deeper than 50 levels" in problems[0].message
-    assert elapsed < 0.5, f"took {elapsed:.2f} s"
+    assert elapsed < 5, f"took {elapsed:.2f} s"  # refused at the limit, not after parsing it all (minutes)
 
 
 @pytest.mark.parametrize("load", [yamlsafe.safe_load, __import__("trainer.domain.courses").domain.courses.load_yaml])
@@ -64,7 +64,7 @@ def test_every_loader_refuses_deep_text_quickly(load):
         started = time.perf_counter()
         with pytest.raises(yamlsafe.YamlLimitError):
             load(text)
-        assert time.perf_counter() - started < 0.5
+        assert time.perf_counter() - started < 5  # a guard against runaway parsing, not a speed figure
 
 
 def test_nesting_just_within_the_limit_still_loads():
