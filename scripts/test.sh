@@ -37,4 +37,6 @@ if command -v redis-server > /dev/null && ! redis-cli -h 127.0.0.1 ping > /dev/n
   for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping > /dev/null 2>&1 && break; sleep 0.1; done
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist) use both cores; a file's tests stay on one worker so its module
+# fixtures (a seeded programme, a live server) are built once. TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
