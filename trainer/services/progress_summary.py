@@ -1,4 +1,4 @@
-"""The progress read model (models.ProgressSummary): kept in step with the writes that change it,
+"""The progress read model (models_progress.ProgressSummary): kept in step with the writes that change it,
 and rebuilt from the raw tables by `flask reports rebuild`.
 
 Every refresh recomputes whole rows from the raw tables with the same query the rebuild runs,
