@@ -76,13 +76,19 @@ def test_a_trainers_review_names_the_officer_and_shares_the_attempts_registratio
 
 
 def test_session_attended():
-    built = xapi.session_attended(PLATFORM, OFFICER, 3, 12, "Analysis of call records", 90, STARTED)
+    built = xapi.session_attended(PLATFORM, OFFICER, 3, 12, "Analysis of call records", 90, STARTED, SUBMITTED)
     assert built["verb"]["id"] == "http://adlnet.gov/expapi/verbs/attended"
     assert built["object"] == {"objectType": "Activity", "id": f"{BASE}/cohorts/3/sessions/12",
                                "definition": {"type": "http://adlnet.gov/expapi/activities/meeting",
                                               "name": {"und": "Analysis of call records"}}}
     assert built["result"] == {"completion": True, "duration": "PT1H30M"}
-    assert built["id"] == str(uuid.uuid5(NAMESPACE, "attended/12/42"))
+    assert built["id"] == str(uuid.uuid5(NAMESPACE, "attended/12/42/2026-11-25T10:02:05.500Z"))
+    # The trainer takes the mark back: the statement is voided by reference.
+    taken_back = xapi.voided(PLATFORM, TRAINER, built["id"], SUBMITTED)
+    assert taken_back["verb"] == {"id": "http://adlnet.gov/expapi/verbs/voided",
+                                  "display": {"en": "voided", "ru": "аннулировал"}}
+    assert taken_back["object"] == {"objectType": "StatementRef", "id": built["id"]}
+    assert taken_back["actor"]["account"]["name"] == "7" and problems(taken_back) == []
 
 
 def every_statement(platform: xapi.Platform) -> list[dict]:
@@ -96,7 +102,7 @@ def every_statement(platform: xapi.Platform) -> list[dict]:
                                SUBMITTED),
         xapi.report_reviewed(platform, TRAINER, OFFICER, SCENARIO, TASK, 31, 0.8, SUBMITTED),
         xapi.certificate_earned(platform, OFFICER, COURSE, "7KQ4-M2XD-9PTA", SUBMITTED),
-        xapi.session_attended(platform, OFFICER, 3, 12, "Анализ звонков", 90, STARTED),
+        xapi.session_attended(platform, OFFICER, 3, 12, "Анализ звонков", 90, STARTED, SUBMITTED),
     ]
 
 

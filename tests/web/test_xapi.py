@@ -24,7 +24,6 @@ from trainer.services.scenarios import load_scenarios
 from xapi_checks import problems
 
 BASE = "https://training.example.org"
-ADL = "http://adlnet.gov/expapi/verbs/"
 LRS_USER, LRS_PASSWORD = "trainer-platform", "lrs secret"
 
 
@@ -101,7 +100,8 @@ def loaded(app, tmp_path):
 
 def statements(database) -> list[dict]:
     with database.app.app_context():
-        return [row.statement for row in db.session.scalars(select(XapiStatement).order_by(XapiStatement.created_at))]
+        query = select(XapiStatement).order_by(XapiStatement.created_at, XapiStatement.id)
+        return [row.statement for row in db.session.scalars(query)]
 
 
 def verbs(found: list[dict]) -> list[tuple[str, str]]:
@@ -253,15 +253,22 @@ def test_attendance_and_the_managers_download(app, client, auth, make_user, load
         from trainer.models import TrainingSession
         session_id = db.session.scalar(select(TrainingSession.id))
     grid = f"/cohorts/{cohort}/sessions/{session_id}/attendance"
-    post_form(client, grid, {f"status-{present.id}": "late", f"status-{absent.id}": "absent"})
-    post_form(client, grid, {f"status-{present.id}": "present", f"status-{absent.id}": "absent"})  # no new record
+    post_form(client, grid, {f"status-{present.id}": "present", f"status-{absent.id}": "present"})
+    post_form(client, grid, {f"status-{present.id}": "late", f"status-{absent.id}": "absent"})  # a mark corrected
+    marked = statements(database)
+    assert [s["verb"]["id"].rsplit("/", 1)[1] for s in marked] == ["attended", "attended", "voided"]
+    wrongly = next(s for s in marked if s["actor"]["account"]["name"] == str(absent.id))
+    assert marked[2]["object"] == {"objectType": "StatementRef", "id": wrongly["id"]}
+    assert marked[2]["actor"]["account"]["name"] == str(trainer.id)
+    post_form(client, grid, {f"status-{present.id}": "late", f"status-{absent.id}": "present"})  # after all
+    again = statements(database)[3]
+    assert again["actor"]["account"]["name"] == str(absent.id) and again["id"] != wrongly["id"]
     auth.logout()
     auth.login(elsewhere)
     post_form(client, "/courses/grading-basics/lessons/01-source/complete")
     auth.logout()
 
-    (attended,) = [s for s in statements(database) if s["verb"]["id"] == ADL + "attended"]
-    assert attended["actor"]["account"]["name"] == str(present.id)
+    attended = marked[0] if marked[0]["actor"]["account"]["name"] == str(present.id) else marked[1]
     assert attended["object"]["id"] == f"{BASE}/cohorts/{cohort}/sessions/{session_id}"
     assert attended["object"]["definition"]["name"] == {"und": "Анализ звонков"}
     assert attended["result"] == {"completion": True, "duration": "PT1H30M"}
@@ -272,9 +279,9 @@ def test_attendance_and_the_managers_download(app, client, auth, make_user, load
     assert "Bishkek webinar" in page and "statements kept" in page
     everything = client.get("/reports/learning-records/statements.json")
     assert everything.headers["Content-Disposition"] == "attachment; filename=xapi-statements.json"
-    assert len(everything.get_json()) == 2
+    assert len(everything.get_json()) == 5
     cohort_only = client.get(f"/reports/learning-records/statements.json?cohort={cohort}").get_json()
-    assert cohort_only == [attended]
+    assert cohort_only == [*marked, again]
     today = datetime.now(timezone.utc).date()
     assert client.get(f"/reports/learning-records/statements.json?to={today - timedelta(days=2)}").get_json() == []
     bad = client.get("/reports/learning-records/statements.json?from=25.11.2026&cohort=999")

@@ -44,6 +44,7 @@ VERBS = {
     "attended": Verb(ADL + "attended", "attended", "присутствовал на"),
     "reviewed": Verb("http://id.tincanapi.com/verb/reviewed", "reviewed", "проверил"),
     "earned": Verb("http://id.tincanapi.com/verb/earned", "earned", "получил"),
+    "voided": Verb(ADL + "voided", "voided", "аннулировал"),
 }
 
 ACTIVITY = "http://adlnet.gov/expapi/activities/"
@@ -298,14 +299,28 @@ def certificate_earned(platform: Platform, person: Person, course: Content, code
                      parents=(course_activity(platform, course),))
 
 
+def session_activity_id(platform: Platform, cohort_id: int, session_id: int) -> str:
+    return platform.url("cohorts", cohort_id, "sessions", session_id)
+
+
 def session_attended(platform: Platform, person: Person, cohort_id: int, session_id: int, topic: str, minutes: int,
-                     when: datetime) -> dict:
+                     when: datetime, marked_at: datetime) -> dict:
     """An officer marked present (or late) at a cohort's session. Its topic is typed by a trainer
-    in whatever language the cohort works in, so it is tagged "und" (undetermined)."""
-    target = activity(platform.url("cohorts", cohort_id, "sessions", session_id), "session", {"und": topic})
+    in whatever language the cohort works in, so it is tagged "und" (undetermined). A mark taken
+    back is voided (`voided`), so marking the officer present again is a new statement: the id
+    includes when the mark was made."""
+    target = activity(session_activity_id(platform, cohort_id, session_id), "session", {"und": topic})
     parent = {"id": platform.url("cohorts", cohort_id)}
-    return statement(platform, platform.uuid("attended", session_id, person.id), person, "attended", target, when,
-                     result=Score(completion=True, seconds=minutes * 60), parents=(parent,))
+    return statement(platform, platform.uuid("attended", session_id, person.id, timestamp(marked_at)), person,
+                     "attended", target, when, result=Score(completion=True, seconds=minutes * 60),
+                     parents=(parent,))
+
+
+def voided(platform: Platform, person: Person, statement_id: str, when: datetime) -> dict:
+    """`person` (a trainer correcting a register) takes back an earlier statement: LRSs then leave
+    it out of every query (xAPI 1.0.3, Voided Statements)."""
+    return statement(platform, platform.uuid("voided", statement_id), person, "voided",
+                     {"objectType": "StatementRef", "id": statement_id}, when)
 
 
 def _seconds(started: datetime, finished: datetime) -> float:

@@ -260,10 +260,10 @@ def record_attendance(session: TrainingSession, marks: dict[int, str], recorder:
             db.session.add(row)
         elif row.status == status:
             continue
+        learning_records.attendance_changed(session, row, status, recorder)
         row.status, row.recorded_by_id, row.recorded_at = status, recorder.id, utcnow()
         if status != "excused":
             row.caught_up_at, row.caught_up_how = None, ""
-        learning_records.attendance_marked(session, row)
         changed += 1
     return changed
 

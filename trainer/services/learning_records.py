@@ -144,12 +144,23 @@ def reports_reviewed(attempt: ScenarioAttempt, spec, trainer: User) -> None:
 
 # -- cohorts -------------------------------------------------------------------------------------
 
-def attendance_marked(session: TrainingSession, row: Attendance) -> None:
-    """Present or late: the officer attended (recorded once per officer and session)."""
-    if row.status in ATTENDED:
-        officer = db.session.get(User, row.user_id)
-        record(row.user_id, xapi.session_attended(platform(), person(officer), session.cohort_id, session.id,
-                                                  session.topic, session.minutes, session.starts_at))
+def attendance_changed(session: TrainingSession, row: Attendance, status: str, recorder: User) -> None:
+    """Before the officer's mark changes to `status`: becoming present or late records that they
+    attended; an attended mark changed to absent or excused voids what was recorded (late to
+    present, or the reverse, changes nothing they did)."""
+    was = row.id is not None and row.status in ATTENDED
+    if (status in ATTENDED) == was:
+        return
+    here, officer = platform(), db.session.get(User, row.user_id)
+    if not was:
+        record(row.user_id, xapi.session_attended(here, person(officer), session.cohort_id, session.id, session.topic,
+                                                  session.minutes, session.starts_at, utcnow()))
+        return
+    activity_id = xapi.session_activity_id(here, session.cohort_id, session.id)
+    for earlier in db.session.scalars(select(XapiStatement).where(XapiStatement.user_id == row.user_id,
+                                                                  XapiStatement.verb == xapi.VERBS["attended"].id)):
+        if earlier.statement["object"]["id"] == activity_id:
+            record(row.user_id, xapi.voided(here, person(recorder), earlier.id, utcnow()))
 
 
 # -- reading them back -----------------------------------------------------------------------------
