@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -119,6 +120,7 @@ def main() -> None:
         print(f"the rows, fetched when the data tab is opened: {data / 1000:.1f} KB transferred")
         browser.close()
     server.shutdown()
+    shutil.rmtree(WORK, ignore_errors=True)  # the throw-away database and scenario
 
 
 if __name__ == "__main__":
