@@ -38,8 +38,12 @@ def interface_languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *[code for code in found if code != SOURCE_LANGUAGE])
 
 
+@lru_cache(maxsize=256)
 def language_name(code: str) -> str:
-    """A language's name in that language ("Русский"), as people look for their own."""
+    """A language's name in that language ("Русский"), as people look for their own.
+
+    Kept per code: every page's language switch names each language, and parsing CLDR's locale
+    data for it each time cost more than the rest of the switch."""
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (ValueError, TypeError):

@@ -103,6 +103,28 @@ def test_the_home_page_asks_as_many_queries_for_three_courses_as_for_one(client,
     assert home_selects(client, statements) == one
 
 
+def selects(client, statements, path: str) -> tuple[int, str]:
+    statements.clear()
+    page = client.get(path)
+    assert page.status_code == 200, path
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")]), page.get_data(as_text=True)
+
+
+def test_the_catalogue_counts_every_courses_lessons_in_one_query(client, trainee, courses_loaded, statements):
+    count, page = selects(client, statements, "/courses")
+    assert page.count("2 lessons") >= 3, "each of the three courses shows its lesson count"
+    assert count == 3, "the officer, the courses, and the lesson counts of all of them"
+
+
+def test_rereading_a_lesson_asks_five_queries_and_loads_the_officer_once(client, trainee, courses_loaded, statements):
+    lesson = "/courses/grading-basics/lessons/02-information"
+    client.get(lesson)
+    count, page = selects(client, statements, lesson)
+    assert "Lesson 2 of 2" in page
+    # the officer, the course, the lesson with its text, the officer's progress on it, the course's lessons
+    assert count == 5, statements
+
+
 @pytest.fixture
 def trainee(make_user, auth, example_loaded):
     user = make_user("trainee")

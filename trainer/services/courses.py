@@ -6,7 +6,8 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import questions as question_rules
 from ..domain.questions import Question as QuestionSpec
@@ -43,6 +44,15 @@ def catalogue(reader_language: str, language: str | None = None) -> list[WorkEnt
     """One entry per work: its version in `language` (only works that have one) or else in the
     reader's language shown first, with the versions in other languages."""
     return arrange_works(active_courses(), reader_language, language)
+
+
+def lesson_counts(courses: list[Course]) -> dict[int, int]:
+    """{course id: its active lessons}, in one query (a list of courses shows each one's count)."""
+    ids = [course.id for course in courses]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Lesson.course_id, func.count()).where(Lesson.course_id.in_(ids), Lesson.active)
+                                   .group_by(Lesson.course_id)).all())
 
 
 def version_in(course: Course, language: str) -> Course:
@@ -137,8 +147,14 @@ def courses_progress(user: User, courses: list[Course]) -> dict[int, CourseProgr
     ids = [course.id for course in courses]
     if not ids:
         return {}
-    # Loads each course's lessons into course.lessons in one query for all of them.
-    list(db.session.scalars(select(Course).where(Course.id.in_(ids)).options(selectinload(Course.lessons))))
+    # Each course's active lessons into course.lessons (what the relationship would load), in one
+    # query for all of them; the courses themselves are already loaded.
+    lessons: dict[int, list[Lesson]] = {course_id: [] for course_id in ids}
+    for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id.in_(ids), Lesson.active)
+                                     .order_by(Lesson.position)):
+        lessons[lesson.course_id].append(lesson)
+    for course in courses:
+        set_committed_value(course, "lessons", lessons[course.id])
     done = set(db.session.scalars(
         select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), LessonProgress.completed_at.is_not(None))))
@@ -149,8 +165,7 @@ def courses_progress(user: User, courses: list[Course]) -> dict[int, CourseProgr
             .order_by(QuizAttempt.submitted_at.desc())):
         attempts.setdefault((attempt.course_id, attempt.kind), []).append(attempt)
     enrolments = {enrolment.course_id: enrolment for enrolment in db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids))
-        .options(selectinload(Enrolment.last_lesson)))}
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
     certificates = work_certificates(user, courses)
     return {course.id: _progress(course, done, attempts.get((course.id, "pre_test"), []),
                                  attempts.get((course.id, "post_test"), []), enrolments.get(course.id),
@@ -164,7 +179,8 @@ def _progress(course: Course, done: set[int], pre_tests: list[QuizAttempt], post
     percent = round(100 * sum(completed for _, completed in lessons) / len(lessons)) if lessons else 0
     post_scores = [attempt.score_percent for attempt in post_tests]
     all_lessons_rule = course.settings["completion"]["all_lessons"]
-    resume = enrolment.last_lesson if enrolment and enrolment.last_lesson and enrolment.last_lesson.active else None
+    # The lesson last opened is one of this course's (record_lesson_view), shown while it is active.
+    resume = next((lesson for lesson, _ in lessons if enrolment and lesson.id == enrolment.last_lesson_id), None)
     if resume is None:
         resume = next((lesson for lesson, completed in lessons if not completed), lessons[0][0] if lessons else None)
     return CourseProgress(
@@ -197,8 +213,12 @@ def work_certificates(user: User, courses: list[Course]) -> dict[str, Certificat
     return found
 
 
-def lesson_by_slug(course: Course, slug: str) -> Lesson | None:
-    return db.session.scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.active))
+def lesson_by_slug(course: Course, slug: str, with_text: bool = False) -> Lesson | None:
+    """An active lesson of the course; `with_text` loads its text and tables in the same query."""
+    query = select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.active)
+    if with_text:
+        query = query.options(undefer(Lesson.body_html), undefer(Lesson.datasets))
+    return db.session.scalar(query)
 
 
 def lesson_progress(user: User, lesson: Lesson) -> LessonProgress | None:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload
 
 from ..domain.messages import as_data
 from ..domain.generation import generate_variant, variant_seed
@@ -374,8 +374,8 @@ def rescore(attempt: ScenarioAttempt, trainer: User) -> dict:
 
 
 def scenario_history(user: User, limit: int | None = None) -> list[ScenarioAttempt]:
-    """The user's attempts, latest first, with their scenarios (loaded together, not one by one)."""
+    """The user's attempts, latest first, with their scenarios (joined in the same query)."""
     return list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id)
                                    .order_by(ScenarioAttempt.started_at.desc()).limit(limit)
                                    .options(defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
-                                            selectinload(ScenarioAttempt.version).selectinload(ScenarioVersion.scenario))))
+                                            joinedload(ScenarioAttempt.version).joinedload(ScenarioVersion.scenario))))

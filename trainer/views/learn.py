@@ -40,9 +40,11 @@ def catalogue():
     language = request.args.get("language") or None
     topics: dict[str, list] = {}
     # One entry per work, the version in the reader's language (or the filter's) first.
-    for entry in learning.catalogue(reader_language(), language):
+    entries = learning.catalogue(reader_language(), language)
+    for entry in entries:
         topics.setdefault(entry.shown.topic, []).append(entry)
-    return render_template("learn/catalogue.html", topics=topics, language=language, topic_label=topic_label)
+    return render_template("learn/catalogue.html", topics=topics, language=language, topic_label=topic_label,
+                           lesson_counts=learning.lesson_counts([entry.shown for entry in entries]))
 
 
 @bp.get("/courses/<slug>")
@@ -74,11 +76,13 @@ def start(slug: str):
 @login_required
 def lesson(slug: str, lesson_slug: str):
     course = course_or_404(slug)
-    lesson = learning.lesson_by_slug(course, lesson_slug)
+    lesson = learning.lesson_by_slug(course, lesson_slug, with_text=True)
     if lesson is None:
         abort(404)
-    progress = learning.record_lesson_view(current_user, lesson)
-    db.session.commit()
+    progress = learning.lesson_progress(current_user, lesson)
+    if progress is None:  # the first visit records it; rereading writes nothing, so commits nothing
+        progress = learning.record_lesson_view(current_user, lesson)
+        db.session.commit()
     lessons = course.lessons
     index = [item.id for item in lessons].index(lesson.id)
     return render_template("learn/lesson.html", course=course, lesson=lesson, progress=progress,
