@@ -170,6 +170,17 @@ def test_the_result_page_renders_each_explanation_once(client, trainee, renders)
     assert renders == []
 
 
+def test_an_autosave_reads_the_attempt_once(client, trainee, statements):
+    attempt = open_case(client)
+    headers = {"X-CSRFToken": csrf(client, attempt)}
+    client.post(f"/scenario-attempts/{attempt}/save", json=PERFECT, headers=headers)
+    statements.clear()
+    answer = client.post(f"/scenario-attempts/{attempt}/save", json=PERFECT, headers=headers).json
+    assert answer["saved"] and answer["saved_at"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM scenario_attempts" in s]
+    assert len(reads) == 1, "read before the change, not again (answers and all) after the commit"
+
+
 def csrf(client, attempt: int) -> str:
     page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
     return page.split('data-csrf="', 1)[1].split('"', 1)[0]

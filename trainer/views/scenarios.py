@@ -81,8 +81,13 @@ def save(attempt_id: int):
         changes = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON parser goes: refused like any malformed body
         changes = None
+    def merge():
+        # saved_at is read before the commit expires the attempt: reading it after would load the
+        # whole attempt again, answers included, on every autosave.
+        return casework.save_responses(attempt, changes), attempt.saved_at
+
     try:
-        saved = commit_with_retry(lambda: casework.save_responses(attempt, changes))
+        saved, saved_at = commit_with_retry(merge)
     except casework.AttemptClosed as problem:
         return jsonify(saved=False, reason="submitted", error=str(problem),
                        message=_("This attempt has been submitted; it can no longer change.")), 409
@@ -92,7 +97,7 @@ def save(attempt_id: int):
         return jsonify(saved=False, error=str(problem)), 400
     except Contended:
         return jsonify(saved=False, error="busy", message=_("Not saved yet: trying again.")), 503
-    return jsonify(saved=True, tasks=saved, saved_at=attempt.saved_at.isoformat())
+    return jsonify(saved=True, tasks=saved, saved_at=saved_at.isoformat())
 
 
 def too_large(attempt: ScenarioAttempt, problem):
