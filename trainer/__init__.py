@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from flask import Flask, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
 from .database import register_database
+from .domain.numbers import MAX_INTEGER
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .jobs import jobs
 from .i18n import register_i18n, select_locale, select_timezone
@@ -81,8 +83,18 @@ def register_extensions(app: Flask) -> None:
         return user
 
 
+class RowIdConverter(IntegerConverter):
+    """<int:...> in a route: a number larger than any row id is not found (404), where it would
+    overflow the database's integer (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the platform."""
+    app.url_map.converters["int"] = RowIdConverter
     from .views import (admin, auth, author_courses, author_scenarios, badges, cohorts, exports, items, learn,
                         learning_records, lti, main, people, reports, scenarios)
 

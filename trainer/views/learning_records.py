@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..domain.numbers import FIRST_YEAR, LAST_YEAR, usable_day, whole_number
 from ..extensions import db
 from ..models import Cohort
 from ..permissions import role_required
@@ -34,17 +35,25 @@ def filters_or_400() -> dict:
     problems, values = [], {}
     for field, label in (("from", _("From")), ("to", _("To"))):
         raw = request.args.get(field, "").strip()
+        values[field] = None
         try:
-            values[field] = date.fromisoformat(raw) if raw else None
+            day = date.fromisoformat(raw) if raw else None
         except ValueError:
             problems.append(_("%(field)s: “%(value)s” is not a date (YYYY-MM-DD).", field=label, value=raw))
+            continue
+        if day is not None and not usable_day(day):
+            problems.append(_("%(field)s: “%(value)s” is not between %(first)s and %(last)s.", field=label,
+                              value=raw, first=FIRST_YEAR, last=LAST_YEAR))
+        else:
+            values[field] = day
     raw = request.args.get("cohort", "").strip()
     values["cohort"] = None
     if raw:
-        if not raw.isdigit() or db.session.get(Cohort, int(raw)) is None:
+        cohort = whole_number(raw)
+        if cohort is None or db.session.get(Cohort, cohort) is None:
             problems.append(_("Cohort: there is no cohort %(value)s.", value=raw))
         else:
-            values["cohort"] = int(raw)
+            values["cohort"] = cohort
     if values.get("from") and values.get("to") and values["from"] > values["to"]:
         problems.append(_("To: the last day comes before the first."))
     if problems:

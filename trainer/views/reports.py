@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from ..choices import COUNTRY_LABELS, GENDER_LABELS
 from ..domain import reports as rules
+from ..domain.numbers import whole_number
 from ..domain.reports import Column
 from ..exports import Table, csv_chunks, overview_pdf, to_csv
 from ..extensions import db
@@ -62,9 +63,10 @@ def filters_or_400() -> ReportFilters:
 def page_number(arg: str = "page") -> int:
     """The page asked for (1 when absent); a 400 page for anything else than a positive number."""
     raw = request.args.get(arg, "1")
-    if not raw.isdigit() or int(raw) < 1:
+    number = whole_number(raw)
+    if not number:
         abort(make_response(*error_response(400, _("“%(page)s” is not a page number.", page=raw))))
-    return int(raw)
+    return number
 
 
 # -- labels --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...domain.courses import LANGUAGES
+from ...domain.numbers import FIRST_YEAR, LAST_YEAR, usable_day, whole_number
 from ...domain.people import COUNTRIES, ROLES
 from ...extensions import db
 from ...models import Agency, Cohort, Course, Scenario
@@ -90,10 +91,15 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             problems.append(_("“%(value)s” is not a date for “%(name)s”: write it as YYYY-MM-DD.", value=value, name=name))
             return None
+        if not usable_day(day):
+            problems.append(_("The date “%(value)s” for “%(name)s” is not between %(first)s and %(last)s.",
+                              value=value, name=name, first=FIRST_YEAR, last=LAST_YEAR))
+            return None
+        return day
 
     def row_id(name: str, model, what: str, by_name: bool = False) -> int | None:
         value = text(name)
@@ -102,15 +108,16 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
         chosen = CHOSEN.search(value) if by_name else None
         if chosen:  # "Name (#12)", as the type-to-search field offers it
             value = chosen.group(1)
-        elif by_name and not value.isdigit():
+        elif by_name and not (value.isascii() and value.isdigit()):
             return named_id(model, value, what)
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             problems.append(_("The %(what)s “%(value)s” is not an id number.", value=value, what=what))
             return None
-        if db.session.get(model, int(value)) is None:
+        number = whole_number(value)
+        if number is None or db.session.get(model, number) is None:
             problems.append(_("There is no %(what)s with id %(value)s.", what=what, value=value))
             return None
-        return int(value)
+        return number
 
     def named_id(model, value: str, what: str) -> int | None:
         found = [row_id for row_id, _name in choice_rows(model, value, 2, exact=True)]
