@@ -281,6 +281,22 @@ def test_the_workspace_fetches_the_graph_library_only_for_a_link_chart(client, t
     assert 'data-kind="link_chart"' not in page and "cytoscape.min" not in page
 
 
+def test_a_gunicorn_worker_leaves_what_it_built_at_start_up_out_of_full_collections(app):
+    import gc
+    import importlib.util
+
+    from trainer.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", PROJECT_ROOT / "gunicorn.conf.py")
+    settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(settings)
+    try:
+        settings.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 10_000, "the app's objects are no longer walked by each full collection"
+    finally:
+        gc.unfreeze()
+
+
 # --- start-up -------------------------------------------------------------------------------------
 
 def test_a_restart_with_unchanged_content_parses_nothing_and_a_changed_file_is_loaded(app, course_root,

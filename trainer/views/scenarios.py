@@ -81,6 +81,7 @@ def save(attempt_id: int):
         changes = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON parser goes: refused like any malformed body
         changes = None
+
     def merge():
         # saved_at is read before the commit expires the attempt: reading it after would load the
         # whole attempt again, answers included, on every autosave.
