@@ -217,6 +217,13 @@ def test_statements_reach_the_lrs_exactly_once_through_an_outage(app, client, au
     assert sorted(stand_in.received) == sorted(kept)
 
 
+def test_a_statement_refused_for_years_still_waits_a_day(app):
+    """A statement the LRS always refuses is tried daily; its 2 000th failure must not overflow the
+    backoff (a float of 2 ** 1999), which would stall every statement behind it."""
+    with app.app_context():
+        assert lrs.backoff_seconds(2000) == lrs.MAX_BACKOFF_SECONDS
+
+
 def test_an_lrs_that_has_some_already_takes_the_rest(app, database, loaded, make_user, client, auth, stand_in):
     """The LRS stored a batch but its answer was lost: the next send gets 409 for the batch, then
     sends one by one; what it has counts as sent, the rest is stored, nothing twice."""

@@ -107,7 +107,8 @@ def send_pending(now: datetime | None = None) -> Delivery:
 def backoff_seconds(attempts: int) -> float:
     """How long a statement waits after its `attempts`-th failure."""
     base = float(current_app.config.get("XAPI_RETRY_SECONDS") or 60)
-    return min(base * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+    # The doubling stops at a day; the exponent is capped too, as a float overflows past 2 ** 1023.
+    return min(base * 2.0 ** min(attempts - 1, 64), MAX_BACKOFF_SECONDS)
 
 
 def _deliver(http: requests.Session, batch: list[XapiStatement]) -> dict[str, str]:
