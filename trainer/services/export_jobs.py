@@ -85,9 +85,10 @@ def new_export(owner: User, report: str, fmt: str, filters: dict, language: str)
 
 
 def queue_again(job: ExportJob) -> None:
-    """A failed job back in the queue, as it was first asked for (the caller commits, then queues it)."""
+    """A failed job back in the queue, as it was first asked for (the caller commits, then queues it).
+    It counts as asked for now, so its file is kept as long as a new export's."""
     job.status, job.progress, job.rows, job.error = "queued", 0, 0, None
-    job.started_at = job.finished_at = None
+    job.created_at, job.started_at, job.finished_at = utcnow(), None, None
 
 
 def visible_job(job_id: int, user: User) -> ExportJob | None:
@@ -153,10 +154,12 @@ def fail_abandoned(now: datetime | None = None) -> int:
 
 def delete_expired(days: float, now: datetime | None = None) -> int:
     """Forget export jobs older than `days`, with their files, and any part file a worker that
-    died mid-way left behind. Returns how many jobs went."""
+    died mid-way left behind. Returns how many jobs went. A job being built stays (its worker is
+    about to put its file in place; fail_abandoned ends one whose worker stopped)."""
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=days)
-    old = list(db.session.scalars(select(ExportJob).where(ExportJob.created_at < cutoff)))
+    old = list(db.session.scalars(select(ExportJob).where(ExportJob.created_at < cutoff,
+                                                          ExportJob.status != "running")))
     folder = files_dir()
     for job in old:
         (folder / job.stored_name).unlink(missing_ok=True)
