@@ -39,44 +39,76 @@ def _assigned(filters: ReportFilters, target) -> Select:
     return query
 
 
+def _rank(status):
+    """How far along a status is: a work counts with its version furthest along."""
+    return case((status == "passed", 3), (status == "completed", 2), else_=1)
+
+
 def _versions(filters: ReportFilters, kind: str, model, assigned_target, chosen, only, status_of) -> list[Select]:
-    """Officer x version rows of one kind, as two queries to UNION ALL: the read model's rows
-    started by the end of the period, and (not started) the assigned versions the officer has
-    no such row for (an anti-join), so no row is looked up again by key."""
-    mine = ProgressSummary
+    """Officer x work rows of one kind, one per work, as two queries to UNION ALL.
+
+    Started: the read model's rows started by the end of the period with no better version of
+    the same work (furthest along, then finished first, then started first, then the lowest id),
+    an anti-join on the officer and work, so no window sorts every row to rank them; a work
+    whose counted version finished before the period began is not part of it. Not started: the
+    works assigned to the officer with no version started by then, in the lowest assigned
+    version."""
+    mine, other = ProgressSummary, aliased(ProgressSummary, name=f"{kind}_better")
     version = aliased(model, name=f"version_{kind}")
     status, finished = status_of(mine)
-    started = (select(mine.user_id, literal(kind).label("kind"), mine.item_id,
-                      target_expression(model, mine.item_id).label("target_id"), version.language.label("language"),
-                      status.label("status"), mine.started_at, finished.label("finished_at"))
-               .join(version, version.id == mine.item_id)
-               .where(mine.kind == kind, by_end(mine.started_at, filters)))
-    assigned = _assigned(filters, assigned_target).subquery(f"{kind}_assigned")
-    a = assigned.c
+    other_status, other_finished = status_of(other)
+    rank, other_rank = _rank(status), _rank(other_status)
+    # Within one rank both versions finished (passed) or neither did.
+    better = or_(other_rank > rank,
+                 and_(other_rank == rank,
+                      or_(other_finished < finished,
+                          and_(or_(other_finished == finished, other_finished.is_(None)),
+                               or_(other.started_at < mine.started_at,
+                                   and_(other.started_at == mine.started_at, other.item_id < mine.item_id))))))
+    work = target_expression(model, mine.item_id)
+    rivals = [other.user_id == mine.user_id, other.kind == kind, target_expression(model, other.item_id) == work,
+              other.item_id != mine.item_id, by_end(other.started_at, filters), better]
     already = aliased(ProgressSummary, name=f"{kind}_started")
-    moment = cast(null(), ProgressSummary.started_at.type)  # typed: a bare NULL under DISTINCT is text
-    not_started = (select(a.user_id, literal(kind).label("kind"), a[assigned_target.name].label("item_id"),
-                          target_expression(model, a[assigned_target.name]).label("target_id"),
+    assigned_work = target_expression(model, assigned_target)
+    begun = [already.user_id == CohortMember.user_id, already.kind == kind,
+             target_expression(model, already.item_id) == assigned_work, by_end(already.started_at, filters)]
+    if chosen is not None:  # only the versions counted compete, and only they make a work begun
+        rivals.append(other.item_id.in_(chosen))
+        begun.append(already.item_id.in_(chosen))
+    started = (select(mine.user_id, literal(kind).label("kind"), mine.item_id, work.label("target_id"),
+                      version.language.label("language"), status.label("status"), mine.started_at,
+                      finished.label("finished_at"))
+               .join(version, version.id == mine.item_id)
+               .where(mine.kind == kind, by_end(mine.started_at, filters),
+                      ~exists().where(*rivals)))
+    if filters.start:  # the work finished before the period: not part of it
+        started = started.where(or_(finished.is_(None), finished >= filters.starts_at))
+    assigned = _assigned(filters, assigned_target).where(~exists().where(*begun))
+    if chosen is not None:
+        assigned = assigned.where(assigned_target.in_(chosen))
+    if only is not None:
+        assigned = assigned.where(CohortMember.user_id.in_(only))
+    # Grouped after the anti-join: the planner then sees the assigned rows' real number.
+    assigned = (assigned.with_only_columns(CohortMember.user_id, assigned_work.label("target_id"),
+                                           func.min(assigned_target).label("item_id"))
+                .group_by(CohortMember.user_id, assigned_work).subquery(f"{kind}_assigned"))
+    a = assigned.c
+    moment = cast(null(), ProgressSummary.started_at.type)  # typed: a bare NULL in a UNION is text
+    not_started = (select(a.user_id, literal(kind).label("kind"), a.item_id, a.target_id,
                           version.language.label("language"), literal("not_started").label("status"),
                           moment.label("started_at"), moment.label("finished_at"))
-                   .distinct()
-                   .join(version, version.id == a[assigned_target.name])
-                   .where(~exists().where(already.user_id == a.user_id, already.kind == kind,
-                                          already.item_id == a[assigned_target.name],
-                                          by_end(already.started_at, filters))))
+                   .join(version, version.id == a.item_id))
     if chosen is not None:
         started = started.where(mine.item_id.in_(chosen))
-        not_started = not_started.where(a[assigned_target.name].in_(chosen))
     if only is not None:
         started = started.where(mine.user_id.in_(only))
-        not_started = not_started.where(a.user_id.in_(only))
     return [started, not_started]
 
 
 def _course_versions(filters: ReportFilters, only=None) -> list[Select]:
-    """Officer x course version rows (enrolled or assigned) with their status at the end of the
-    period: user_id, kind, item_id (the version), target_id (the work), language, status,
-    started_at, finished_at.
+    """Officer x course rows (enrolled or assigned), one per work, with their status at the end of
+    the period: user_id, kind, item_id (the version counted), target_id (the work), language,
+    status, started_at, finished_at.
 
     passed: certificate issued (the course's completion rule met); completed: every lesson
     done, post-test not yet passed; in progress: enrolled; not started: assigned only. Read
@@ -93,8 +125,8 @@ def _course_versions(filters: ReportFilters, only=None) -> list[Select]:
 
 
 def _scenario_versions(filters: ReportFilters, only=None) -> list[Select]:
-    """Officer x scenario rows (attempted or assigned) with their status at the end of the period,
-    the same columns as _course_versions.
+    """Officer x scenario rows (attempted or assigned), one per work, with their status at the end
+    of the period, the same columns as _course_versions.
 
     passed: an attempt passed; completed: submitted but not passed (failed or awaiting review);
     in progress: started; not started: assigned only. Read from the progress read model (one
@@ -109,53 +141,41 @@ def _scenario_versions(filters: ReportFilters, only=None) -> list[Select]:
 
 
 def work_rows(filters: ReportFilters, only=None):
-    """Officer x version rows of courses and scenarios, each marked with whether it is the row
-    its work counts with: (subquery, condition). `only` (a query of user ids) limits them.
+    """Officer x work rows of courses and scenarios (a subquery), one per work the officer counts
+    in the period, with the version it counts with; `only` (a query of user ids) limits them.
 
     An officer who took several language versions of one work counts once, with the version
-    furthest along (passed before completed before in progress), else the first started; a
-    work finished before the period began is not part of it. The mark is a column to test,
-    not a filter, so the rows keep their real number for the planner until they are counted.
+    furthest along (passed before completed before in progress), else the first finished, else
+    the first started; a work finished before the period began is not part of it.
     """
     parts = []
     if filters.counts_courses:
         parts.extend(_course_versions(filters, only))
     if filters.counts_scenarios:
         parts.extend(_scenario_versions(filters, only))
-    versions = union_all(*parts).subquery("version")
-    v = versions.c
-    rank = case((v.status == "passed", 3), (v.status == "completed", 2), (v.status == "in_progress", 1), else_=0)
-    ranked = select(versions, func.row_number().over(partition_by=(v.user_id, v.kind, v.target_id),
-                                                     order_by=(rank.desc(), v.finished_at, v.started_at, v.item_id))
-                    .label("best")).subquery("ranked_version")
-    counted = ranked.c.best == 1
-    if filters.start:  # the work finished before the period: not part of it
-        counted = and_(counted, or_(ranked.c.finished_at.is_(None), ranked.c.finished_at >= filters.starts_at))
-    return ranked, counted
+    return union_all(*parts).subquery("work")
 
 
 def completion_rows(filters: ReportFilters, only=None):
     """Officer x course and officer x scenario rows (a subquery), one per work, with their status;
     `only` (a query of user ids) limits them to some officers."""
-    ranked, counted = work_rows(filters, only)
-    r = ranked.c
+    r = work_rows(filters, only).c
     return (select(r.user_id, r.kind, r.target_id, r.status, r.started_at, r.finished_at, r.language)
-            .where(counted).subquery("pair"))
+            .subquery("pair"))
 
 
-def _assigning(filters: ReportFilters):
-    """(officer, cohort, kind, work) of every work a cohort assigned to its members (any version
-    of the work assigns the work), each once."""
+def _cohort_works(filters: ReportFilters):
+    """(cohort, kind, work) of every work a cohort assigned (any version of the work assigns the
+    work), each once: a few rows per cohort, joined to their members after."""
     parts = []
     for kind, model, assigned in (("course", Course, Assignment.course_id),
                                   ("scenario", Scenario, Assignment.scenario_id)):
-        query = (select(CohortMember.user_id, CohortMember.cohort_id, literal(kind).label("kind"),
-                        target_expression(model, assigned).label("target_id"))
-                 .join(Assignment, Assignment.cohort_id == CohortMember.cohort_id).where(assigned.is_not(None)))
+        query = (select(Assignment.cohort_id, literal(kind).label("kind"),
+                        target_expression(model, assigned).label("target_id")).where(assigned.is_not(None)))
         if filters.cohort_id:
-            query = query.where(CohortMember.cohort_id == filters.cohort_id)
+            query = query.where(Assignment.cohort_id == filters.cohort_id)
         parts.append(query)
-    return union(*parts).subquery("assigning")
+    return union(*parts).subquery("cohort_work")
 
 
 def _with_passed_share(row) -> dict:
@@ -206,28 +226,40 @@ def completion_cells(filters: ReportFilters) -> tuple[list[dict], list[dict]]:
     grouped twice.
     """
     people = People(filters)
-    ranked, counted = work_rows(filters)
-    r = ranked.c
-    rows = (people.join(select().select_from(ranked), r.user_id)
+    work = work_rows(filters)
+    r = work.c
+    rows = (people.join(select().select_from(work), r.user_id)
             .add_columns(r.user_id, r.kind, r.target_id, r.language, r.status, people.country.label("country"),
-                         people.user.agency_id.label("agency_id"), people.agency.name.label("agency"),
-                         case((counted, 1), else_=0).label("counted"))
+                         people.user.agency_id.label("agency_id"), people.agency.name.label("agency"))
             .cte("officer_work"))
 
     def counts():
-        found = [func.sum(rows.c.counted).label("total")]
+        found = [func.count().label("total")]
         for status in STATUSES:
-            found.append(func.sum(case((rows.c.status == status, rows.c.counted), else_=0)).label(status))
+            found.append(func.count(case((rows.c.status == status, 1))).label(status))
         return found
 
     keys = [rows.c[name] for name in ("kind", "target_id", "language", "country", "agency_id", "agency")]
     per_target = select(*keys, literal(None, Integer).label("cohort_id"), *counts()).group_by(*keys)
-    assigning = _assigning(filters)
-    per_cohort = (select(*[literal(None).label(key.name) for key in keys], assigning.c.cohort_id, *counts())
-                  .select_from(rows)
-                  .join(assigning, and_(assigning.c.user_id == rows.c.user_id, assigning.c.kind == rows.c.kind,
-                                        assigning.c.target_id == rows.c.target_id))
-                  .group_by(assigning.c.cohort_id))
+    # Per cohort: the rows of each cohort's members counted per work and status first (a join
+    # on the officer alone), then kept for the works the cohort assigned (a few per cohort), so
+    # the planner cannot join the works first and meet the members row by row.
+    member_keys = (CohortMember.cohort_id, rows.c.kind, rows.c.target_id, rows.c.status)
+    members = (select(*member_keys, func.count().label("officers"))
+               .join(CohortMember, CohortMember.user_id == rows.c.user_id).group_by(*member_keys))
+    if filters.cohort_id:
+        members = members.where(CohortMember.cohort_id == filters.cohort_id)
+    members = members.subquery("cohort_status")
+    cohort_work = _cohort_works(filters)
+    found = [cast(func.sum(members.c.officers), Integer).label("total")]  # PostgreSQL's sum of counts: numeric
+    for status in STATUSES:
+        found.append(cast(func.sum(case((members.c.status == status, members.c.officers), else_=0)), Integer)
+                     .label(status))
+    per_cohort = (select(*[literal(None).label(key.name) for key in keys], members.c.cohort_id, *found)
+                  .join(cohort_work, and_(cohort_work.c.cohort_id == members.c.cohort_id,
+                                          cohort_work.c.kind == members.c.kind,
+                                          cohort_work.c.target_id == members.c.target_id))
+                  .group_by(members.c.cohort_id))
     cells, cohort_cells = [], []
     for row in db.session.execute(union_all(per_target, per_cohort)):
         cell = dict(row._mapping)
