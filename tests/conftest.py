@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -28,16 +31,29 @@ def make_config(**overrides) -> type[TestConfig]:
     return type("CustomTestConfig", (TestConfig,), overrides)
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh PostgreSQL database for this test run, dropped at the end."""
-    name = f"trainer_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def own_database(backend: str, folder: Path, label: str) -> Iterator[str]:
+    """The URL of an empty database of its own: a SQLite file in `folder`, or a new PostgreSQL
+    database dropped (its connections closed) when the block ends."""
+    name = f"trainer_{label}_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / (name + '.sqlite3')}"
+        return
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    with own_database("postgresql", tmp_path_factory.getbasetemp(), "test") as url:
+        yield url
 
 
 def database_url_for(request, backend: str) -> str:
@@ -226,6 +242,14 @@ class AuthActions:
         return post_form(self.client, "/logout")
 
 
+def logged_in(app, user_or_email, password: str = PASSWORD):
+    """A test client of its own, logged in (for fixtures that keep a client per person)."""
+    client = app.test_client()
+    response = AuthActions(client).login(user_or_email, password)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -234,16 +258,8 @@ def auth(client):
 @pytest.fixture
 def fresh_database_url(backend, tmp_path):
     """An empty database of its own (a file for SQLite, a new database for PostgreSQL)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    name = f"trainer_fresh_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(backend, tmp_path, "fresh") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,41 +1,10 @@
 """The result page: the trainee's link chart beside the key's and their order beside the key's,
 nothing clipped at 1366 and 390 px."""
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-from trainer.extensions import db
-from trainer.models import ScenarioAttempt, User
-from trainer.services import scenarios as casework
-
-PASSWORD = "result charts test password"
-
-
-def open_attempt(page, log_in, live_app, slug):
-    """A new trainee opens a scenario; returns the attempt's variant (to read its key)."""
-    email = f"results-{uuid.uuid4().hex[:8]}@example.org"
-    with live_app.app_context():
-        user = User(email=email, full_name="Aida Results", role="trainee", language="en")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-    log_in(email, PASSWORD)
-    page.goto(f"/scenarios/{slug}")
-    page.locator('form[action$="/start"] button').click()
-    page.wait_for_url(re.compile(r"/scenario-attempts/\d+$"))
-    with live_app.app_context():
-        attempt = db.session.get(ScenarioAttempt, int(page.url.rsplit("/", 1)[1]))
-        return casework.scenario_for(attempt.version, attempt.seed)
-
-
-def panel(page, task):
-    return page.locator(f'[data-task="{task.id}"]')
-
-
-def open_task(page, task):
-    page.locator(f'[role="tab"][data-tab="{task.id}"]').click()
-    expect(panel(page, task)).to_be_visible()
+from browser.test_scenario_workspace import open_attempt, open_task, panel
 
 
 # Parts of the result's pictures drawn outside their picture (an SVG cuts them off), and frames
@@ -57,7 +26,7 @@ CLIPPED = """() => {
 
 def test_the_result_shows_both_charts_and_both_orders_unclipped(page, log_in, live_app, tmp_path):
     page.set_viewport_size({"width": 1366, "height": 768})
-    spec = open_attempt(page, log_in, live_app, "alay-road")
+    _, spec = open_attempt(page, log_in, live_app, "alay-road")
     links = next(t for t in spec.tasks if t.type == "link_chart")
     open_task(page, links)
     box = panel(page, links)

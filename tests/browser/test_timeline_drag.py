@@ -1,41 +1,10 @@
 """The timeline in the workspace: events dragged into order (the keyboard path kept) and the ones
 given a time placed on a time axis."""
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-from trainer.extensions import db
-from trainer.models import ScenarioAttempt, User
-from trainer.services import scenarios as casework
-
-PASSWORD = "timeline test password"
-
-
-def open_attempt(page, log_in, live_app, slug):
-    """A new trainee opens a scenario; returns the attempt's variant (to read its key)."""
-    email = f"timeline-{uuid.uuid4().hex[:8]}@example.org"
-    with live_app.app_context():
-        user = User(email=email, full_name="Aida Timeline", role="trainee", language="en")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-    log_in(email, PASSWORD)
-    page.goto(f"/scenarios/{slug}")
-    page.locator('form[action$="/start"] button').click()
-    page.wait_for_url(re.compile(r"/scenario-attempts/\d+$"))
-    with live_app.app_context():
-        attempt = db.session.get(ScenarioAttempt, int(page.url.rsplit("/", 1)[1]))
-        return casework.scenario_for(attempt.version, attempt.seed)
-
-
-def panel(page, task):
-    return page.locator(f'[data-task="{task.id}"]')
-
-
-def open_task(page, task):
-    page.locator(f'[role="tab"][data-tab="{task.id}"]').click()
-    expect(panel(page, task)).to_be_visible()
+from browser.test_scenario_workspace import open_attempt, open_task, panel
 
 
 def event_order(box):
@@ -54,7 +23,7 @@ def drag(page, handle, target, below=False):
 
 def test_events_are_dragged_into_order_and_placed_on_a_time_axis(page, log_in, live_app):
     page.set_viewport_size({"width": 1366, "height": 900})
-    spec = open_attempt(page, log_in, live_app, "alay-road")
+    _, spec = open_attempt(page, log_in, live_app, "alay-road")
     task = next(t for t in spec.tasks if t.type == "timeline")
     open_task(page, task)
     box = panel(page, task)

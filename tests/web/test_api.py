@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
-import psycopg
 import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import select
 
-from conftest import BACKENDS, PASSWORD, POSTGRES_ADMIN_URL, AuthActions, csrf_token, make_config
+from conftest import BACKENDS, PASSWORD, csrf_token, logged_in, make_config, own_database
 from trainer import create_app
 from trainer.domain.reports import format_cell
 from trainer.extensions import csrf, db
@@ -29,38 +27,22 @@ MANAGER, ADMIN = "manager@api.test", "admin@api.test"
 @pytest.fixture(scope="module", params=BACKENDS)
 def programme(request, tmp_path_factory):
     """A seeded programme of 60 officers on its own database, with a manager and an admin."""
-    name = None
-    if request.param == "postgresql":
-        name = f"trainer_api_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'programme.sqlite3'}"
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
-    with app.app_context():
-        db.create_all()
-        seed_programme(60, 7)
-        # One officer prefers not to say their gender: a group of one, to be hidden.
-        first, second = db.session.scalars(select(User).where(User.role == "trainee").order_by(User.id).limit(2))
-        first.gender, second.gender = None, "prefer_not_to_say"
-        for email, role in ((MANAGER, "manager"), (ADMIN, "admin")):
-            create_user(email, role.title(), PASSWORD, role=role)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(request.param, tmp_path_factory.mktemp('api'), 'api') as url:
+        app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
+        with app.app_context():
+            db.create_all()
+            seed_programme(60, 7)
+            # One officer prefers not to say their gender: a group of one, to be hidden.
+            first, second = db.session.scalars(select(User).where(User.role == "trainee").order_by(User.id).limit(2))
+            first.gender, second.gender = None, "prefer_not_to_say"
+            for email, role in ((MANAGER, "manager"), (ADMIN, "admin")):
+                create_user(email, role.title(), PASSWORD, role=role)
+            db.session.commit()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
-
-def logged_in(app, email):
-    client = app.test_client()
-    assert AuthActions(client).login(email).status_code == 302
-    return client
 
 
 def make_token(app, cohort_id=None) -> str:

@@ -1,12 +1,11 @@
 """Durability: SQLite in WAL mode with a busy timeout; `flask backup` and `flask restore` round trips."""
 import sqlite3
-import uuid
+from contextlib import ExitStack
 
-import psycopg
 import pytest
 from sqlalchemy import select, text
 
-from conftest import PASSWORD, POSTGRES_ADMIN_URL, make_config
+from conftest import PASSWORD, make_config, own_database
 from trainer import create_app
 from trainer.extensions import db
 from trainer.models import User
@@ -17,24 +16,8 @@ from trainer.services import create_user
 @pytest.fixture
 def new_database_url(backend, tmp_path):
     """Make empty databases of their own (files for SQLite, new databases for PostgreSQL)."""
-    made = []
-
-    def make() -> str:
-        name = f"trainer_backup_{uuid.uuid4().hex[:12]}"
-        if backend == "sqlite":
-            return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"{base}/{name}"
-
-    yield make
-    if not made:
-        return
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        for name in made:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as databases:
+        yield lambda: databases.enter_context(own_database(backend, tmp_path, "backup"))
 
 
 def every_row() -> dict[str, list[tuple]]:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from html.parser import HTMLParser
 
 import openpyxl
-import psycopg
 import pytest
 from sqlalchemy import select
 
-from conftest import BACKENDS, PASSWORD, POSTGRES_ADMIN_URL, AuthActions, make_config
+from conftest import BACKENDS, PASSWORD, logged_in, make_config, own_database
 from exported import export_download
 from trainer import create_app
 from trainer.domain.reports import Column
@@ -49,43 +47,30 @@ def payload(index: int) -> str:
 @pytest.fixture(scope="module", params=BACKENDS)
 def hostile_programme(request, tmp_path_factory):
     """A small seeded programme whose every name people can choose is a formula payload."""
-    name = None
-    if request.param == "postgresql":
-        name = f"trainer_injection_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('injection') / 'programme.sqlite3'}"
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
-    with app.app_context():
-        db.create_all()
-        seed_programme(12, 11)
-        counter = 0
-        for model, attributes in ((User, ("full_name", "rank")), (Agency, ("name", "short_name")),
-                                  (Cohort, ("name",)), (Course, ("title",)), (Scenario, ("title",)),
-                                  (TrainingSession, ("topic",))):
-            for row in db.session.scalars(select(model)):
-                for attribute in attributes:
-                    setattr(row, attribute, payload(counter)[:40] if attribute == "short_name" else payload(counter))
-                    counter += 1
-        create_user(MANAGER, "=HYPERLINK(\"http://evil.example\",\"Manager\")", PASSWORD, role="manager")
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(request.param, tmp_path_factory.mktemp('injection'), 'injection') as url:
+        app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
+        with app.app_context():
+            db.create_all()
+            seed_programme(12, 11)
+            counter = 0
+            for model, attributes in ((User, ("full_name", "rank")), (Agency, ("name", "short_name")),
+                                      (Cohort, ("name",)), (Course, ("title",)), (Scenario, ("title",)),
+                                      (TrainingSession, ("topic",))):
+                for row in db.session.scalars(select(model)):
+                    for attribute in attributes:
+                        setattr(row, attribute, payload(counter)[:40] if attribute == "short_name" else payload(counter))
+                        counter += 1
+            create_user(MANAGER, "=HYPERLINK(\"http://evil.example\",\"Manager\")", PASSWORD, role="manager")
+            db.session.commit()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def manager(hostile_programme):
-    client = hostile_programme.test_client()
-    assert AuthActions(client).login(MANAGER).status_code == 302
-    return client
+    return logged_in(hostile_programme, MANAGER)
 
 
 class CsvLinks(HTMLParser):

@@ -7,16 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import timedelta
 
 import openpyxl
-import psycopg
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from conftest import BACKENDS, PASSWORD, POSTGRES_ADMIN_URL, AuthActions, csrf_token, make_config
+from conftest import BACKENDS, PASSWORD, csrf_token, logged_in, make_config, own_database
 from exported import start_export
 from trainer import create_app
 from trainer.extensions import db
@@ -35,39 +33,23 @@ MANAGER, OTHER_MANAGER, ADMIN, TRAINEE = ("manager@exports.test", "other@exports
 @pytest.fixture(scope="module", params=BACKENDS)
 def programme(request, tmp_path_factory):
     """A seeded programme of 24 officers on its own database, its export files in a folder of its own."""
-    name = None
-    if request.param == "postgresql":
-        name = f"trainer_exports_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'programme.sqlite3'}"
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url,
-                                 JOBS_FILES_DIR=str(tmp_path_factory.mktemp("export-files"))))
-    with app.app_context():
-        db.create_all()
-        seed_programme(OFFICERS, SEED)
-        for email, role in ((MANAGER, "manager"), (OTHER_MANAGER, "manager"), (ADMIN, "admin"),
-                            (TRAINEE, "trainee")):
-            create_user(email, role.title(), PASSWORD, role=role)
-        db.session.add(Agency(name="Agency without officers", country="TJ"))
-        db.session.commit()
-        analyse_tables()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(request.param, tmp_path_factory.mktemp('exports'), 'exports') as url:
+        app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url,
+                                     JOBS_FILES_DIR=str(tmp_path_factory.mktemp("export-files"))))
+        with app.app_context():
+            db.create_all()
+            seed_programme(OFFICERS, SEED)
+            for email, role in ((MANAGER, "manager"), (OTHER_MANAGER, "manager"), (ADMIN, "admin"),
+                                (TRAINEE, "trainee")):
+                create_user(email, role.title(), PASSWORD, role=role)
+            db.session.add(Agency(name="Agency without officers", country="TJ"))
+            db.session.commit()
+            analyse_tables()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
-
-def logged_in(app, email):
-    client = app.test_client()
-    assert AuthActions(client).login(email).status_code == 302
-    return client
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, AuthActions
+from conftest import PASSWORD, logged_in
 from trainer import create_app, demo
 from trainer.cli import demo_programme_lines, prepare_platform
 from trainer.config import PROJECT_ROOT
@@ -113,12 +113,6 @@ def table_rows(html: str, key: str) -> list[list[str]]:
     return [[text_of(cell).strip() for cell in re.findall(r"(?s)<td[^>]*>(.*?)</td>", row)]
             for row in re.findall(r"(?s)<tr>(.*?)</tr>", table.group(1))]
 
-
-def logged_in(app, email: str):
-    client = app.test_client()
-    response = AuthActions(client).login(email, PASSWORD)
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 def page(client, path: str) -> str:

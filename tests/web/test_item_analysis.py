@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from conftest import AuthActions
+from conftest import logged_in
 from exported import export_download
 from trainer.extensions import db
 from trainer.models import (
@@ -177,11 +177,6 @@ def world(app, make_user, database):
         ids = {"course": course.id, "cohort": cohort.id, "other_cohort": other.id}
     return {"people": people, "owner": owner, "teacher": teacher, "stranger": stranger, "manager": manager, **ids}
 
-
-def logged_in(app, user):
-    client = app.test_client()
-    assert AuthActions(client).login(user).status_code == 302
-    return client
 
 
 def test_the_owner_sees_every_officers_first_attempt_computed_as_by_hand(app, world):

@@ -9,19 +9,17 @@ import io
 import json
 import re
 import statistics
-import uuid
 from datetime import datetime, timezone
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import openpyxl
-import psycopg
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, text
 
-from conftest import BACKENDS, PASSWORD, POSTGRES_ADMIN_URL, AuthActions, make_config
+from conftest import BACKENDS, PASSWORD, logged_in, make_config, own_database
 from exported import export_download
 from trainer import create_app
 from trainer.domain.reports import gain_summary
@@ -45,41 +43,23 @@ TRAINEE_SQL = "u.role = 'trainee'"
 @pytest.fixture(scope="module", params=BACKENDS)
 def programme(request, tmp_path_factory):
     """A seeded programme of 60 officers (plus one account per role) on its own database."""
-    name = None
-    if request.param == "postgresql":
-        name = f"trainer_reports_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'programme.sqlite3'}"
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url,
-                                 JOBS_FILES_DIR=str(tmp_path_factory.mktemp("export-files"))))
-    with app.app_context():
-        db.create_all()
-        seed_programme(OFFICERS, SEED)
-        # Every gender category appears, whatever the random draw gave.
-        first, second = db.session.scalars(select(User).where(User.role == "trainee").order_by(User.id).limit(2))
-        first.gender, second.gender = None, "prefer_not_to_say"
-        for email, role in ((MANAGER, "manager"), (ADMIN, "admin"), (TRAINER, "trainer"), (TRAINEE, "trainee")):
-            create_user(email, role.title(), PASSWORD, role=role)
-        db.session.commit()
-        analyse_tables()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def logged_in(app, email):
-    client = app.test_client()
-    response = AuthActions(client).login(email)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
+    with own_database(request.param, tmp_path_factory.mktemp('reports'), 'reports') as url:
+        app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url,
+                                     JOBS_FILES_DIR=str(tmp_path_factory.mktemp("export-files"))))
+        with app.app_context():
+            db.create_all()
+            seed_programme(OFFICERS, SEED)
+            # Every gender category appears, whatever the random draw gave.
+            first, second = db.session.scalars(select(User).where(User.role == "trainee").order_by(User.id).limit(2))
+            first.gender, second.gender = None, "prefer_not_to_say"
+            for email, role in ((MANAGER, "manager"), (ADMIN, "admin"), (TRAINER, "trainer"), (TRAINEE, "trainee")):
+                create_user(email, role.title(), PASSWORD, role=role)
+            db.session.commit()
+            analyse_tables()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
