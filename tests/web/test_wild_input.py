@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import csrf_token
+from conftest import csrf_token, post_form
 
 BEYOND = "99999999999999999999"  # larger than any integer column, on SQLite and PostgreSQL
 
@@ -43,3 +43,16 @@ def test_learning_records_filters_beyond_any_column_get_a_400(client, auth, make
         assert "From: “0001-01-01” is not between 1900 and 2999" in text
         assert "To: “9999-12-31” is not between 1900 and 2999" in text and f"no cohort {BEYOND}" in text
     assert client.get("/reports/learning-records/statements.json?cohort=²").status_code == 400
+
+
+def test_a_wild_id_in_an_assignment_form_is_refused_plainly(client, auth, make_user, database):
+    from trainer.models import Cohort
+
+    trainer = make_user("trainer")
+    cohort = Cohort(name="Osh cohort", trainers=[database.get(type(trainer), trainer.id)])
+    database.add(cohort)
+    auth.login(trainer)
+    for target in ("course:²", f"scenario:{BEYOND}"):
+        response = post_form(client, f"/cohorts/{cohort.id}/assignments", {"target": target}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "Choose a course or a scenario to assign." in response.get_data(as_text=True)

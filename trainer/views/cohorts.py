@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..domain.numbers import whole_number
 from ..domain.people import UnreadableFile, read_user_file
 from ..extensions import db
 from ..forms import UNREADABLE_UPLOAD, CohortForm, EmptyForm, SessionForm, UserImportForm
@@ -214,8 +215,9 @@ def assign(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     target = request.form.get("target", "")
     kind, _sep, raw_id = target.partition(":")
-    course = db.session.get(Course, int(raw_id)) if kind == "course" and raw_id.isdigit() else None
-    scenario = db.session.get(Scenario, int(raw_id)) if kind == "scenario" and raw_id.isdigit() else None
+    target_id = whole_number(raw_id)
+    course = db.session.get(Course, target_id) if kind == "course" and target_id else None
+    scenario = db.session.get(Scenario, target_id) if kind == "scenario" and target_id else None
     due, ok = parse_due(request.form.get("due_date"))
     if not ok:
         flash(_("The due date must be a date (YYYY-MM-DD)."), "error")
@@ -268,8 +270,9 @@ def attendance(cohort_id: int, session_id: int):
     if request.method == "POST":
         marks = {}
         for key, value in request.form.items():
-            if key.startswith("status-") and key[7:].isdigit() and value in ATTENDANCE_STATUSES:
-                marks[int(key[7:])] = value
+            member_id = whole_number(key[7:]) if key.startswith("status-") else None
+            if member_id and value in ATTENDANCE_STATUSES:
+                marks[member_id] = value
         changed = programme.record_attendance(session, marks, current_user)
         db.session.commit()
         flash(ngettext("Attendance saved (%(num)d change).", "Attendance saved (%(num)d changes).", changed), "success")

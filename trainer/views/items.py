@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
 
+from ..domain.numbers import whole_number
 from ..exports import to_csv
 from ..extensions import db
 from ..item_tables import course_tables, empty_table, scenario_table, statistics_notes
@@ -79,7 +80,8 @@ def chosen_cohort() -> Cohort | None:
     raw = (request.args.get("cohort") or "").strip()
     if not raw:
         return None
-    cohort = db.session.get(Cohort, int(raw)) if raw.isdigit() else None
+    cohort_id = whole_number(raw)
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
     if cohort is None or not db.session.scalar(select(exists().where(
             Cohort.id == cohort.id, Cohort.id.in_(runs_cohorts(current_user))))):
         abort(404)
