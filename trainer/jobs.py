@@ -66,13 +66,22 @@ class JobQueue:
         app.extensions["jobs"] = huey
         app.extensions["job_tasks"] = tasks
 
-    def enqueue(self, name: str, *args, delay: int | None = None) -> None:
-        """Queue the job `name` with these arguments (plain values: ids, not objects)."""
+    def enqueue(self, name: str, *args, delay: int | None = None) -> bool:
+        """Queue the job `name` with these arguments (plain values: ids, not objects).
+
+        False when the queue cannot be reached (Redis down, the SQLite file locked): what the
+        request committed stays committed and the user gets their page, not a 500; every queued
+        kind of work is picked up again by a periodic sweep (exports, learning records)."""
         task = current_app.extensions["job_tasks"][name]
-        if delay:
-            task.schedule(args=args, delay=delay)
-        else:
-            task(*args)
+        try:
+            if delay:
+                task.schedule(args=args, delay=delay)
+            else:
+                task(*args)
+        except Exception:  # noqa: BLE001  any storage failure: logged, the sweep catches up
+            logger.exception("could not queue job %s%s", name, args)
+            return False
+        return True
 
 
 def _in_app_context(app: Flask, function: Callable) -> Callable:

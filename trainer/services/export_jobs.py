@@ -31,6 +31,7 @@ PROGRESS_EVERY_SECONDS = 1.0  # at most one progress write a second: the page po
 PART_SUFFIX = ".part"
 # No export runs this long (100 000 officers take minutes): one still running lost its worker.
 ABANDONED_AFTER = timedelta(hours=3)
+STRANDED_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,13 @@ def recent_jobs(user: User) -> list[ExportJob]:
 def run(job_id: int, writer: Writer) -> None:
     """Build a queued job's file with `writer` and put it in place; on any error mark the job
     failed with the reason and leave no file behind."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.status != "queued":
-        return  # deleted meanwhile, or already built by a duplicate delivery of the same job
-    job.status, job.started_at, job.progress, job.rows = "running", utcnow(), 0, 0
+    # Claimed in one statement: of two deliveries of the same job (a re-queued one), one runs.
+    claimed = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                                 .values(status="running", started_at=utcnow(), progress=0, rows=0))
     db.session.commit()
+    if claimed.rowcount != 1:
+        return  # deleted meanwhile, or already taken by another delivery of the same job
+    job = db.session.get(ExportJob, job_id)
     target = file_path(job)
     part = target.with_name(f"{target.name}.{uuid.uuid4().hex}{PART_SUFFIX}")
     try:
@@ -136,6 +139,15 @@ def run(job_id: int, writer: Writer) -> None:
         job.status, job.progress, job.rows, job.finished_at = "done", 100, built.rows, utcnow()
         job.file_name, job.detail = built.file_name, built.detail
     db.session.commit()
+
+
+def stranded_job_ids(now: datetime | None = None) -> list[int]:
+    """Jobs still queued STRANDED_AFTER after they were asked for: their queue entry was never
+    written or was lost, or the worker is far behind (running one twice is harmless: a job
+    runs only while it is queued)."""
+    cutoff = (now or datetime.now(timezone.utc)) - STRANDED_AFTER
+    return list(db.session.scalars(select(ExportJob.id).where(ExportJob.status == "queued",
+                                                              ExportJob.created_at < cutoff)))
 
 
 def fail_abandoned(now: datetime | None = None) -> int:

@@ -64,8 +64,8 @@ def visible_or_404(job_id: int) -> ExportJob:
     return job
 
 
-def enqueue(job: ExportJob) -> None:
-    jobs.enqueue("reports.export", job.id)
+def enqueue(job_id: int) -> None:
+    jobs.enqueue("reports.export", job_id)
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def start(report: str, fmt: str):
     filters = filters_or_400()
     job = export_jobs.new_export(current_user, report, fmt, filters.as_args(), reader_language())
     db.session.commit()
-    enqueue(job)
+    enqueue(job.id)
     return redirect(url_for(".job", job_id=job.id))
 
 
@@ -127,7 +127,7 @@ def retry(job_id: int):
         return redirect(url_for(".job", job_id=job.id))
     export_jobs.queue_again(job)
     db.session.commit()
-    enqueue(job)
+    enqueue(job.id)
     return redirect(url_for(".job", job_id=job.id))
 
 
@@ -196,6 +196,14 @@ def stamp() -> str:
 
 
 WRITERS = {"xlsx": write_workbook, "pdf": write_pdf}
+
+
+@jobs.periodic("reports.export_requeue", minute="*/10")
+def requeue_stranded_exports() -> None:
+    """Every ten minutes: exports still waiting long after they were asked for (the queue could
+    not be reached then, or lost them) are queued again; one already built is left alone."""
+    for job_id in export_jobs.stranded_job_ids():
+        enqueue(job_id)
 
 
 @jobs.periodic("reports.export_cleanup", minute="23")
