@@ -191,7 +191,9 @@ def test_a_failed_job_shows_why_keeps_no_file_and_can_be_tried_again(programme, 
     run_queued_jobs(programme)
     assert manager.get(f"/reports/exports/{job_id}/progress").get_json()["status"] == "failed"
     page = manager.get(f"/reports/exports/{job_id}").get_data(as_text=True)
-    assert "The export could not be built" in page and "the database went away" in page and "Try again" in page
+    assert "The export could not be built" in page and "Try again" in page
+    assert "the database went away" not in page and f"the number of this export: {job_id}" in page
+    assert "the database went away" in logged_in(programme, ADMIN).get(f"/reports/exports/{job_id}").get_data(as_text=True)
     assert manager.get(f"/reports/exports/{job_id}/download").status_code == 404
     assert files(programme) == before  # neither the file nor its part was left behind
 

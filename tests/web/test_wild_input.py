@@ -40,8 +40,9 @@ def test_learning_records_filters_beyond_any_column_get_a_400(client, auth, make
         response = client.get(f"{path}?from=0001-01-01&to=9999-12-31&cohort={BEYOND}")
         text = response.get_data(as_text=True)
         assert response.status_code == 400, path
-        assert "From: “0001-01-01” is not between 1900 and 2999" in text
-        assert "To: “9999-12-31” is not between 1900 and 2999" in text and f"no cohort {BEYOND}" in text
+        assert "The date “0001-01-01” for “from” is not between 1900 and 2999" in text
+        assert "The date “9999-12-31” for “to” is not between 1900 and 2999" in text
+        assert f"There is no cohort with id {BEYOND}" in text
     assert client.get("/reports/learning-records/statements.json?cohort=²").status_code == 400
 
 

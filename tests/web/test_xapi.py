@@ -283,17 +283,21 @@ def test_attendance_and_the_managers_download(app, client, auth, make_user, load
     auth.login(manager)
     assert 'href="/reports/learning-records/"' in client.get("/reports/").get_data(as_text=True)
     page = client.get("/reports/learning-records/").get_data(as_text=True)
-    assert "Bishkek webinar" in page and "statements kept" in page
+    assert "statements kept" in page and 'data-choices-url="/reports/choices/cohorts"' in page
+    assert "Bishkek webinar" not in page  # cohorts are typed and searched, never all listed
     everything = client.get("/reports/learning-records/statements.json")
     assert everything.headers["Content-Disposition"] == "attachment; filename=xapi-statements.json"
     assert len(everything.get_json()) == 5
     cohort_only = client.get(f"/reports/learning-records/statements.json?cohort={cohort}").get_json()
     assert cohort_only == [*marked, again]
+    by_name = client.get("/reports/learning-records/statements.json", query_string={"cohort": "Bishkek webinar"})
+    assert by_name.get_json() == cohort_only
     today = datetime.now(timezone.utc).date()
     assert client.get(f"/reports/learning-records/statements.json?to={today - timedelta(days=2)}").get_json() == []
     bad = client.get("/reports/learning-records/statements.json?from=25.11.2026&cohort=999")
     text = bad.get_data(as_text=True)
-    assert bad.status_code == 400 and "From: “25.11.2026” is not a date" in text and "no cohort 999" in text
+    assert bad.status_code == 400 and "“25.11.2026” is not a date for “from”" in text
+    assert "There is no cohort with id 999" in text
     exports = database.scalar(select(AuditEvent.detail).where(AuditEvent.action == "export.learning_records.json")
                               .order_by(AuditEvent.id.desc()).limit(1))
     assert exports == {"filters": {"to": str(today - timedelta(days=2))}}

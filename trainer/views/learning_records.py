@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, stream_with_context
 from flask_babel import get_timezone
-from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..domain.numbers import FIRST_YEAR, LAST_YEAR, usable_day, whole_number
 from ..extensions import db
 from ..models import Cohort
 from ..permissions import role_required
-from ..services import learning_records
+from ..services import learning_records, reports
 from ..services.audit import record_audit
 from .errors import error_response
 
@@ -29,36 +27,17 @@ def require_reader():
     """Managers and administrators only, as the reports."""
 
 
-def filters_or_400() -> dict:
+# The statements are filtered as the reports are (a cohort typed by name or id), on these only.
+READ_FILTERS = ("from", "to", "cohort")
+
+
+def filters_or_400() -> reports.ReportFilters:
     """The date range (days in the reader's time zone) and cohort in the URL; a 400 page naming
     every value that cannot be used."""
-    problems, values = [], {}
-    for field, label in (("from", _("From")), ("to", _("To"))):
-        raw = request.args.get(field, "").strip()
-        values[field] = None
-        try:
-            day = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            problems.append(_("%(field)s: “%(value)s” is not a date (YYYY-MM-DD).", field=label, value=raw))
-            continue
-        if day is not None and not usable_day(day):
-            problems.append(_("%(field)s: “%(value)s” is not between %(first)s and %(last)s.", field=label,
-                              value=raw, first=FIRST_YEAR, last=LAST_YEAR))
-        else:
-            values[field] = day
-    raw = request.args.get("cohort", "").strip()
-    values["cohort"] = None
-    if raw:
-        cohort = whole_number(raw)
-        if cohort is None or db.session.get(Cohort, cohort) is None:
-            problems.append(_("Cohort: there is no cohort %(value)s.", value=raw))
-        else:
-            values["cohort"] = cohort
-    if values.get("from") and values.get("to") and values["from"] > values["to"]:
-        problems.append(_("To: the last day comes before the first."))
-    if problems:
-        abort(make_response(*error_response(400, " ".join(problems))))
-    return values
+    try:
+        return reports.parse_filters({name: request.args.get(name, "") for name in READ_FILTERS})
+    except reports.FilterError as error:
+        abort(make_response(*error_response(400, " ".join(error.problems))))
 
 
 def day_start(day: date | None, days_after: int = 0) -> datetime | None:
@@ -70,20 +49,27 @@ def day_start(day: date | None, days_after: int = 0) -> datetime | None:
 @bp.get("/")
 def index():
     filters = filters_or_400()
-    cohorts = db.session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name)).all()
-    return render_template("reports/learning_records.html", filters=filters, cohorts=cohorts,
+    return render_template("reports/learning_records.html", filters=filters,
+                           cohort_label=reports.choice_label(Cohort, filters.cohort_id),
                            summary=learning_records.delivery_summary(), last_error=learning_records.last_error(),
-                           endpoint=current_app.config.get("XAPI_ENDPOINT"))
+                           endpoint=without_credentials(current_app.config.get("XAPI_ENDPOINT")))
+
+
+def without_credentials(url: str | None) -> str | None:
+    """The LRS's address as managers see it: a user name or password written into it stays hidden."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host))
 
 
 @bp.get("/statements.json")
 def download():
     """The statements as one JSON array (an LRS's own format), streamed; logged in the audit log."""
     filters = filters_or_400()
-    query = learning_records.stored_statements(day_start(filters["from"]), day_start(filters["to"], 1),
-                                               filters["cohort"])
-    record_audit("export.learning_records.json", current_user,
-                 filters={key: str(value) for key, value in filters.items() if value is not None})
+    query = learning_records.stored_statements(day_start(filters.start), day_start(filters.end, 1), filters.cohort_id)
+    record_audit("export.learning_records.json", current_user, filters=filters.as_args())
     db.session.commit()
 
     def chunks():
