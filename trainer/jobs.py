@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -102,6 +103,7 @@ def huey_for(config) -> MemoryHuey | RedisHuey | SqliteHuey:
     if url == "memory://":
         return MemoryHuey(name, results=False)
     filename = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else config["JOBS_SQLITE_FILE"]
+    Path(filename).parent.mkdir(parents=True, exist_ok=True)  # a fresh instance folder may not exist yet
     return SqliteHuey(name, filename=filename, results=False)
 
 

@@ -43,7 +43,7 @@ def test_a_queued_job_waits_until_a_worker_runs_it_and_then_uses_the_database(ap
 @pytest.mark.parametrize(("url", "kind"), [("", SqliteHuey), ("memory://", MemoryHuey),
                                            ("redis://127.0.0.1:6379/0", RedisHuey)])
 def test_the_setting_chooses_where_the_queue_lives(url, kind, tmp_path):
-    huey = huey_for({"JOBS_URL": url, "JOBS_SQLITE_FILE": str(tmp_path / "jobs.sqlite3")})
+    huey = huey_for({"JOBS_URL": url, "JOBS_SQLITE_FILE": str(tmp_path / "new-instance" / "jobs.sqlite3")})
     assert isinstance(huey, kind)
 
 
