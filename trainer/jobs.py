@@ -116,8 +116,10 @@ class EmbeddedConsumer(Consumer):
 
 def consumer_for(app: Flask, workers: int, embedded: bool = False) -> Consumer:
     consumer_class = EmbeddedConsumer if embedded else Consumer
+    # Ctrl+C on run.py waits a few seconds for a running job, not for a whole large export (one cut
+    # short is marked failed later and can be tried again); `flask worker` finishes what it runs.
     return consumer_class(app.extensions["jobs"], workers=workers, worker_type="thread", periodic=True,
-                          check_worker_health=not embedded)
+                          check_worker_health=not embedded, shutdown_timeout=5 if embedded else None)
 
 
 def run_queued_jobs(app: Flask) -> int:
