@@ -1,4 +1,6 @@
 """A trainer runs a cohort in Chromium while a trainee works the live exercise."""
+import re
+
 from playwright.sync_api import expect
 
 from trainer.extensions import db
@@ -82,7 +84,9 @@ def test_trainer_runs_a_cohort_and_watches_a_trainee_live(page, log_in, browser,
 
     expect(row).to_contain_text("submitted", timeout=10_000)
     page.goto("/reviews")
-    page.get_by_role("link", name="The Alay road: a heroin consignment").click()
+    # This trainee's attempt: the queue may hold others' from earlier tests on the same server.
+    attempt_id = re.search(r"/scenario-attempts/(\d+)", trainee.url).group(1)
+    page.locator(f'a[href="/reviews/{attempt_id}"]', has_text="The Alay road: a heroin consignment").click()
     expect(page.get_by_text("Key findings: the lorry carries the load for the broker.")).to_be_visible()
     for box in page.locator('input[type="number"]').all():
         box.fill(box.get_attribute("max"))
