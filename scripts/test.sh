@@ -37,6 +37,7 @@ if command -v redis-server > /dev/null && ! redis-cli -h 127.0.0.1 ping > /dev/n
   for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping > /dev/null 2>&1 && break; sleep 0.1; done
 fi
 
-# Two workers (pytest-xdist) use both cores; a file's tests stay on one worker so its module
-# fixtures (a seeded programme, a live server) are built once. TEST_WORKERS=0 runs in one process.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
+# Three workers (pytest-xdist) on two cores: much of the suite waits (for Chromium, gunicorn,
+# PostgreSQL), so a third worker fills the waits. A file's tests stay on one worker, in order, so
+# its module fixtures (a seeded programme) are built once. TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-3}" --dist loadfile "$@"
