@@ -273,8 +273,13 @@ class LineList(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader building LineDict/LineList and refusing duplicate keys."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader building LineDict/LineList and refusing duplicate keys.
+
+    On libyaml's C parser where PyYAML has it (as the scenario loader): composing the shipped
+    courses' 100 files takes 0.08 s instead of 0.9 s. Its recursion is safe behind
+    yamlsafe.compose's depth check, which refuses deep nesting before parsing.
+    """
 
     first_line = 1
 

@@ -6,6 +6,7 @@ course file can run script in a trainee's browser.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -73,9 +74,11 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+@functools.lru_cache(maxsize=32)
 def _to_html(text: str) -> str:
     # A fresh Markdown object per call: instances keep state (footnotes) and are not
-    # safe to share between threads.
+    # safe to share between threads. The last few results are kept: checking a lesson asks
+    # for the same text's HTML four times (unclosed HTML, lost words, the page's own render).
     return _markdown.markdown(text, extensions=_extensions(), output_format="html")
 
 
