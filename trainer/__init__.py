@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import fragments
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_env, secret_key
 from .database import register_database
 from .domain.numbers import MAX_INTEGER
@@ -66,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    fragments.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"

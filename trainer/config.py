@@ -104,6 +104,8 @@ class Config:
     # How often live pages (a trainer's cohort view, a trainee's case file during an
     # exercise) ask for news: often enough to feel live, rare enough for 100 trainees.
     LIVE_POLL_SECONDS = int(os.environ.get("TRAINER_LIVE_POLL_SECONDS", "15"))
+    # Large page parts kept rendered per process, keyed by the state they show (trainer/fragments.py).
+    FRAGMENT_CACHE = True
     # PostgreSQL memory for each sort and hash of a report's queries (SET LOCAL work_mem): at
     # the server's default of 4 MB, a programme of 100 000 officers spills them to disk.
     REPORTS_WORK_MEM = os.environ.get("TRAINER_REPORTS_WORK_MEM", "64MB")

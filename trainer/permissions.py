@@ -27,9 +27,10 @@ def role_required(*roles: str):
     return decorator
 
 
-def own_or_404(model, object_id: int):
-    """A row the current user owns (its `user_id`); anyone else's is 404, so ids reveal nothing."""
-    row = db.session.get(model, object_id)
+def own_or_404(model, object_id: int, *options):
+    """A row the current user owns (its `user_id`); anyone else's is 404, so ids reveal nothing.
+    `options` are loader options for the query (columns to defer, relationships to join)."""
+    row = db.session.get(model, object_id, options=options)
     if row is None or row.user_id != current_user.id:
         abort(404)
     return row

@@ -1,11 +1,13 @@
 """A trainee works a scenario: case file without the key, autosave, submit, explained score."""
 import json
+import re
 from datetime import timedelta
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import select
 
-from conftest import csrf_token, post_form
+from conftest import csrf_token, logged_in, post_form, without_tokens
 from sample_scenario import EXAMPLE, PERFECT, write_scenario
 from trainer.domain.scenario import parse_scenario
 from trainer.config import PROJECT_ROOT
@@ -14,6 +16,7 @@ from trainer.models import ScenarioAttempt
 from trainer.services.scenarios import load_scenarios
 
 SPEC, _ = parse_scenario(EXAMPLE, "example.yml")
+DATA_CSRF = re.compile(r'data-csrf="([^"]+)"')
 KEY_TEXTS = [item.rationale for task in SPEC.tasks if task.type == "grade" for item in task.key.items] + [
     option.explanation for task in SPEC.tasks if task.type == "decision"
     for decision in task.content.decisions for option in decision.options]
@@ -195,3 +198,32 @@ def test_a_scenario_page_offers_its_versions_in_other_languages(app, client, aut
     assert 'href="/scenarios/heroin-border-crossing" hreflang="en" lang="en">English</a>' in russian
     alone = client.get("/scenarios/multi-agency-exchange").get_data(as_text=True)
     assert "hreflang" not in alone.split("<main")[1]  # a work in one language offers nothing
+
+
+def test_a_workspace_reopened_unchanged_is_not_drawn_again_and_each_session_keeps_its_own_token(app, client, trainee):
+    """The workspace's body is kept per attempt state (trainer/fragments.py) without its CSRF
+    token: a second browser of the same officer gets the same page with its own token, and a
+    save shows at once."""
+    attempt = open_case(client)
+    drawn = []
+
+    def count(_sender, template, **_extra):
+        if template.name == "scenarios/_workspace_body.html":
+            drawn.append(template.name)
+
+    template_rendered.connect(count, app)
+    try:
+        first = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+        assert without_tokens(client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)) == without_tokens(first)
+        other_browser = logged_in(app, trainee)
+        second = other_browser.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+        assert len(drawn) == 1
+        tokens = [DATA_CSRF.search(page).group(1) for page in (first, second)]
+        assert tokens[0] != tokens[1] and "\x00" not in first + second
+        assert save(other_browser, attempt, {"final-report": {"text": "From the second browser"}}, tokens[1]).status_code == 200
+        assert save(client, attempt, {"timeline": {"order": ["E2"]}}, tokens[0]).status_code == 200
+
+        page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
+        assert "From the second browser</textarea>" in page and len(drawn) == 2
+    finally:
+        template_rendered.disconnect(count, app)

@@ -6,9 +6,10 @@ timeline 15, ach 15, decisions 15, report 10).
 import json
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import select
 
-from conftest import csrf_token, post_form
+from conftest import csrf_token, post_form, without_tokens
 from sample_scenario import PERFECT
 from trainer.extensions import db
 from trainer.models import AuditEvent, Cohort, LiveExercise, Scenario, ScenarioAttempt, User
@@ -196,3 +197,48 @@ def test_an_answer_no_parser_reads_is_refused_not_an_error(client, auth, people,
                            headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
     assert response.status_code == 400 and "expected a JSON object" in response.get_json()["error"]
     assert post_form(client, f"/scenario-attempts/{attempt}/submit").status_code == 302
+
+
+def test_a_result_read_again_is_not_drawn_again_yet_shows_a_review_and_a_language_at_once(
+        app, client, auth, people, database):
+    """The result's body is kept per attempt state (trainer/fragments.py): reading it again does
+    not draw it again, and whatever changes the attempt or the reader is drawn afresh."""
+    attempt = submitted(app, people["trainee"], HEDGED)  # the report awaits a trainer
+    drawn = []
+
+    def count(_sender, template, **_extra):
+        if template.name == "scenarios/_result_body.html":
+            drawn.append(template.name)
+
+    template_rendered.connect(count, app)
+    try:
+        auth.login(people["trainee"])
+        first = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+        again = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+        assert "waiting for a trainer" in first and "Total: 84%" in first  # 93.75 less the report's 10
+        assert without_tokens(again) == without_tokens(first) and len(drawn) == 1
+
+        auth.logout()
+        auth.login(people["trainer"])
+        form = {f"points:final-report:{c}": str(p["points"]) for c, p in FULL_REVIEW["final-report"].items()}
+        assert post_form(client, f"/reviews/{attempt}", form).status_code == 302
+        auth.logout()
+        auth.login(people["trainee"])
+        reviewed = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+        assert "Total: 94%" in reviewed and "waiting for a trainer" not in reviewed and len(drawn) == 2
+
+        database.update(User, people["trainee"].id, language="ru")
+        russian = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+        assert "Итого: 94%" in russian and "Total: 94%" not in russian and len(drawn) == 3
+    finally:
+        template_rendered.disconnect(count, app)
+
+
+def test_a_kept_result_is_never_shown_to_another_trainee(app, client, auth, people, make_user):
+    attempt = submitted(app, people["trainee"], HEDGED, FULL_REVIEW)
+    auth.login(people["trainee"])
+    assert "Total: 94%" in client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
+    auth.logout()
+    auth.login(make_user("trainee"))
+    response = client.get(f"/scenario-attempts/{attempt}/result")
+    assert response.status_code == 404 and "Total: 94%" not in response.get_data(as_text=True)

@@ -4,7 +4,9 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import defer
 
+from .. import fragments
 from ..choices import COLUMN_TYPE_LABELS
 from ..domain.chart_export import chart_anx, chart_board
 from ..domain.scenario.workspace import attempt_progress
@@ -23,6 +25,12 @@ from ..services.exercises import may_review
 bp = Blueprint("scenarios", __name__)
 # What a task's marker says to screen readers (its state: trainer/domain/scenario/workspace.py).
 TASK_STATE_TEXTS = {"done": _l("done"), "partly": _l("partly done"), "empty": _l("not started")}
+
+
+# The answers and the scored breakdown (JSON, the largest columns) are read only when the page's
+# body is drawn, not when a kept one is served (trainer/fragments.py).
+WITHOUT_ANSWERS = (defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
+                   defer(ScenarioAttempt.report_scores))
 
 
 def scenario_or_404(slug: str):
@@ -62,14 +70,24 @@ def start(slug: str):
 @bp.get("/scenario-attempts/<int:attempt_id>")
 @login_required
 def workspace(attempt_id: int):
-    attempt = own_or_404(ScenarioAttempt, attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id, *WITHOUT_ANSWERS)
     if attempt.submitted_at:
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
-    view, responses = casework.attempt_view(attempt), attempt.responses or {}
-    return render_template("scenarios/workspace.html", attempt=attempt, view=view, responses=responses,
-                           COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS, chart_board=chart_board,
-                           progress=attempt_progress(view, responses), STATE_TEXTS=TASK_STATE_TEXTS,
-                           task_limit=casework.MAX_TASK_BYTES)
+    view = casework.attempt_view(attempt)
+
+    def body():
+        responses = attempt.responses or {}
+        return render_template("scenarios/_workspace_body.html", attempt=attempt, view=view, responses=responses,
+                               COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS, chart_board=chart_board,
+                               progress=attempt_progress(view, responses), STATE_TEXTS=TASK_STATE_TEXTS,
+                               task_limit=casework.MAX_TASK_BYTES, SESSION_TOKEN=fragments.SESSION_TOKEN)
+
+    # Kept per attempt state (every autosave bumps row_version) and per case file (reports
+    # released by a trainer or by the clock): reopening unchanged work is not drawn again.
+    released = tuple(report["id"] for report in view["reports"])
+    kept = fragments.rendered(("scenario workspace", attempt.id, attempt.user_id, attempt.version_id,
+                               attempt.row_version, released, view["pending_reports"]), body)
+    return render_template("scenarios/workspace.html", view=view, body=kept)
 
 
 @bp.post("/scenario-attempts/<int:attempt_id>/save")
@@ -195,11 +213,19 @@ def submit(attempt_id: int):
 @bp.get("/scenario-attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = own_or_404(ScenarioAttempt, attempt_id)
+    attempt = own_or_404(ScenarioAttempt, attempt_id, *WITHOUT_ANSWERS)
     if not attempt.submitted_at:
         return redirect(url_for("scenarios.workspace", attempt_id=attempt.id))
     spec = casework.scenario_for(attempt.version, attempt.seed)
-    # The trainee's chart beside the key's, their order beside the key's: matched by the rules scored with.
-    pictures = compare_answers(spec, attempt.responses, rules=attempt.rule_version)
-    return render_template("scenarios/result.html", attempt=attempt, result=attempt.result, spec=spec,
-                           pictures=pictures, history=casework.earlier_scores(attempt))
+
+    def body():
+        # The trainee's chart beside the key's, their order beside the key's: matched by the rules scored with.
+        pictures = compare_answers(spec, attempt.responses, rules=attempt.rule_version)
+        return render_template("scenarios/_result_body.html", attempt=attempt, result=attempt.result, spec=spec,
+                               pictures=pictures, history=casework.earlier_scores(attempt))
+
+    # Kept per attempt state: a review, a re-score or anything else that changes the attempt
+    # bumps its row_version, so the page is drawn again (trainer/fragments.py).
+    kept = fragments.rendered(("scenario result", attempt.id, attempt.user_id, attempt.version_id,
+                               attempt.row_version), body)
+    return render_template("scenarios/result.html", spec=spec, body=kept)
