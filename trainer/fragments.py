@@ -26,15 +26,19 @@ from markupsafe import Markup
 SESSION_TOKEN = "\x00csrf-token\x00"
 MAX_ENTRIES = 1024
 MAX_FRAGMENT_CHARS = 400_000  # a page part this large is rendered each time rather than kept
+# All kept parts of a process together (a workspace body is ~100 000 characters): the oldest go
+# first, so a worker's memory grows by some 30 MB at most, whatever the class's size.
+MAX_KEPT_CHARS = 16_000_000
 
 
 
 class Fragments:
     """The kept fragments of one app: an LRU of rendered HTML, safe for threaded servers."""
 
-    def __init__(self):
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_KEPT_CHARS):
         self.kept: OrderedDict[Hashable, str] = OrderedDict()
         self.lock = threading.Lock()
+        self.max_entries, self.max_chars, self.chars = max_entries, max_chars, 0
 
     def get(self, key: Hashable) -> str | None:
         with self.lock:
@@ -47,9 +51,12 @@ class Fragments:
         if len(html) > MAX_FRAGMENT_CHARS:
             return
         with self.lock:
+            replaced = self.kept.pop(key, None)
+            self.chars += len(html) - (len(replaced) if replaced is not None else 0)
             self.kept[key] = html
-            while len(self.kept) > MAX_ENTRIES:
-                self.kept.popitem(last=False)
+            while len(self.kept) > self.max_entries or self.chars > self.max_chars:
+                _oldest, dropped = self.kept.popitem(last=False)
+                self.chars -= len(dropped)
 
 
 def rendered(key: tuple, render: Callable[[], str]) -> Markup:
