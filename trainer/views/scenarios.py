@@ -29,8 +29,13 @@ TASK_STATE_TEXTS = {"done": _l("done"), "partly": _l("partly done"), "empty": _l
 
 # The answers and the scored breakdown (JSON, the largest columns) are read only when the page's
 # body is drawn, not when a kept one is served (trainer/fragments.py).
-WITHOUT_ANSWERS = (defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
-                   defer(ScenarioAttempt.report_scores))
+ANSWER_COLUMNS = ("responses", "result", "report_scores")
+WITHOUT_ANSWERS = tuple(defer(getattr(ScenarioAttempt, name)) for name in ANSWER_COLUMNS)
+
+
+def load_answers(attempt: ScenarioAttempt) -> None:
+    """The deferred answer columns in one query (each on its own would be one query apiece)."""
+    db.session.refresh(attempt, attribute_names=ANSWER_COLUMNS)
 
 
 def scenario_or_404(slug: str):
@@ -76,6 +81,7 @@ def workspace(attempt_id: int):
     view = casework.attempt_view(attempt)
 
     def body():
+        load_answers(attempt)
         responses = attempt.responses or {}
         return render_template("scenarios/_workspace_body.html", attempt=attempt, view=view, responses=responses,
                                COLUMN_TYPE_LABELS=COLUMN_TYPE_LABELS, chart_board=chart_board,
@@ -219,6 +225,7 @@ def result(attempt_id: int):
     spec = casework.scenario_for(attempt.version, attempt.seed)
 
     def body():
+        load_answers(attempt)
         # The trainee's chart beside the key's, their order beside the key's: matched by the rules scored with.
         pictures = compare_answers(spec, attempt.responses, rules=attempt.rule_version)
         return render_template("scenarios/_result_body.html", attempt=attempt, result=attempt.result, spec=spec,
