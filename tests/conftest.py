@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy
+from flask import template_rendered
 from sqlalchemy import func, select
 from sqlalchemy.pool import StaticPool
 from werkzeug.routing.rules import Rule
@@ -320,6 +321,22 @@ def make_user(database, faker):
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def templates_drawn(app, name: str) -> Iterator[list[str]]:
+    """A list that grows by one each time the template `name` is rendered inside the block."""
+    drawn: list[str] = []
+
+    def count(_sender, template, **_extra):
+        if template.name == name:
+            drawn.append(name)
+
+    template_rendered.connect(count, app)
+    try:
+        yield drawn
+    finally:
+        template_rendered.disconnect(count, app)
 
 
 def without_tokens(page: str) -> str:

@@ -4,10 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import select
 
-from conftest import csrf_token, logged_in, post_form, without_tokens
+from conftest import csrf_token, logged_in, post_form, templates_drawn, without_tokens
 from sample_scenario import EXAMPLE, PERFECT, write_scenario
 from trainer.domain.scenario import parse_scenario
 from trainer.config import PROJECT_ROOT
@@ -205,14 +204,7 @@ def test_a_workspace_reopened_unchanged_is_not_drawn_again_and_each_session_keep
     token: a second browser of the same officer gets the same page with its own token, and a
     save shows at once."""
     attempt = open_case(client)
-    drawn = []
-
-    def count(_sender, template, **_extra):
-        if template.name == "scenarios/_workspace_body.html":
-            drawn.append(template.name)
-
-    template_rendered.connect(count, app)
-    try:
+    with templates_drawn(app, "scenarios/_workspace_body.html") as drawn:
         first = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
         assert without_tokens(client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)) == without_tokens(first)
         other_browser = logged_in(app, trainee)
@@ -225,5 +217,3 @@ def test_a_workspace_reopened_unchanged_is_not_drawn_again_and_each_session_keep
 
         page = client.get(f"/scenario-attempts/{attempt}").get_data(as_text=True)
         assert "From the second browser</textarea>" in page and len(drawn) == 2
-    finally:
-        template_rendered.disconnect(count, app)

@@ -6,10 +6,9 @@ timeline 15, ach 15, decisions 15, report 10).
 import json
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import select
 
-from conftest import csrf_token, post_form, without_tokens
+from conftest import csrf_token, post_form, templates_drawn, without_tokens
 from sample_scenario import PERFECT
 from trainer.extensions import db
 from trainer.models import AuditEvent, Cohort, LiveExercise, Scenario, ScenarioAttempt, User
@@ -204,14 +203,7 @@ def test_a_result_read_again_is_not_drawn_again_yet_shows_a_review_and_a_languag
     """The result's body is kept per attempt state (trainer/fragments.py): reading it again does
     not draw it again, and whatever changes the attempt or the reader is drawn afresh."""
     attempt = submitted(app, people["trainee"], HEDGED)  # the report awaits a trainer
-    drawn = []
-
-    def count(_sender, template, **_extra):
-        if template.name == "scenarios/_result_body.html":
-            drawn.append(template.name)
-
-    template_rendered.connect(count, app)
-    try:
+    with templates_drawn(app, "scenarios/_result_body.html") as drawn:
         auth.login(people["trainee"])
         first = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
         again = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
@@ -230,8 +222,6 @@ def test_a_result_read_again_is_not_drawn_again_yet_shows_a_review_and_a_languag
         database.update(User, people["trainee"].id, language="ru")
         russian = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
         assert "Итого: 94%" in russian and "Total: 94%" not in russian and len(drawn) == 3
-    finally:
-        template_rendered.disconnect(count, app)
 
 
 def test_a_kept_result_is_never_shown_to_another_trainee(app, client, auth, people, make_user):
