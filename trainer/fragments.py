@@ -31,7 +31,6 @@ MAX_FRAGMENT_CHARS = 400_000  # a page part this large is rendered each time rat
 MAX_KEPT_CHARS = 16_000_000
 
 
-
 class Fragments:
     """The kept fragments of one app: an LRU of rendered HTML, safe for threaded servers."""
 
