@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import re
 import sqlite3
@@ -76,10 +75,7 @@ def _remember_checked_courses() -> None:
         root = Path(root)
         if not root.is_dir():
             return check_courses(root)
-        digest = hashlib.sha256()
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        key = (str(root.resolve()), digest.hexdigest())
+        key = (str(root.resolve()), content.folder_digest(root))
         if key not in checked:
             checked[key] = check_courses(root)
         return copy.deepcopy(checked[key])
