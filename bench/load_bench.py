@@ -182,6 +182,20 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_DATA = re.compile(r'data-csrf="([^"]+)"')
 
 
+def page_request(page: str, account: dict, lesson: int = 0) -> tuple[str, str, dict | None]:
+    """What a bench trainee asks for on a page of PAGES: (method, path, JSON body); `lesson`
+    picks which of their course's lessons."""
+    return {
+        "trainee home": ("GET", "/", None),
+        "catalogue": ("GET", "/courses", None),
+        "lesson": ("GET", account["lessons"][lesson % len(account["lessons"])], None),
+        "scenario workspace": ("GET", account["workspace"], None),
+        "scenario result": ("GET", account["result"], None),
+        "autosave POST": ("POST", account["save"], account["save_body"]),
+        "bare endpoint": ("GET", "/_bench/bare", None),
+    }[page]
+
+
 def run_load(host: str, accounts: list[dict], users: int, seconds: float, warmup: float) -> dict[str, dict]:
     """Every page in turn, all users at once; {page: figures} measured after the warm-up."""
     import gevent
@@ -221,23 +235,14 @@ def run_load(host: str, accounts: list[dict], users: int, seconds: float, warmup
             state["answered"].setdefault(phase, set()).add(id(self))
 
         def request(self, phase: str) -> None:
-            account = self.account
-            if phase == "trainee home":
-                self.client.get("/", name=phase, headers=headers)
-            elif phase == "catalogue":
-                self.client.get("/courses", name=phase, headers=headers)
-            elif phase == "lesson":
+            if phase == "lesson":
                 self.lesson += 1
-                self.client.get(account["lessons"][self.lesson % len(account["lessons"])], name=phase, headers=headers)
-            elif phase == "scenario workspace":
-                self.client.get(account["workspace"], name=phase, headers=headers)
-            elif phase == "scenario result":
-                self.client.get(account["result"], name=phase, headers=headers)
-            elif phase == "autosave POST":
-                self.client.post(account["save"], name=phase, data=json.dumps(account["save_body"]),
+            method, path, body = page_request(phase, self.account, self.lesson)
+            if method == "POST":
+                self.client.post(path, name=phase, data=json.dumps(body),
                                  headers={**headers, "Content-Type": "application/json", "X-CSRFToken": self.csrf})
-            elif phase == "bare endpoint":
-                self.client.get("/_bench/bare", name=phase, headers=headers)
+            else:
+                self.client.get(path, name=phase, headers=headers)
 
     Trainee.host = host
     env = Environment(user_classes=[Trainee])
@@ -332,11 +337,10 @@ def measure_bytes(host: str, account: dict) -> dict[str, tuple[int, int]]:
     session.post(host + "/login", data={"csrf_token": CSRF_FIELD.search(page).group(1), "email": account["email"],
                                         "password": PASSWORD})
     csrf = CSRF_DATA.search(session.get(host + account["workspace"]).text).group(1)
-    paths = {"trainee home": "/", "catalogue": "/courses", "lesson": account["lessons"][0],
-             "scenario workspace": account["workspace"], "scenario result": account["result"],
-             "bare endpoint": "/_bench/bare"}
-    weights = {page: page_weight(session, host, "GET", path, None, None) for page, path in paths.items()}
-    weights["autosave POST"] = page_weight(session, host, "POST", account["save"], account["save_body"], csrf)
+    weights = {}
+    for page in PAGES:
+        method, path, body = page_request(page, account)
+        weights[page] = page_weight(session, host, method, path, body, csrf if method == "POST" else None)
     # Fetched by the page's script only when a link chart comes into view (not in "first visit").
     lazy = re.search(r'data-chart-script="([^"]+)"', session.get(host + account["workspace"]).text)
     if lazy:

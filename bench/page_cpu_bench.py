@@ -35,19 +35,6 @@ sys.path[:0] = [str(BENCH_DIR.parent), str(BENCH_DIR)]
 import load_bench  # noqa: E402
 
 
-def page_requests(account: dict, bare_path: str) -> dict[str, tuple[str, str, dict | None]]:
-    """What each page of load_bench.PAGES asks for, as (method, path, JSON body)."""
-    return {
-        "trainee home": ("GET", "/", None),
-        "catalogue": ("GET", "/courses", None),
-        "lesson": ("GET", account["lessons"][0], None),
-        "scenario workspace": ("GET", account["workspace"], None),
-        "scenario result": ("GET", account["result"], None),
-        "autosave POST": ("POST", account["save"], account["save_body"]),
-        "bare endpoint": ("GET", bare_path, None),
-    }
-
-
 def requester(client, method: str, path: str, body: dict | None, csrf: str):
     """A request as the browser sends it (compression accepted; the CSRF header on the autosave)."""
     headers = {"Accept-Encoding": load_bench.BROWSER_ENCODINGS}
@@ -94,7 +81,7 @@ def main() -> None:
 
     from sqlalchemy import event
 
-    from bench_app import BARE_PATH, create_bench_app
+    from bench_app import create_bench_app
     from trainer.extensions import db
 
     app = create_bench_app()
@@ -112,7 +99,7 @@ def main() -> None:
                                            "csrf_token": load_bench.CSRF_FIELD.search(login).group(1)})
     assert response.status_code == 302, "the bench trainee could not log in"
     csrf = load_bench.CSRF_DATA.search(client.get(account["workspace"]).get_data(as_text=True)).group(1)
-    pages = page_requests(account, BARE_PATH)
+    pages = {page: load_bench.page_request(page, account) for page in load_bench.PAGES}
 
     if args.profile:
         ask = requester(client, *pages[args.profile], csrf)
