@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -103,3 +104,19 @@ def log_in(page):
         page.get_by_role("button", name="Log in").click()
 
     return fill
+
+
+@pytest.fixture
+def open_case_file(page):
+    """Press "Open the case file" and wait until the workspace has loaded; gives the attempt's id.
+
+    The URL changes when the navigation commits, before the page has loaded: reading it then and
+    reloading at once raced Chromium ("Page.reload: Not attached to an active page").
+    """
+
+    def press() -> int:
+        page.get_by_role("button", name="Open the case file").click()
+        page.wait_for_url(re.compile(r"/scenario-attempts/\d+$"), wait_until="load")
+        return int(page.url.rsplit("/", 1)[1])
+
+    return press

@@ -32,12 +32,11 @@ def new_trainee(live_app) -> str:
     return email
 
 
-def open_case(page, log_in, live_app) -> int:
+def open_case(page, log_in, open_case_file, live_app) -> int:
     log_in(new_trainee(live_app), PASSWORD)
     page.goto("/scenarios")
     page.get_by_role("link", name="The Alay road").click()
-    page.get_by_role("button", name="Open the case file").click()
-    return int(page.url.rsplit("/", 1)[1])
+    return open_case_file()
 
 
 def responses(live_app, attempt_id) -> dict:
@@ -55,9 +54,9 @@ def first_decision(page):
     return page.locator('[data-task="decisions"] input[data-decision]').first
 
 
-def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, live_app):
+def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, open_case_file, live_app):
     page.add_init_script(SLOW_SAVES)
-    attempt_id = open_case(page, log_in, live_app)
+    attempt_id = open_case(page, log_in, open_case_file, live_app)
     report(page).fill("First draft")
     page.wait_for_function("() => window.__inFlight === 1")  # the first save is on its way...
     report(page).fill("Second draft")                   # ...while the trainee keeps typing
@@ -69,8 +68,8 @@ def test_overlapping_changes_are_saved_one_request_at_a_time(page, log_in, live_
     assert saved["final-report"] == {"text": "Second draft"} and "decisions" in saved
 
 
-def test_work_not_yet_saved_survives_a_reload_and_is_saved_when_the_server_answers(page, log_in, live_app):
-    attempt_id = open_case(page, log_in, live_app)
+def test_work_not_yet_saved_survives_a_reload_and_is_saved_when_the_server_answers(page, log_in, open_case_file, live_app):
+    attempt_id = open_case(page, log_in, open_case_file, live_app)
     page.route("**/save", lambda route: route.abort())  # the connection is gone
     report(page).fill("Typed while offline")
     expect(page.locator("#autosave-status")).to_contain_text("no connection")
@@ -82,8 +81,8 @@ def test_work_not_yet_saved_survives_a_reload_and_is_saved_when_the_server_answe
     assert responses(live_app, attempt_id)["final-report"] == {"text": "Typed while offline"}
 
 
-def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_in, live_app):
-    attempt_id = open_case(page, log_in, live_app)
+def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_in, open_case_file, live_app):
+    attempt_id = open_case(page, log_in, open_case_file, live_app)
     huge = "Too long. " * 6000  # 60 KB, over the 50 KB one task may hold
     report(page).fill(huge)
     problem = page.locator('[data-task="final-report"] [data-save-problem]')

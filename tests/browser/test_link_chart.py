@@ -32,13 +32,12 @@ def new_trainee(live_app) -> str:
     return email
 
 
-def open_link_chart(page, log_in, live_app):
+def open_link_chart(page, log_in, open_case_file, live_app):
     """A new trainee opens the shipped Alay road scenario and its link chart task."""
     log_in(new_trainee(live_app), PASSWORD)
     page.goto("/scenarios")
     page.get_by_role("link", name="The Alay road").click()
-    page.get_by_role("button", name="Open the case file").click()
-    attempt_id = int(page.url.rsplit("/", 1)[1])
+    attempt_id = open_case_file()
     with live_app.app_context():
         attempt = db.session.get(ScenarioAttempt, attempt_id)
         spec = casework.scenario_for(attempt.version, attempt.seed)
@@ -59,8 +58,8 @@ def add_link(page, task, a, b, link_type, strength):
     box.get_by_role("button", name="Add link").click()
 
 
-def test_entities_show_their_type_icon_and_links_their_type_and_strength(page, log_in, live_app, live_server, tmp_path):
-    task, chart = open_link_chart(page, log_in, live_app)
+def test_entities_show_their_type_icon_and_links_their_type_and_strength(page, log_in, open_case_file, live_app, live_server, tmp_path):
+    task, chart = open_link_chart(page, log_in, open_case_file, live_app)
     nodes = chart.evaluate(CY + ".nodes().map(n => [n.data('type'), n.style('background-image')])")
     assert nodes and all(icon.endswith(f"/static/img/entities/{kind}.svg") for kind, icon in nodes)
     for kind in {kind for kind, _ in nodes} | {"entity"}:  # every icon is served from our origin
@@ -95,8 +94,8 @@ def on_screen(chart, node_id):
     return box["x"] + at["x"], box["y"] + at["y"]
 
 
-def test_dragging_one_entity_onto_another_picks_the_pair_and_adding_draws_the_link(page, log_in, live_app):
-    task, chart = open_link_chart(page, log_in, live_app)
+def test_dragging_one_entity_onto_another_picks_the_pair_and_adding_draws_the_link(page, log_in, open_case_file, live_app):
+    task, chart = open_link_chart(page, log_in, open_case_file, live_app)
     link = task.key.links[0]
     before = chart.evaluate(CY + f".getElementById({link.a!r}).position()")
     (x0, y0), (x1, y1) = on_screen(chart, link.a), on_screen(chart, link.b)
@@ -128,8 +127,8 @@ def test_dragging_one_entity_onto_another_picks_the_pair_and_adding_draws_the_li
     assert abs(moved["x"] - start["x"] - 20) < 3 and abs(moved["y"] - start["y"] - 25) < 3
 
 
-def test_clicking_one_entity_then_another_still_picks_the_pair(page, log_in, live_app):
-    task, chart = open_link_chart(page, log_in, live_app)
+def test_clicking_one_entity_then_another_still_picks_the_pair(page, log_in, open_case_file, live_app):
+    task, chart = open_link_chart(page, log_in, open_case_file, live_app)
     link = task.key.links[0]
     page.mouse.click(*on_screen(chart, link.b))
     page.mouse.click(*on_screen(chart, link.a))
@@ -152,8 +151,8 @@ def stored_positions(live_app, attempt_id: int, task_id: str) -> dict:
         return answer.get("positions") or {}
 
 
-def test_a_layout_chosen_and_entities_arranged_by_hand_come_back_after_a_reload(page, log_in, live_app):
-    task, chart = open_link_chart(page, log_in, live_app)
+def test_a_layout_chosen_and_entities_arranged_by_hand_come_back_after_a_reload(page, log_in, open_case_file, live_app):
+    task, chart = open_link_chart(page, log_in, open_case_file, live_app)
     box = panel(page, task)
     circle = positions(chart)
     for layout in ("cose", "concentric", "breadthfirst", "grid"):
@@ -185,8 +184,8 @@ def test_a_layout_chosen_and_entities_arranged_by_hand_come_back_after_a_reload(
     assert positions(chart) == arranged
 
 
-def test_search_highlights_an_entity_and_its_neighbours(page, log_in, live_app):
-    task, chart = open_link_chart(page, log_in, live_app)
+def test_search_highlights_an_entity_and_its_neighbours(page, log_in, open_case_file, live_app):
+    task, chart = open_link_chart(page, log_in, open_case_file, live_app)
     link = task.key.links[0]
     box = panel(page, task)
     add_link(page, task, link.a, link.b, link.type, "confirmed")

@@ -42,7 +42,7 @@ def total_on(page) -> str:
     return re.search(r"Total: (\d+)%", page.content()).group(1)
 
 
-def test_trainer_authors_previews_and_publishes_a_scenario_that_keeps_old_scores(page, log_in, live_app):
+def test_trainer_authors_previews_and_publishes_a_scenario_that_keeps_old_scores(page, log_in, open_case_file, live_app):
     log_in("trainer@example.org")
     page.goto("/author/scenarios")
     page.get_by_label("Template").select_option(label="The Alay road: a heroin consignment")
@@ -102,8 +102,7 @@ def test_trainer_authors_previews_and_publishes_a_scenario_that_keeps_old_scores
     switch_to(page, log_in, "trainee@example.org")
     page.goto("/scenarios")
     page.get_by_role("link", name=TITLE).click()
-    page.get_by_role("button", name="Open the case file").click()
-    attempt_id = int(page.url.rsplit("/", 1)[1])
+    attempt_id = open_case_file()
     with live_app.app_context():
         attempt = db.session.get(ScenarioAttempt, attempt_id)
         grade = next(t for t in casework.scenario_for(attempt.version, attempt.seed).tasks if t.type == "grade")

@@ -115,11 +115,10 @@ def open_from_the_list(page, slug):
 
 
 @pytest.mark.parametrize("slug", ["alay-road"] + [spec["id"] for spec in SHIPPED])
-def test_trainee_works_every_task_reloads_and_gets_an_explained_score(page, log_in, live_app, slug):
+def test_trainee_works_every_task_reloads_and_gets_an_explained_score(page, log_in, open_case_file, live_app, slug):
     log_in("trainee@example.org")
     open_from_the_list(page, slug)
-    page.get_by_role("button", name="Open the case file").click()
-    attempt_id = int(page.url.rsplit("/", 1)[1])
+    attempt_id = open_case_file()
     spec = attempt_and_spec(live_app, attempt_id, minutes_ago=60)  # every timed report has arrived
     page.reload()
     expect(page.locator("article.report")).to_have_count(len(spec.reports))
