@@ -44,7 +44,7 @@ PASSWORD = "bench trainee password"
 SECRET = "load-bench-secret"
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # what Chromium asks for
 PAGES = ("trainee home", "catalogue", "lesson", "scenario workspace", "scenario result", "autosave POST",
-         "bare endpoint")
+         "signed-in floor", "bare endpoint")
 
 
 # --- preparing a database (a child process: it imports the app, the load generator does not) ----
@@ -192,6 +192,7 @@ def page_request(page: str, account: dict, lesson: int = 0) -> tuple[str, str, d
         "scenario workspace": ("GET", account["workspace"], None),
         "scenario result": ("GET", account["result"], None),
         "autosave POST": ("POST", account["save"], account["save_body"]),
+        "signed-in floor": ("GET", "/_bench/signed-in", None),
         "bare endpoint": ("GET", "/_bench/bare", None),
     }[page]
 
