@@ -83,9 +83,11 @@ outcomes AS (
     FROM scenario_attempts a JOIN scenario_versions v ON v.id = a.version_id
     WHERE a.status IN ('passed', 'failed') AND a.submitted_at IS NOT NULL GROUP BY a.user_id, v.scenario_id)
 SELECT (SELECT count(*) FROM trained JOIN trainees t ON t.id = trained.user_id) AS trained,
-       (SELECT count(*) FROM enrolments e JOIN trainees t ON t.id = e.user_id WHERE e.completed_at IS NOT NULL)
+       (SELECT count(*) FROM enrolments e JOIN trainees t ON t.id = e.user_id WHERE e.completed_at IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM certificates r WHERE r.user_id = e.user_id AND r.course_id = e.course_id AND r.revoked_at IS NOT NULL))
            AS completions,
-       (SELECT count(*) FROM certificates c JOIN trainees t ON t.id = c.user_id) AS certificates,
+       (SELECT count(*) FROM certificates c JOIN trainees t ON t.id = c.user_id WHERE c.revoked_at IS NULL)
+           AS certificates,
        (SELECT attended * 100.0 / nullif(expected, 0) FROM places) AS attendance_rate,
        (SELECT avg(gain) FROM gains) AS mean_gain,
        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gain) FROM gains) AS median_gain,
@@ -108,7 +110,7 @@ course_pairs AS (
     WHERE a.course_id IS NOT NULL),
 course_status AS (
     SELECT 'course' AS kind, p.course_id AS target_id,
-           CASE WHEN c.id IS NOT NULL OR e.completed_at IS NOT NULL THEN 'passed'
+           CASE WHEN c.revoked_at IS NULL AND (c.id IS NOT NULL OR e.completed_at IS NOT NULL) THEN 'passed'
                 WHEN coalesce(n.lessons, 0) > 0 AND coalesce(d.done, 0) >= n.lessons THEN 'completed'
                 WHEN e.id IS NOT NULL THEN 'in_progress' ELSE 'not_started' END AS status
     FROM course_pairs p JOIN trainees t ON t.id = p.user_id
@@ -188,8 +190,9 @@ FLOOR_DISAGGREGATION = """
 WITH trained AS (
     SELECT user_id FROM enrolments UNION SELECT user_id FROM scenario_attempts UNION
     SELECT user_id FROM attendance WHERE status IN ('present', 'late')),
-completers AS (SELECT DISTINCT user_id FROM enrolments WHERE completed_at IS NOT NULL),
-certified AS (SELECT DISTINCT user_id FROM certificates),
+completers AS (SELECT DISTINCT user_id FROM enrolments e WHERE completed_at IS NOT NULL AND
+    NOT EXISTS (SELECT 1 FROM certificates r WHERE r.user_id = e.user_id AND r.course_id = e.course_id AND r.revoked_at IS NOT NULL)),
+certified AS (SELECT DISTINCT user_id FROM certificates WHERE revoked_at IS NULL),
 passers AS (SELECT DISTINCT user_id FROM scenario_attempts WHERE status = 'passed' AND submitted_at IS NOT NULL)
 SELECT coalesce(u.country, g.country) AS country, u.agency_id, coalesce(u.gender, 'not_recorded') AS gender,
        count(*) AS officers, count(t.user_id) AS trained, count(c.user_id) AS completers,

@@ -3,18 +3,18 @@ services kept up to date are exactly what a rebuild from the raw tables computes
 import random
 
 import pytest
-from sqlalchemy import select, type_coerce, union_all
+from sqlalchemy import func, select, type_coerce, union_all
 from werkzeug.datastructures import MultiDict
 
 from conftest import database_url_for
 from sample_course import CORRECT, WRONG, write_course
 from sample_scenario import write_scenario
 from trainer.extensions import db
-from trainer.models import Course, Lesson, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.models import Certificate, Course, Lesson, QuizAttempt, Scenario, ScenarioAttempt, User
 from trainer.models_progress import ProgressSummary
 from trainer.seed import simulated_response
 from trainer.services import courses as learning
-from trainer.services import exercises, progress_summary
+from trainer.services import badges, exercises, progress_summary
 from trainer.services import scenarios as casework
 from trainer.services.content import load_courses
 from trainer.services.scenarios import load_scenarios, scenario_for
@@ -93,10 +93,16 @@ def test_the_kept_rows_equal_a_rebuild_after_random_actions(app, make_user, cour
                 points = {task.id: {c.id: str(rng.randint(0, c.max_points)) for c in task.content.rubric}
                           for task in exercises.reports_to_review(spec, waiting)}
                 exercises.review(waiting, db.session.get(User, trainer), points, {})
+        elif name == "revoke":
+            held = db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
+                                                               Certificate.revoked_at.is_(None)))
+            if held is not None:
+                badges.revoke(held, db.session.get(User, trainer), "Issued in error")
         elif name == "republish":
             republish(course_root, rng.choice((["01-source.md"], ["01-source.md", "02-information.md"])))
 
-    names = ("view", "complete", "complete", "pre_test", "post_test", "post_test", "scenario", "review", "republish")
+    names = ("view", "complete", "complete", "pre_test", "post_test", "post_test", "scenario", "review", "revoke",
+             "republish")
     with app.app_context():
         for step in range(ACTIONS):
             course = db.session.scalar(select(Course).where(Course.slug == "grading-basics"))
@@ -108,6 +114,7 @@ def test_the_kept_rows_equal_a_rebuild_after_random_actions(app, make_user, cour
         kept = summary_rows()
         statuses = {row[0] for row in db.session.execute(select(ScenarioAttempt.status))}
         certified = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.score_percent == 100))
+        revoked = db.session.scalar(select(func.count()).where(Certificate.revoked_at.is_not(None)))
     rebuild = app.test_cli_runner().invoke(args=["reports", "rebuild"])
     assert rebuild.exit_code == 0 and f"rebuilt: {len(kept)} rows" in rebuild.output
     with app.app_context():
@@ -116,4 +123,4 @@ def test_the_kept_rows_equal_a_rebuild_after_random_actions(app, make_user, cour
     assert {row[1] for row in kept} == {"course", "scenario"}
     for position, name in enumerate(progress_summary.MOMENTS, start=3):
         assert any(row[position] is not None for row in kept), name
-    assert {"passed", "failed"} & statuses and certified is not None
+    assert {"passed", "failed"} & statuses and certified is not None and revoked

@@ -25,17 +25,20 @@ from trainer import create_app
 from trainer.domain.reports import gain_summary
 from trainer.extensions import db
 from trainer.models import (
-    Agency, AuditEvent, Cohort, Course, Enrolment, QuizAttempt, Scenario, User, utcnow,
+    Agency, AuditEvent, Certificate, Cohort, Course, Enrolment, QuizAttempt, Scenario, User, utcnow,
 )
 from trainer.seed import analyse_tables, seed_programme
-from trainer.services import create_user
+from trainer.services import badges, create_user
 from trainer.services import reports as report_service
 from trainer.views import reports as report_views
 
-OFFICERS, SEED = 60, 7
+OFFICERS, SEED, REVOKED = 60, 7, 2
 MANAGER, ADMIN, TRAINER, TRAINEE = ("manager@reports.test", "admin@reports.test", "trainer@reports.test",
                                     "trainee@reports.test")
 TRAINEE_SQL = "u.role = 'trainee'"
+# A completion whose certificate an administrator revoked is withdrawn with it.
+NOT_REVOKED = ("NOT EXISTS (SELECT 1 FROM certificates r WHERE r.user_id = e.user_id AND r.course_id = e.course_id"
+               " AND r.revoked_at IS NOT NULL)")
 
 
 # -- the seeded programme, one per backend for the whole module ----------------------------------
@@ -54,6 +57,10 @@ def programme(request, tmp_path_factory):
             first.gender, second.gender = None, "prefer_not_to_say"
             for email, role in ((MANAGER, "manager"), (ADMIN, "admin"), (TRAINER, "trainer"), (TRAINEE, "trainee")):
                 create_user(email, role.title(), PASSWORD, role=role)
+            # Two certificates withdrawn by an administrator: every figure below leaves them out.
+            admin = db.session.scalar(select(User).where(User.email == ADMIN))
+            for certificate in db.session.scalars(select(Certificate).order_by(Certificate.id).limit(REVOKED)):
+                badges.revoke(certificate, admin, "Issued in error")
             db.session.commit()
             analyse_tables()
         yield app
@@ -178,9 +185,10 @@ def test_overview_figures_agree_with_independent_sql(programme, manager):
     assert figures["Officers trained"] == str(one(programme, trained_sql())[0])
     assert figures["Courses completed"] == str(one(programme, f"""
         SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id
-        WHERE {TRAINEE_SQL} AND e.completed_at IS NOT NULL""")[0])
+        WHERE {TRAINEE_SQL} AND e.completed_at IS NOT NULL AND {NOT_REVOKED}""")[0])
     assert figures["Certificates issued"] == str(one(programme, f"""
-        SELECT count(*) FROM certificates c JOIN users u ON u.id = c.user_id WHERE {TRAINEE_SQL}""")[0])
+        SELECT count(*) FROM certificates c JOIN users u ON u.id = c.user_id
+        WHERE {TRAINEE_SQL} AND c.revoked_at IS NULL""")[0])
     expected = sum(row.expected for row in rows(programme, ATTENDANCE_SQL))
     attended = sum(row.attended for row in rows(programme, ATTENDANCE_SQL))
     assert close(figures["Attendance rate %"], 100 * attended / expected)
@@ -194,6 +202,26 @@ def test_overview_figures_agree_with_independent_sql(programme, manager):
         FROM scenario_attempts s JOIN users u ON u.id = s.user_id
         WHERE {TRAINEE_SQL} AND s.status IN ('passed', 'failed')""")
     assert close(figures["Scenario pass rate %"], 100 * passers / takers)
+
+
+def test_a_revoked_certificate_is_not_counted_as_issued_or_passed(programme, manager):
+    issued, revoked = one(programme, f"""
+        SELECT count(*), count(c.revoked_at) FROM certificates c JOIN users u ON u.id = c.user_id
+        WHERE {TRAINEE_SQL}""")
+    figures = summary(manager)
+    assert revoked == REVOKED and int(figures["Certificates issued"]) == issued - REVOKED
+    completed = one(programme, f"""SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id
+                                   WHERE {TRAINEE_SQL} AND e.completed_at IS NOT NULL""")[0]
+    assert int(figures["Courses completed"]) == completed - REVOKED  # the passes they attested, withdrawn
+    # The officers whose certificate was withdrawn are no longer "Passed" on that course.
+    header, *lines = csv_rows(manager.get("/reports/completion/export.csv?table=officers"))
+    officers = [dict(zip(header, line)) for line in lines]
+    withdrawn = rows(programme, """
+        SELECT u.email, co.title FROM certificates c JOIN users u ON u.id = c.user_id
+        JOIN courses co ON co.id = c.course_id WHERE c.revoked_at IS NOT NULL""")
+    for email, title in withdrawn:
+        status = next(row["Status"] for row in officers if (row["Email"], row["Course or scenario"]) == (email, title))
+        assert status in ("In progress", "Completed, not passed"), (email, title, status)
 
 
 def test_breakdowns_by_country_agency_and_gender_add_up_to_the_totals(programme, manager):
@@ -228,7 +256,8 @@ def test_completion_statuses_agree_with_independent_sql(programme, manager):
     targets = by(tables["by_target"][:-1], "Course or scenario")
     courses = rows(programme, f"""
         SELECT co.title, count(*) AS total,
-          sum(CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = p.user_id AND c.course_id = p.course_id)
+          sum(CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = p.user_id AND c.course_id = p.course_id
+                                AND c.revoked_at IS NULL)
                    THEN 1 ELSE 0 END) AS passed,
           sum(CASE WHEN NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = p.user_id AND e.course_id = p.course_id)
                    THEN 1 ELSE 0 END) AS not_started
@@ -269,7 +298,8 @@ def test_completion_per_cohort_counts_its_assigned_work(programme, manager):
     expected = rows(programme, f"""
         SELECT c.name, count(*) AS total, sum(CASE WHEN
             (a.course_id IS NOT NULL AND EXISTS (SELECT 1 FROM certificates x
-                                                 WHERE x.user_id = m.user_id AND x.course_id = a.course_id))
+                                                 WHERE x.user_id = m.user_id AND x.course_id = a.course_id
+                                                   AND x.revoked_at IS NULL))
             OR (a.scenario_id IS NOT NULL AND EXISTS (
                 SELECT 1 FROM scenario_attempts s JOIN scenario_versions v ON v.id = s.version_id
                 WHERE s.user_id = m.user_id AND v.scenario_id = a.scenario_id AND s.status = 'passed'))
@@ -607,7 +637,7 @@ def test_a_period_counts_what_happened_in_it(programme, manager):
     start, end = "2025-01-01", "2025-12-31"
     completed = one(programme, f"""
         SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id
-        WHERE {TRAINEE_SQL} AND e.completed_at >= :start AND e.completed_at < :after""",
+        WHERE {TRAINEE_SQL} AND e.completed_at >= :start AND e.completed_at < :after AND {NOT_REVOKED}""",
                     start=datetime(2025, 1, 1), after=datetime(2026, 1, 1))[0]
     figures = summary(manager, f"from={start}&to={end}")
     assert figures["Courses completed"] == str(completed)
@@ -619,7 +649,8 @@ def test_a_period_counts_what_happened_in_it(programme, manager):
 def test_a_course_filter_counts_that_course_only(programme, manager):
     course_id, title = one(programme, "SELECT id, title FROM courses ORDER BY id")
     completed = one(programme, f"""SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id
-                                   WHERE {TRAINEE_SQL} AND e.completed_at IS NOT NULL AND e.course_id = :course""",
+                                   WHERE {TRAINEE_SQL} AND e.completed_at IS NOT NULL AND e.course_id = :course
+                                     AND {NOT_REVOKED}""",
                     course=course_id)[0]
     figures = summary(manager, f"course={course_id}")
     assert figures["Courses completed"] == str(completed)

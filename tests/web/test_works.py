@@ -158,11 +158,10 @@ def test_the_language_breakdown_separates_officers_by_the_version_they_took(
     assert [row[next(iter(row))] for row in only_russian][:1] == ["Русский"]
 
 
-def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, client, auth, make_user, loaded, database):
+def osh_webinar(app, trainee) -> int:
+    """A cohort with this one member, assigned the English course; its id."""
     from trainer.models import Assignment, Cohort, CohortMember
-    from trainer.services.cohorts import cohort_progress
 
-    trainee = make_user("trainee", language="ru")
     with app.app_context():
         english = db.session.scalar(select(Course).where(Course.slug == "grading-basics"))
         cohort = Cohort(name="Osh webinar")
@@ -171,7 +170,15 @@ def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, cli
         db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=trainee.id),
                             Assignment(cohort_id=cohort.id, course_id=english.id)])
         db.session.commit()
-        cohort_id = cohort.id
+        return cohort.id
+
+
+def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, client, auth, make_user, loaded, database):
+    from trainer.models import Cohort
+    from trainer.services.cohorts import cohort_progress
+
+    trainee = make_user("trainee", language="ru")
+    cohort_id = osh_webinar(app, trainee)
     auth.login(trainee)
     assigned = client.get("/").get_data(as_text=True).split('id="assigned"')[1].split("</section>")[0]
     assert 'href="/courses/grading-basics-ru"' in assigned and RUSSIAN_TITLE in assigned  # in their language
@@ -183,6 +190,29 @@ def test_a_cohort_assigned_the_english_course_counts_it_done_in_russian(app, cli
     auth.login(make_user("manager"))
     cohorts = page_tables(client, f"/reports/completion?cohort={cohort_id}")["by_cohort"]
     assert [(row["Cohort"], row["Passed"], row["Total"]) for row in cohorts] == [("Osh webinar", "1", "1")]
+
+
+def test_a_revoked_certificate_no_longer_counts_the_course_done(app, client, auth, make_user, loaded, database):
+    from trainer.models import Certificate, Cohort
+    from trainer.services.cohorts import cohort_progress
+
+    trainee = make_user("trainee", language="ru")
+    cohort_id = osh_webinar(app, trainee)
+    auth.login(trainee)
+    complete(client, "grading-basics-ru")
+    auth.logout()
+    auth.login(make_user("admin"))
+    with app.app_context():
+        code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == trainee.id))
+    revoked = post_form(client, f"/admin/certificates/{code}/revoke", {"reason": "The post-test was taken by someone else."})
+    assert revoked.status_code == 302
+    with app.app_context():
+        [member] = cohort_progress(db.session.get(Cohort, cohort_id))
+        assert (member.courses_done, member.assigned_courses) == (0, 1)
+    cohorts = page_tables(client, f"/reports/completion?cohort={cohort_id}")["by_cohort"]
+    assert [(row["Cohort"], row["Passed"], row["Completed, not passed"]) for row in cohorts] == [("Osh webinar", "0", "1")]
+    figures = {row["Measure"]: row["Value"] for row in page_tables(client, "/reports/")["summary"]}
+    assert (figures["Courses completed"], figures["Certificates issued"]) == ("0", "0")
 
 
 def test_a_russian_officers_certificate_page_and_pdf_are_in_russian(client, auth, make_user, loaded, database):

@@ -18,6 +18,7 @@ from ..certificates import badge_png
 from ..domain import badges as ob
 from ..extensions import db
 from ..models import Certificate, Course, User, utcnow
+from . import progress_summary
 from .audit import record_audit
 
 MAX_REASON = 500  # characters of a revocation reason
@@ -142,4 +143,5 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> bool:
     certificate.revocation_reason = reason.strip()[:MAX_REASON]
     record_audit("certificate.revoked", actor, certificate.user, code=certificate.code,
                  course=certificate.course_title, reason=certificate.revocation_reason)
+    progress_summary.refresh_course(certificate.user_id, certificate.course_id)  # no longer "passed" in reports
     return True

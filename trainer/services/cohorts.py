@@ -315,7 +315,7 @@ def cohort_progress(cohort: Cohort) -> list[MemberProgress]:
     certified = dict(db.session.execute(
         select(Certificate.user_id, func.count(func.distinct(Course.work))).select_from(Certificate)
         .join(Course, Course.id == Certificate.course_id)
-        .where(Certificate.user_id.in_(ids), Course.work.in_(course_works))
+        .where(Certificate.user_id.in_(ids), Certificate.revoked_at.is_(None), Course.work.in_(course_works))
         .group_by(Certificate.user_id)).all()) if course_works and ids else {}
     passed = dict(db.session.execute(
         select(ScenarioAttempt.user_id, func.count(func.distinct(Scenario.work)))

@@ -5,7 +5,8 @@ Every refresh recomputes whole rows from the raw tables with the same query the 
 only narrowed to the rows a write touched, so the incremental state cannot drift from what a
 rebuild gives. Each write path calls one function here, inside its own transaction:
 - a course row: enrolment (courses.enrol), a lesson done (courses.complete_lesson), a test
-  submitted, which may issue the certificate (courses.submit_attempt);
+  submitted, which may issue the certificate (courses.submit_attempt), the certificate revoked
+  (badges.revoke: it withdraws the pass, so the row is neither completed nor issued);
 - every row of a course: its lessons loaded or published (content.upsert_course), since a
   course's "every lesson done" moment depends on which lessons are active;
 - a scenario row: an attempt started (scenarios.start_attempt, exercises.join_exercise) or
@@ -28,7 +29,10 @@ MOMENTS = ("started_at", "lessons_done_at", "completed_at", "issued_at", "submit
 def course_rows(user_id: int | None = None, course_id: int | None = None) -> Select:
     """Course rows (one per enrolment) as ProgressSummary's columns: every officer's, or one
     officer's, of every course or one. lessons_done_at: when the last of the course's active
-    lessons was done, once every one is (none for a course without lessons)."""
+    lessons was done, once every one is (none for a course without lessons). A revoked
+    certificate withdraws the pass it attested: no completed_at or issued_at (the lessons done
+    still count)."""
+    withdrawn = Certificate.revoked_at.is_not(None)
     lessons = (select(Lesson.course_id, func.count().label("lessons")).where(Lesson.active)
                .group_by(Lesson.course_id).subquery("course_lessons"))
     done = (select(LessonProgress.user_id, Lesson.course_id, func.count().label("done"),
@@ -47,7 +51,8 @@ def course_rows(user_id: int | None = None, course_id: int | None = None) -> Sel
                    Enrolment.started_at,
                    case((and_(lessons.c.lessons > 0, done.c.done >= lessons.c.lessons), done.c.last_done))
                    .label("lessons_done_at"),
-                   Enrolment.completed_at, Certificate.issued_at,
+                   case((withdrawn, null()), else_=Enrolment.completed_at).label("completed_at"),
+                   case((withdrawn, null()), else_=Certificate.issued_at).label("issued_at"),
                    null().label("submitted_at"), null().label("passed_at"))
             .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
                                          Certificate.course_id == Enrolment.course_id))

@@ -261,14 +261,14 @@ def trained_users(filters: ReportFilters):
     return (parts[0].distinct() if len(parts) == 1 else union(*parts)).subquery("trained")
 
 
-def _first_per_work(filters: ReportFilters, model, moment, name: str):
+def _first_per_work(filters: ReportFilters, model, moment, name: str, *conditions):
     """One row per officer and course work: (user_id, target_id, moment), the first time the
     work was completed (in any counted language version), when that falls in the period."""
     targets = course_targets()
     first = func.min(moment)
     query = (select(model.user_id, targets.c.target_id, first.label("moment"))
              .join(targets, targets.c.item_id == model.course_id)
-             .where(moment.is_not(None)).group_by(model.user_id, targets.c.target_id))
+             .where(moment.is_not(None), *conditions).group_by(model.user_id, targets.c.target_id))
     if course_ids(filters) is not None:
         query = query.where(model.course_id.in_(course_ids(filters)))
     if filters.start:
@@ -281,13 +281,18 @@ def _first_per_work(filters: ReportFilters, model, moment, name: str):
 
 
 def completions_in_period(filters: ReportFilters):
-    """Officer x course work completed in the period (counted once whichever language)."""
-    return _first_per_work(filters, Enrolment, Enrolment.completed_at, "completion")
+    """Officer x course work completed in the period (counted once whichever language); a
+    completion whose certificate was revoked is withdrawn with it."""
+    revoked = (select(Certificate.id).where(Certificate.user_id == Enrolment.user_id,
+                                            Certificate.course_id == Enrolment.course_id,
+                                            Certificate.revoked_at.is_not(None)).exists())
+    return _first_per_work(filters, Enrolment, Enrolment.completed_at, "completion", ~revoked)
 
 
 def certificates_in_period(filters: ReportFilters):
-    """Officer x course work whose (first) certificate was issued in the period."""
-    return _first_per_work(filters, Certificate, Certificate.issued_at, "issued")
+    """Officer x course work whose (first) certificate was issued in the period; a revoked
+    certificate (issued in error, or to someone who did not earn it) is not counted."""
+    return _first_per_work(filters, Certificate, Certificate.issued_at, "issued", Certificate.revoked_at.is_(None))
 
 
 def scenario_outcomes(filters: ReportFilters):

@@ -110,8 +110,8 @@ def _course_versions(filters: ReportFilters, only=None) -> list[Select]:
     the period: user_id, kind, item_id (the version counted), target_id (the work), language,
     status, started_at, finished_at.
 
-    passed: certificate issued (the course's completion rule met); completed: every lesson
-    done, post-test not yet passed; in progress: enrolled; not started: assigned only. Read
+    passed: certificate issued (the course's completion rule met) and not revoked; completed:
+    every lesson done, post-test not yet passed (or its certificate revoked); in progress: enrolled; not started: assigned only. Read
     from the progress read model (one row per enrolment, with the moment each of these
     happened), so nothing is derived from lessons, certificates or progress rows here.
     """
