@@ -147,6 +147,18 @@ def test_rendered_markdown_is_kept_by_content_and_equals_a_fresh_rendering(monke
     assert calls == [text + " changed"]  # another text is another key
 
 
+def test_a_text_over_the_size_limit_is_parsed_without_being_kept(monkeypatch):
+    from trainer.domain import markdown
+
+    monkeypatch.setattr(markdown, "RENDERED_CACHE_MAX_CHARS", 50)
+    markdown._recent_parses.cache_clear()
+    short, long = "*short*", "*" + "long " * 20 + "*"
+    assert markdown.render_markdown(long) == markdown.render_markdown(long)
+    assert markdown._recent_parses.cache_info().currsize == 0
+    markdown.render_markdown(short)
+    assert markdown._recent_parses.cache_info().currsize == 1
+
+
 def test_the_rendered_markdown_cache_is_bounded(monkeypatch):
     from trainer.domain import markdown
 

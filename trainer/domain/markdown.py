@@ -74,12 +74,20 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-@functools.lru_cache(maxsize=32)
-def _to_html(text: str) -> str:
+def _parse(text: str) -> str:
     # A fresh Markdown object per call: instances keep state (footnotes) and are not
-    # safe to share between threads. The last few results are kept: checking a lesson asks
-    # for the same text's HTML four times (unclosed HTML, lost words, the page's own render).
+    # safe to share between threads.
     return _markdown.markdown(text, extensions=_extensions(), output_format="html")
+
+
+# The last few results are kept: checking a lesson asks for the same text's HTML four times
+# (unclosed HTML, lost words, the page's own render). Texts over RENDERED_CACHE_MAX_CHARS are
+# not kept, so these 32 entries stay small whatever an author uploads.
+_recent_parses = functools.lru_cache(maxsize=32)(_parse)
+
+
+def _to_html(text: str) -> str:
+    return _recent_parses(text) if len(text) <= RENDERED_CACHE_MAX_CHARS else _parse(text)
 
 
 def render_markdown(text: str) -> str:
