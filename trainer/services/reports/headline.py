@@ -13,6 +13,7 @@ from .common import (People, _count_by, certificates_in_period, completions_in_p
                      scenario_ids, scenario_targets)
 from .filters import ReportFilters
 from .gain import gain_total
+from .side_by_side import side_by_side
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,22 @@ class Overview:
 
 
 def overview(filters: ReportFilters) -> Overview:
-    """Headline figures, breakdowns and the monthly trend for the period."""
-    people = disaggregation(filters)
+    """Headline figures, breakdowns and the monthly trend for the period (the four parts computed
+    side by side where the database allows, from one snapshot)."""
+    parts = side_by_side({"people": lambda: disaggregation(filters), "attendance": lambda: attendance_totals(filters),
+                          "gain": lambda: gain_total(filters), "trend": lambda: trend(filters)})
+    people = parts["people"]
     total = people.total
     return Overview(
         officers_trained=total["trained"],
         courses_completed=total["completions"],
         certificates_issued=total["certificates"],
-        attendance=attendance_totals(filters),
-        gain=gain_total(filters),
+        attendance=parts["attendance"],
+        gain=parts["gain"],
         scenarios={"officers": total["scenario_takers"], "passed": total["scenario_passers"],
                    "pass_percent": total["pass_percent"]},
         people=people,
-        trend=trend(filters),
+        trend=parts["trend"],
     )
 
 
