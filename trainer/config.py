@@ -109,8 +109,8 @@ class Config:
     # PostgreSQL memory for each sort and hash of a report's queries (SET LOCAL work_mem): at
     # the server's default of 4 MB, a programme of 100 000 officers spills them to disk.
     REPORTS_WORK_MEM = os.environ.get("TRAINER_REPORTS_WORK_MEM", "64MB")
-    # PostgreSQL: the overview's independent parts run at once, each on its own connection, from
-    # one snapshot (services/reports/side_by_side.py); off runs them one after the other.
+    # PostgreSQL: the independent parts of the overview and of completion run at once, each on its
+    # own connection, from one snapshot (services/reports/side_by_side.py); off runs them in turn.
     REPORTS_PARTS_IN_PARALLEL = os.environ.get("TRAINER_REPORTS_PARTS_IN_PARALLEL", "1") != "0"
 
     # The background jobs' queue (trainer/jobs.py): empty means a SQLite file beside the database,

@@ -22,10 +22,11 @@ One module per report, each on what they all share:
 - common: the counting rules' constants, the SQL building blocks (the officers counted, periods,
   works and their language versions), titles, the audit of exports;
 - filters: the filters read from a URL and what the filter form offers;
-- headline: the overview (its parts computed at once by side_by_side); breakdowns: by country,
-  agency and gender (disaggregation);
+- headline: the overview; breakdowns: by country, agency and gender (disaggregation);
   statuses: completion; attendance_rates: attendance; gain: knowledge gain;
-  scenario_results: scenarios; item analysis is services/item_analysis.py.
+  scenario_results: scenarios; item analysis is services/item_analysis.py;
+- side_by_side: a page's independent parts (the overview's, completion's) computed at once on
+  PostgreSQL, from one snapshot.
 Every public name is importable from this package, as it was from the one module before.
 """
 # Re-exported: the package's public names (and the two item analysis shares with scenario results).

@@ -1,7 +1,8 @@
 """Independent parts of one report page computed at the same time, from one snapshot of the data.
 
-The overview's parts (people figures, attendance, knowledge gain, the monthly trend) read the same
-tables and none needs another's result. On PostgreSQL each part runs in its own thread, in its own
+The overview's parts (people figures, attendance, knowledge gain, the monthly trend), and
+completion's (the status counts, the page of officers, their number), read the same tables and
+none needs another's result. On PostgreSQL each part runs in its own thread, in its own
 transaction on its own connection, so the server works on them side by side: with two cores the
 page takes about as long as its two slowest parts rather than the sum of all four (measured in
 bench/README.md). Every part reads the same data: the request's transaction exports its snapshot

@@ -20,6 +20,7 @@ from .breakdowns import _agency_order
 from .common import (People, STATUSES, by_end, course_ids, course_targets, scenario_ids, scenario_targets,
                      target_expression, target_titles)
 from .filters import ReportFilters
+from .side_by_side import side_by_side
 
 
 def _cohort_begun(filters: ReportFilters):
@@ -197,8 +198,11 @@ class CompletionReport:
 
 def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport:
     """Statuses per course or scenario, per cohort and per agency, and a page of officer rows
-    (every row when page is None, for exports)."""
-    cells, cohort_cells = completion_cells(filters)
+    (every row when page is None, for exports). The status counts and the officers' page are
+    computed side by side where the database allows, from one snapshot."""
+    parts = side_by_side({"cells": lambda: completion_cells(filters), "officers": lambda: officer_rows(filters, page),
+                          "officer_count": lambda: db.session.scalar(People(filters).select(func.count()))})
+    cells, cohort_cells = parts["cells"]
     titles = target_titles()
     for cell in cells:
         cell["target"] = titles.get((cell["kind"], cell["target_id"]), "")
@@ -213,8 +217,7 @@ def completion(filters: ReportFilters, page: int | None = 1) -> CompletionReport
     for row in by_cohort:
         row["cohort"], row["start_date"] = cohorts[row["cohort_id"]].name, cohorts[row["cohort_id"]].start_date
     by_cohort.sort(key=lambda row: (-(row["start_date"] or date.min).toordinal(), row["cohort"]))
-    officer_count = db.session.scalar(People(filters).select(func.count()))
-    return CompletionReport(total, by_target, by_cohort, by_agency, officer_rows(filters, page), officer_count,
+    return CompletionReport(total, by_target, by_cohort, by_agency, parts["officers"], parts["officer_count"],
                             by_language)
 
 
