@@ -1,5 +1,5 @@
 """A report's independent parts (the overview's people figures, attendance, knowledge gain and
-trend) run at the same time on PostgreSQL, each on its own connection, and all read the data as it
+trend; completion's status counts and page of officers) run at the same time on PostgreSQL, each on its own connection, and all read the data as it
 stood when the request asked for them; elsewhere they run one after the other."""
 import threading
 

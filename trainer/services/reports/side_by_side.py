@@ -3,9 +3,9 @@
 The overview's parts (people figures, attendance, knowledge gain, the monthly trend), and
 completion's (the status counts, the page of officers, their number), read the same tables and
 none needs another's result. On PostgreSQL each part runs in its own thread, in its own
-transaction on its own connection, so the server works on them side by side: with two cores the
-page takes about as long as its two slowest parts rather than the sum of all four (measured in
-bench/README.md). Every part reads the same data: the request's transaction exports its snapshot
+transaction on its own connection, so the server works on them side by side: the page takes about
+as long as its slowest part, or its parts' total shared among the cores, rather than their sum
+(measured in bench/README.md). Every part reads the same data: the request's transaction exports its snapshot
 (`pg_export_snapshot()`) and each part's REPEATABLE READ transaction imports it (`SET TRANSACTION
 SNAPSHOT`), so the figures of a page agree with each other exactly as if one transaction had
 computed them all, whatever is written meanwhile. Elsewhere (SQLite, whose writers and readers
