@@ -112,9 +112,10 @@ def _course_versions(filters: ReportFilters, only=None) -> list[Select]:
     status, started_at, finished_at.
 
     passed: certificate issued (the course's completion rule met) and not revoked; completed:
-    every lesson done, post-test not yet passed (or its certificate revoked); in progress: enrolled; not started: assigned only. Read
-    from the progress read model (one row per enrolment, with the moment each of these
-    happened), so nothing is derived from lessons, certificates or progress rows here.
+    every lesson done, post-test not yet passed (or its certificate revoked); in progress:
+    enrolled; not started: assigned only. Read from the progress read model (one row per
+    enrolment, with the moment each of these happened), so nothing is derived from lessons,
+    certificates or progress rows here.
     """
     def status_of(mine):
         finished = func.coalesce(case((by_end(mine.completed_at, filters), mine.completed_at)),
