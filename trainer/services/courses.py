@@ -5,7 +5,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -142,30 +142,36 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     return courses_progress(user, [course])[course.id]
 
 
-def courses_progress(user: User, courses: list[Course]) -> dict[int, CourseProgress]:
-    """{course id: progress} for several courses in one query per kind of row, however many courses."""
+def courses_progress(user: User, courses: list[Course],
+                     enrolments: dict[int, Enrolment] | None = None) -> dict[int, CourseProgress]:
+    """{course id: progress} for several courses in one query per kind of row, however many courses
+    (`enrolments` by course id, when the caller loaded them with the courses)."""
     ids = [course.id for course in courses]
     if not ids:
         return {}
-    # Each course's active lessons into course.lessons (what the relationship would load), in one
-    # query for all of them; the courses themselves are already loaded.
+    # Each course's active lessons into course.lessons (what the relationship would load), each
+    # with whether the officer has done it, in one query for all of them; the courses themselves
+    # are already loaded.
     lessons: dict[int, list[Lesson]] = {course_id: [] for course_id in ids}
-    for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id.in_(ids), Lesson.active)
-                                     .order_by(Lesson.position)):
+    done: set[int] = set()
+    for lesson, completed in db.session.execute(
+            select(Lesson, LessonProgress.completed_at.is_not(None))
+            .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
+            .where(Lesson.course_id.in_(ids), Lesson.active).order_by(Lesson.position)):
         lessons[lesson.course_id].append(lesson)
+        if completed:
+            done.add(lesson.id)
     for course in courses:
         set_committed_value(course, "lessons", lessons[course.id])
-    done = set(db.session.scalars(
-        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), LessonProgress.completed_at.is_not(None))))
     attempts: dict[tuple[int, str], list[QuizAttempt]] = {}
     for attempt in db.session.scalars(
             select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id.in_(ids),
                                       QuizAttempt.kind.in_(("pre_test", "post_test")), QuizAttempt.submitted_at.is_not(None))
             .order_by(QuizAttempt.submitted_at.desc())):
         attempts.setdefault((attempt.course_id, attempt.kind), []).append(attempt)
-    enrolments = {enrolment.course_id: enrolment for enrolment in db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
+    if enrolments is None:
+        enrolments = {enrolment.course_id: enrolment for enrolment in db.session.scalars(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
     certificates = work_certificates(user, courses)
     return {course.id: _progress(course, done, attempts.get((course.id, "pre_test"), []),
                                  attempts.get((course.id, "post_test"), []), enrolments.get(course.id),
@@ -405,10 +411,12 @@ def certificate_by_code(code: str) -> Certificate | None:
 def my_courses(user: User, reader_language: str | None = None) -> list[tuple[Course, CourseProgress]]:
     """Courses the user has started, with their progress, most recent first: one per work
     (the version in the reader's language if they started it, else the latest started)."""
-    courses = list(db.session.scalars(select(Course).join(Enrolment).where(Enrolment.user_id == user.id, Course.active)
-                                      .order_by(Enrolment.started_at.desc())))
+    enrolments = {course: enrolment for course, enrolment in db.session.execute(
+        select(Course, Enrolment).join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user.id, Course.active).order_by(Enrolment.started_at.desc()))}
+    courses = list(enrolments)
     if reader_language is not None:
         shown = {id(entry.shown) for entry in arrange_works(courses, reader_language)}
         courses = [course for course in courses if id(course) in shown]
-    progress = courses_progress(user, courses)
+    progress = courses_progress(user, courses, {course.id: enrolments[course] for course in courses})
     return [(course, progress[course.id]) for course in courses]
