@@ -62,6 +62,10 @@ def large_template() -> str:
     ratings = ["consistent", "inconsistent", "neutral"]
     matrix = [{"evidence": f"EV{i}", "rationale": "r",
                "ratings": {f"H{h}": ratings[(i + h) % 3] for h in range(4)}} for i in range(N_EVIDENCE)]
+    # The key's conclusion must be what the matrix supports (validation checks it): the hypothesis
+    # with the fewest inconsistent ratings.
+    inconsistent = {h["id"]: sum(row["ratings"][h["id"]] == "inconsistent" for row in matrix) for h in hyps}
+    conclusion = min(inconsistent, key=inconsistent.get)
     decisions = [{"id": f"D{i}", "question": f"Decide {i}", "rationale": "r",
                   "multiple": bool(i % 2), "safeguard": "legal" if i < 3 else None,
                   "options": [{"id": o, "text": o, "explanation": "x", "correct": o in "ab"[: 1 + i % 2]}
@@ -75,7 +79,7 @@ def large_template() -> str:
         {"id": "timeline", "type": "timeline", "title": "Timeline", "weight": 15, "events": events,
          "key": [{"event": e["id"], "rationale": "r"} for e in events]},
         {"id": "ach", "type": "hypotheses", "title": "ACH", "weight": 15, "hypotheses": hyps,
-         "evidence": evidence, "key": {"matrix": matrix, "conclusion": "H1", "rationale": "r"}},
+         "evidence": evidence, "key": {"matrix": matrix, "conclusion": conclusion, "rationale": "r"}},
         {"id": "decide", "type": "decision", "title": "Decide", "weight": 10, "decisions": decisions},
         {"id": "report", "type": "report", "title": "Report", "weight": 10, "prompt": "Write.",
          "rubric": [{"id": f"C{i}", "criterion": f"Criterion {i}", "max_points": 3} for i in range(5)]},
@@ -97,7 +101,7 @@ def full_submission(scenario) -> tuple[dict, dict]:
     matrix = {row.evidence_id: dict(row.ratings) for row in t["ach"].key.rows}
     choices = {k.decision_id: sorted(k.correct) for k in t["decide"].key.items}
     responses = {"grade": {"grades": grades}, "links": {"links": links},
-                 "timeline": {"order": order}, "ach": {"matrix": matrix, "conclusion": "H1"},
+                 "timeline": {"order": order}, "ach": {"matrix": matrix, "conclusion": t["ach"].key.conclusion},
                  "decide": {"choices": choices}, "report": {"text": "..."}}
     review = {"report": {c.id: c.max_points for c in t["report"].content.rubric}}
     return responses, review
