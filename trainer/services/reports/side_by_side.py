@@ -11,6 +11,11 @@ SNAPSHOT`), so the figures of a page agree with each other exactly as if one tra
 computed them all, whatever is written meanwhile. Elsewhere (SQLite, whose writers and readers
 share one file) or with REPORTS_PARTS_IN_PARALLEL off, the parts run one after the other in the
 request's own transaction.
+
+Such a page holds one pooled connection per part besides the request's own (five for the
+overview). gunicorn's default sync workers serve one request at a time, well within the pool's
+5 + 10 connections per process; a threaded worker serving several overviews at once needs a
+larger pool (SQLALCHEMY_ENGINE_OPTIONS pool_size), or the parts off.
 """
 from __future__ import annotations
 
