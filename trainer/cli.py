@@ -25,7 +25,7 @@ from .i18n import SOURCE_LANGUAGE, interface_languages, translate
 from .item_tables import statistics_table, text_table
 from .models import user_by_email, user_by_login, user_by_username
 from .seed import seed_command
-from .services import progress_summary
+from .services import progress_summary, scenarios
 from .services.audit import record_audit
 
 
@@ -180,11 +180,16 @@ reports = AppGroup("reports", help="The programme reports' read model.")
 
 @reports.command("rebuild")
 def reports_rebuild():
-    """Compute the progress read model again from the raw tables (after rows were written by hand)."""
+    """Compute the progress read model and the scenario item marks again from the raw tables and
+    the stored results (after rows were written by hand)."""
     started = time.perf_counter()
     rows = progress_summary.rebuild()
     db.session.commit()
     click.echo(f"Progress summary rebuilt: {rows} rows in {time.perf_counter() - started:.1f} s.")
+    started = time.perf_counter()
+    marks = scenarios.rebuild_item_marks()
+    db.session.commit()
+    click.echo(f"Scenario item marks rebuilt: {marks} marks in {time.perf_counter() - started:.1f} s.")
 
 
 questions = AppGroup("questions", help="Import Moodle question files into a course; export its banks.")

@@ -41,7 +41,7 @@ from .domain.faker_region import make_faker
 from .domain.generation import variant_seed
 from .extensions import db
 from .models import (
-    Assignment, Attendance, AuditEvent, Cohort, CohortMember, Course, LiveExercise, Scenario, ScenarioAttempt,
+    Assignment, Attendance, AuditEvent, Cohort, CohortMember, Course, LiveExercise, Scenario,
     TrainingSession, User, cohort_trainers, user_by_email,
 )
 from .seed import REPORT_TEXT, Officer, _Builder, simulated_response
@@ -307,7 +307,7 @@ class _DemoBuilder(_Builder):
             if row["reviewed_at"]:
                 row["reviewed_at"] = min(row["reviewed_at"], self.now - timedelta(hours=2))
             rows.append(row)
-        db.session.execute(insert(ScenarioAttempt), rows)
+        self.insert_scenario_attempts(rows)
 
         attempt = exercises.join_exercise(trainee, exercise)
         work = scenario_for(version, attempt.seed)

@@ -414,8 +414,27 @@ class ScenarioAttempt(db.Model):
     version: Mapped[ScenarioVersion] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     live_exercise: Mapped[Optional[LiveExercise]] = relationship()
+    # Written with `result` (services.scenarios.score); the database deletes them with the attempt.
+    item_marks: Mapped[list["ScenarioItemMark"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class ScenarioItemMark(db.Model):
+    """One answer-key item of a scored attempt, copied from its result (domain answer_key_marks):
+    item analysis and the items most often wrong read these rows instead of parsing every
+    result's JSON, which for a few hundred attempts is most of a page's time."""
+
+    __tablename__ = "scenario_item_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("scenario_attempts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # the task's index in the attempt's version
+    task_id: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(Text)
+    label: Mapped[Optional[str]] = mapped_column(Text)  # a platform message as JSON, else authored text
+    points: Mapped[float]
+    max_points: Mapped[float]
 
 
 

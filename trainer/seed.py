@@ -23,11 +23,11 @@ from sqlalchemy import insert, select, text
 
 from .domain.faker_region import make_faker
 from .domain.generation import variant_seed
-from .domain.scoring import CURRENT_RULES, RATINGS, score_attempt
+from .domain.scoring import CURRENT_RULES, RATINGS, answer_key_marks, score_attempt
 from .extensions import db
 from .models import (
     Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, LessonProgress,
-    QuizAttempt, Scenario, ScenarioAttempt, TrainingSession, User, cohort_trainers,
+    QuizAttempt, Scenario, ScenarioAttempt, ScenarioItemMark, TrainingSession, User, cohort_trainers,
 )
 from .services import load_content, progress_summary
 from .services.courses import CERTIFICATE_ALPHABET
@@ -364,8 +364,16 @@ class _Builder:
                         break
                     moment += timedelta(days=self.rng.randint(2, 14))
                     skill = min(0.98, skill + 0.12)
-        db.session.execute(insert(ScenarioAttempt), rows)
+        self.insert_scenario_attempts(rows)
         self.counts["scenario_attempts"] = len(rows)
+
+    def insert_scenario_attempts(self, rows: list[dict]) -> None:
+        """Bulk insert attempts with the answer-key marks of the scored ones (as scoring writes them)."""
+        marks = [{**mark, "attempt_id": attempt_id}
+                 for attempt_id, row in zip(self.insert_returning(ScenarioAttempt, rows), rows)
+                 for mark in answer_key_marks(row["result"])]
+        if marks:
+            db.session.execute(insert(ScenarioItemMark), marks)
 
     def scenario_attempt(self, officer: Officer, version_id: int, seed: int | None, spec, moment: datetime,
                          skill: float, trainers: dict[str, list[int]]) -> dict:

@@ -371,3 +371,12 @@ def test_feedback_shows_the_variant_names(example):
     name = variant.entity("P1").display
     link = result.task("links").items[0]  # O1 – P1
     assert link.label.endswith(name) and "{{" not in link.rationale
+
+
+def test_answer_key_marks_of_something_that_is_not_a_stored_result_are_none():
+    from trainer.domain.scoring import answer_key_marks
+
+    for stored in (None, {}, {"tasks": "none"}, {"tasks": [None, {"task_id": "t", "type": "grade", "items": None}]},
+                   {"tasks": [{"task_id": "t", "type": "grade", "items": [{"item_id": "A", "points": "some",
+                                                                           "max_points": 1}]}]}):
+        assert answer_key_marks(stored) == []

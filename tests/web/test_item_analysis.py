@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from conftest import logged_in
 from exported import export_download
+from trainer.domain.scoring import answer_key_marks
 from trainer.extensions import db
 from trainer.models import (
     Assignment, AttemptItem, AuditEvent, Cohort, CohortMember, Course, Lesson, Question, QuizAttempt, Scenario,
-    ScenarioAttempt, User, utcnow,
+    ScenarioAttempt, ScenarioItemMark, User, utcnow,
 )
 from trainer.services.scenarios import scenario_for
 
@@ -295,7 +296,8 @@ def scenario_world(app, example_loaded, make_user):
                                             "max_points": top} for item, points, top in items.get(task.id, [])]}
                                 for task in spec.tasks]}
             db.session.add(ScenarioAttempt(user_id=people[name].id, version_id=version.id, seed=None, status="passed",
-                                           submitted_at=utcnow(), result=result, total_percent=50.0))
+                                           submitted_at=utcnow(), result=result, total_percent=50.0,
+                                           item_marks=[ScenarioItemMark(**mark) for mark in answer_key_marks(result)]))
         db.session.commit()
         return {"owner": owner, "first": spec.render(first.title), "second": spec.render(second.title)}
 

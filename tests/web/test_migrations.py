@@ -109,3 +109,54 @@ def test_certificates_issued_before_badges_get_a_salt_each_and_stay_valid(fresh_
         ("AAAA-BBBB-CCCC", None, ""), ("DDDD-EEEE-FFFF", None, "")]
     salts = [salt for _, salt, _, _ in rows]
     assert len(set(salts)) == 2 and all(len(salt) == 32 and int(salt, 16) >= 0 for salt in salts)
+
+
+def test_results_stored_before_item_marks_get_the_marks_scoring_writes_now(fresh_app):
+    import json
+
+    from trainer.domain.scoring import answer_key_marks
+
+    # One scored attempt as an installation of 0022 holds it: a platform-worded label (a message),
+    # an authored one, an item worth nothing (a link not in the key), a pending written report
+    # with rubric marks, and a task with no items; and an attempt still open (no result).
+    result = {"total_percent": 62.5, "tasks": [
+        {"task_id": "evaluate", "type": "grade", "score": 0.75, "items": [
+            {"item_id": "R1", "label": {"msgid": "Source of %(report)s", "params": {"report": "R1"}},
+             "points": 1.5, "max_points": 2.0},
+            {"item_id": "R2", "label": "Информатор «Сокол»", "points": 0, "max_points": 1}]},
+        {"task_id": "links", "type": "link_chart", "score": 0.5, "items": [
+            {"item_id": "P1|P2", "label": "P1 – P2", "points": 1, "max_points": 1},
+            {"item_id": "P1|P9", "label": "P1 – P9 (not in the key)", "points": 0, "max_points": 0}]},
+        {"task_id": "final-report", "type": "report", "score": 0.0, "pending": True, "items": [
+            {"item_id": "C1", "label": "Clarity", "points": 3, "max_points": 4}]},
+        {"task_id": "decisions", "type": "decision", "score": 0.0, "items": []}]}
+    with fresh_app.app_context():
+        upgrade(revision="0022")
+        for statement, values in (
+            ("INSERT INTO users (id, email, full_name, password_hash, role, country, rank, gender, language, "
+             "active, created_at, session_token) VALUES (7, 'old@example.org', 'Old Officer', 'x', 'trainee', "
+             "'KG', 'Major', 'female', 'ru', TRUE, CURRENT_TIMESTAMP, 'token-of-an-old-officer')", {}),
+            ("INSERT INTO scenarios (id, slug, title, summary, language, estimated_minutes, is_template, active, "
+             "filename, work) VALUES (1, 'old-case', 'Old case', '', 'en', 30, FALSE, TRUE, '', 'old-case')", {}),
+            ("INSERT INTO scenario_versions (id, scenario_id, number, declared_version, source, sha256, created_at) "
+             "VALUES (1, 1, 1, 1, 'id: old-case', 'abc', CURRENT_TIMESTAMP)", {}),
+            ("INSERT INTO scenario_attempts (id, user_id, version_id, status, responses, started_at, submitted_at, "
+             "total_percent, result) VALUES (1, 7, 1, 'failed', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 62.5, "
+             ":result)", {"result": json.dumps(result, ensure_ascii=False)}),
+            ("INSERT INTO scenario_attempts (id, user_id, version_id, status, responses, started_at) "
+             "VALUES (2, 7, 1, 'in_progress', '{}', CURRENT_TIMESTAMP)", {}),
+        ):
+            db.session.execute(text(statement), values)
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT attempt_id, position, task_id, item_id, label, points, max_points "
+                                       "FROM scenario_item_marks ORDER BY id")).all()
+
+    def readable(label):  # a message's JSON, however the database spaced it, compares as its value
+        return json.loads(label) if label and label.startswith("{") else label
+
+    migrated = [(attempt, position, task, item, readable(label), points, top)
+                for attempt, position, task, item, label, points, top in rows]
+    assert migrated == [(1, m["position"], m["task_id"], m["item_id"], readable(m["label"]), m["points"],
+                         m["max_points"]) for m in answer_key_marks(result)]
+    assert [(position, item) for _, position, _, item, *_ in migrated] == [(0, "R1"), (0, "R2"), (1, "P1|P2")]

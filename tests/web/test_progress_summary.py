@@ -10,7 +10,8 @@ from conftest import database_url_for
 from sample_course import CORRECT, WRONG, write_course
 from sample_scenario import write_scenario
 from trainer.extensions import db
-from trainer.models import Certificate, Course, Lesson, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.domain.scoring import answer_key_marks
+from trainer.models import Certificate, Course, Lesson, QuizAttempt, Scenario, ScenarioAttempt, ScenarioItemMark, User
 from trainer.models_progress import ProgressSummary
 from trainer.seed import simulated_response
 from trainer.services import courses as learning
@@ -33,6 +34,20 @@ def app_config(request, backend, course_root, tmp_path):
     write_scenario(tmp_path / "scenarios")
     return {"SQLALCHEMY_DATABASE_URI": database_url_for(request, backend), "CONTENT_COURSES_DIR": str(course_root),
             "CONTENT_SCENARIOS_DIR": str(tmp_path / "scenarios")}
+
+
+def mark_rows() -> list[tuple]:
+    """Every scenario item mark, as item analysis reads it."""
+    columns = (ScenarioItemMark.attempt_id, ScenarioItemMark.position, ScenarioItemMark.task_id,
+               ScenarioItemMark.item_id, ScenarioItemMark.points, ScenarioItemMark.max_points)
+    return sorted(tuple(row) for row in db.session.execute(select(*columns)))
+
+
+def marks_in_results() -> list[tuple]:
+    """The marks each attempt's stored result holds (what scoring writes beside it)."""
+    return sorted((attempt_id, mark["position"], mark["task_id"], mark["item_id"], mark["points"], mark["max_points"])
+                  for attempt_id, result in db.session.execute(select(ScenarioAttempt.id, ScenarioAttempt.result))
+                  for mark in answer_key_marks(result))
 
 
 def summary_rows() -> list[tuple]:
@@ -111,14 +126,16 @@ def test_the_kept_rows_equal_a_rebuild_after_random_actions(app, make_user, cour
             act(name, db.session.get(User, rng.choice(officers)), course, scenario)
             db.session.commit()
             assert summary_rows() == rebuilt_rows(), f"after action {step}: {name}"
-        kept = summary_rows()
+            assert mark_rows() == marks_in_results(), f"after action {step}: {name}"
+        kept, marks = summary_rows(), mark_rows()
         statuses = {row[0] for row in db.session.execute(select(ScenarioAttempt.status))}
         certified = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.score_percent == 100))
         revoked = db.session.scalar(select(func.count()).where(Certificate.revoked_at.is_not(None)))
     rebuild = app.test_cli_runner().invoke(args=["reports", "rebuild"])
     assert rebuild.exit_code == 0 and f"rebuilt: {len(kept)} rows" in rebuild.output
+    assert f"rebuilt: {len(marks)} marks" in rebuild.output and marks
     with app.app_context():
-        assert summary_rows() == kept
+        assert summary_rows() == kept and mark_rows() == marks
     # The sequence reached every kind of row and moment it keeps.
     assert {row[1] for row in kept} == {"course", "scenario"}
     for position, name in enumerate(progress_summary.MOMENTS, start=3):

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from conftest import csrf_token, post_form, templates_drawn, without_tokens
 from sample_scenario import PERFECT
 from trainer.extensions import db
-from trainer.models import AuditEvent, Cohort, LiveExercise, Scenario, ScenarioAttempt, User
+from trainer.domain.scoring import answer_key_marks
+from trainer.models import AuditEvent, Cohort, LiveExercise, Scenario, ScenarioAttempt, ScenarioItemMark, User
 from trainer.services import cohorts as programme
 from trainer.services import exercises
 from trainer.services import scenarios as casework
@@ -68,6 +69,32 @@ def test_a_new_attempt_is_scored_with_version_2_and_says_so(app, client, auth, p
     page = client.get(f"/scenario-attempts/{attempt}/result").get_data(as_text=True)
     assert "Scoring rules v2" in page and "Total: 94%" in page
     assert "The right link type, drawn the wrong way round: half credit." in page
+
+
+def item_marks(app, attempt_id: int) -> tuple[list[tuple], list[tuple]]:
+    """The attempt's stored answer-key marks, and the ones its stored result holds."""
+    def key(mark):
+        return mark["position"], mark["task_id"], mark["item_id"], mark["points"], mark["max_points"]
+
+    with app.app_context():
+        stored = db.session.scalars(select(ScenarioItemMark).where(ScenarioItemMark.attempt_id == attempt_id))
+        rows = sorted(key(vars(mark)) for mark in stored)
+        return rows, sorted(key(mark) for mark in answer_key_marks(db.session.get(ScenarioAttempt, attempt_id).result))
+
+
+def test_item_marks_are_written_with_the_result_and_replaced_by_a_rescore(app, client, auth, people, database):
+    attempt = submitted(app, people["trainee"], HEDGED, FULL_REVIEW, rules=1)
+    stored, in_result = item_marks(app, attempt)
+    assert stored == in_result and len(stored) > 10
+    assert {task for _, task, *_ in stored} == {"evaluate", "links", "timeline", "ach", "decisions"}  # no report
+    links_v1 = sum(points for _, task, _, points, _ in stored if task == "links")
+
+    auth.login(people["trainer"])
+    post_form(client, f"/reviews/{attempt}/rescore")
+    rescored, in_result = item_marks(app, attempt)
+    assert rescored == in_result and len(rescored) == len(stored)  # replaced, not added to
+    # The link drawn the wrong way round: 1 point with version 1, half with version 2.
+    assert links_v1 - sum(points for _, task, _, points, _ in rescored if task == "links") == 0.5
 
 
 def test_an_empty_report_is_scored_zero_and_never_queued(app, client, auth, people, database):

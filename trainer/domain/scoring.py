@@ -6,7 +6,7 @@ whole attempt is `trainer.domain.tasks.attempt`. This module re-exports their pu
 """
 
 from trainer.domain.tasks import TASK_TYPE_LABELS, TASK_TYPES
-from trainer.domain.tasks.attempt import AttemptResult, score_attempt
+from trainer.domain.tasks.attempt import AttemptResult, answer_key_marks, score_attempt
 from trainer.domain.tasks.base import (
     CURRENT_RULES, RULE_VERSIONS, ItemFeedback, TaskResult, TaskType,
 )
@@ -39,7 +39,7 @@ __all__ = [
     "GradeKeyItem", "GradeTask", "HypothesesContent", "HypothesesKey", "HypothesesTask",
     "Hypothesis", "ItemFeedback", "KeyLink", "LinkChartTask", "LinkContent", "LinkKey", "Option",
     "ReportContent", "ReportTask", "TaskResult", "TaskType", "TimelineContent", "TimelineKey",
-    "TimelineKeyItem", "TimelineTask", "cell_credit", "cell_credit_v2", "choice_credit",
+    "TimelineKeyItem", "TimelineTask", "answer_key_marks", "cell_credit", "cell_credit_v2", "choice_credit",
     "choice_credit_v2", "f1", "inconsistencies", "is_empty_report", "normalise_rating",
     "score_attempt",
 ]

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import defer, joinedload
 
 from ..domain.messages import as_data
@@ -16,10 +16,10 @@ from ..domain.generation import generate_variant, variant_seed
 from ..domain.scenario import Scenario as ScenarioSpec
 from ..domain.scenario import check_scenarios, parse_scenario
 from ..domain.scenario.workspace import dataset_table, is_released, workspace_view
-from ..domain.scoring import CURRENT_RULES, score_attempt
+from ..domain.scoring import CURRENT_RULES, answer_key_marks, score_attempt
 from ..domain.works import WorkEntry
 from ..extensions import db
-from ..models import Scenario, ScenarioAttempt, ScenarioVersion, User, utcnow
+from ..models import Scenario, ScenarioAttempt, ScenarioItemMark, ScenarioVersion, User, utcnow
 from . import learning_records, progress_summary
 from .concurrency import insert_or_existing
 
@@ -317,7 +317,8 @@ def earlier_scores(attempt: ScenarioAttempt) -> list[dict]:
 
 
 def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
-    """Score the attempt with the version it was made on and its rule version; store the breakdown.
+    """Score the attempt with the version it was made on and its rule version; store the breakdown
+    and, replacing any earlier ones, its answer-key marks (what item analysis reads).
 
     The attempt's history of earlier results (re-scores) is carried over, or replaced by history.
     """
@@ -326,6 +327,7 @@ def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
     result = score_attempt(spec, attempt.responses or {}, attempt.report_scores,
                            rules=rules_of(attempt), unseen=unseen_reports(spec, attempt))
     attempt.result = {**result_as_dict(result), "history": history}
+    attempt.item_marks = [ScenarioItemMark(**mark) for mark in answer_key_marks(attempt.result)]
     attempt.rule_version = result.rule_version
     attempt.status = result.status
     attempt.total_percent = result.total_percent
@@ -333,6 +335,23 @@ def score(attempt: ScenarioAttempt, history: list[dict] | None = None) -> None:
     attempt.safeguards_percent = result.safeguards_percent
     learning_records.attempt_scored(attempt, spec, result)
     progress_summary.refresh_scenario(attempt.user_id, attempt.version.scenario_id)
+
+
+def rebuild_item_marks(batch: int = 500) -> int:
+    """Write every scored attempt's answer-key marks again from its stored result (after results
+    were written by hand); the caller commits. Returns the number of marks."""
+    db.session.execute(delete(ScenarioItemMark))
+    written, last = 0, 0
+    while True:  # a batch of results at a time: each holds the whole feedback
+        rows = db.session.execute(select(ScenarioAttempt.id, ScenarioAttempt.result)
+                                  .where(ScenarioAttempt.id > last, ScenarioAttempt.result.is_not(None))
+                                  .order_by(ScenarioAttempt.id).limit(batch)).all()
+        if not rows:
+            return written
+        marks = [{**mark, "attempt_id": attempt_id} for attempt_id, result in rows for mark in answer_key_marks(result)]
+        if marks:
+            db.session.execute(insert(ScenarioItemMark), marks)
+        written, last = written + len(marks), rows[-1].id
 
 
 def submit(attempt: ScenarioAttempt) -> None:

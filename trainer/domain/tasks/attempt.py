@@ -3,6 +3,7 @@ apart, and the status (passed, failed, awaiting review)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -125,3 +126,32 @@ def _memo(fn: Callable[[str], str]) -> Callable[[str], str]:
         return cache[text]
 
     return cached
+
+
+def answer_key_marks(stored: Any) -> list[dict[str, Any]]:
+    """The answer-key items of a stored result (as services.scenarios.result_as_dict writes it),
+    one row each, as item analysis reads them: the task's position in the version and its id,
+    the item's id, its label (a platform message as its JSON, else the authored text), its
+    points and its maximum.
+
+    Left out: items worth nothing (a link the officer added that is not in the key) and the
+    written report's rubric, which is a trainer's marks rather than a right or wrong answer.
+    """
+    tasks = stored.get("tasks") if isinstance(stored, dict) else None
+    rows = []
+    for position, task in enumerate(tasks if isinstance(tasks, list) else []):
+        if not isinstance(task, dict) or task.get("type") == "report" or not isinstance(task.get("items"), list):
+            continue
+        for item in task["items"]:
+            try:
+                points, max_points = float(item["points"]), float(item["max_points"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if max_points <= 0:
+                continue
+            label = item.get("label")
+            rows.append({"position": position, "task_id": str(task.get("task_id", "")),
+                         "item_id": str(item.get("item_id", "")),
+                         "label": json.dumps(label, ensure_ascii=False) if isinstance(label, dict) else label,
+                         "points": points, "max_points": max_points})
+    return rows
