@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, func, select, true
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.sql import Select
 
 from ..domain.item_stats import ItemStats, OptionShare, item_statistics, option_shares
 from ..extensions import db
 from ..i18n import reader_language
-from ..models import AttemptItem, Course, Lesson, Question, QuizAttempt, ScenarioAttempt, ScenarioVersion
-from .reports import (ANALYSIS_SAMPLE, People, ReportFilters, course_ids, false_, in_period, json_elements,
+from ..models import (AttemptItem, Course, Lesson, Question, QuizAttempt, ScenarioAttempt, ScenarioItemMark,
+                      ScenarioVersion)
+from .reports import (ANALYSIS_SAMPLE, People, ReportFilters, course_ids, false_, in_period, json_object_agg,
                       scenario_ids, scenario_targets, _item_label, _version_tasks)
 
 # First attempts read per test (the latest ones): item statistics settle long before this, and
@@ -177,36 +178,39 @@ def first_scenario_attempts(filters: ReportFilters, officers: Select | None = No
 
 def scenario_items(filters: ReportFilters, officers: Select | None = None) -> TestAnalysis | None:
     """Item statistics of every auto-scored answer-key item of the chosen scenario, across its
-    versions (an item is its task id and item id); None when no attempt counts."""
-    task, position, task_value = json_elements(ScenarioAttempt.result, "tasks", "task")
-    item, _position, value = json_elements(task_value, "items", "item", parsed=True)
-    points, max_points = value["points"].as_float(), value["max_points"].as_float()
-    marks = (select(ScenarioAttempt.id, ScenarioAttempt.version_id, position.label("position"),
-                    value["item_id"].as_string().label("item_id"), value["label"].as_string().label("label"),
-                    points.label("points"), max_points.label("max_points"))
-             .select_from(ScenarioAttempt).join(task, true()).join(item, true())
-             .where(ScenarioAttempt.id.in_(first_scenario_attempts(filters, officers)), max_points > 0,
-                    task_value["type"].as_string() != "report")
-             .order_by(ScenarioAttempt.id))
-    rows = db.session.execute(marks).all()
-    if not rows:
+    versions (an item is its task id and item id); None when no attempt counts.
+
+    Read as one row per attempt (its marks as a JSON object keyed "task position:item id") and
+    one per item of each version (an example label, the maximum, its place in the key)."""
+    mark, chosen = ScenarioItemMark, first_scenario_attempts(filters, officers)
+    place = cast(mark.position, String) + literal(":") + mark.item_id
+    by_attempt_rows = db.session.execute(
+        select(ScenarioAttempt.version_id, json_object_agg(place, mark.points))
+        .select_from(mark).join(ScenarioAttempt, ScenarioAttempt.id == mark.attempt_id)
+        .where(mark.attempt_id.in_(chosen)).group_by(mark.attempt_id, ScenarioAttempt.version_id)).all()
+    if not by_attempt_rows:
         return None
-    tasks = _version_tasks({row.version_id for row in rows})
-    by_attempt: dict[int, dict[tuple[str, str], float]] = {}
+    item_rows = db.session.execute(
+        select(ScenarioAttempt.version_id, mark.position, mark.item_id, func.min(mark.label),
+               func.max(mark.max_points), func.min(mark.id))
+        .select_from(mark).join(ScenarioAttempt, ScenarioAttempt.id == mark.attempt_id)
+        .where(mark.attempt_id.in_(chosen)).group_by(ScenarioAttempt.version_id, mark.position, mark.item_id)).all()
+    tasks = _version_tasks({version_id for version_id, *_ in item_rows})
+    keys: dict[tuple[int, str], tuple[str, str]] = {}  # (version id, "position:item id") -> (task id, item id)
     maxima: dict[tuple[str, str], float] = {}
-    labels: dict[tuple[str, str], tuple[str, str, int, int]] = {}
-    for row in rows:  # the one pass over the marks
-        spec_task, spec = tasks[(row.version_id, row.position)]
-        if spec_task.type == "report":
-            continue
-        key = (spec_task.id, row.item_id)
-        by_attempt.setdefault(row.id, {})[key] = max(0.0, min(float(row.points), float(row.max_points)))
-        maxima[key] = max(maxima.get(key, 0.0), float(row.max_points))
-        if key not in labels:
-            labels[key] = (row.label, spec.render(spec_task.title), row.position, len(labels))
+    labels: dict[tuple[str, str], tuple[str, str, int, int]] = {}  # label, task title, task position, first mark
+    for version_id, position, item_id, label, max_points, first_mark in item_rows:  # an item of a version
+        spec_task, spec = tasks[(version_id, position)]
+        key = keys[(version_id, f"{position}:{item_id}")] = (spec_task.id, item_id)
+        maxima[key] = max(maxima.get(key, 0.0), float(max_points))
+        if key not in labels or first_mark < labels[key][3]:
+            labels[key] = (label, spec.render(spec_task.title), position, first_mark)
+    by_attempt = [{keys[(version_id, place)]: float(points) for place, points in marks_.items()}
+                  for version_id, marks_ in by_attempt_rows]
     names = sorted(labels, key=lambda key: (labels[key][2], labels[key][3]))  # task order, then item order
     stats = item_statistics([item_id for _, item_id in names],
-                            [tuple(marks_.get(name) for name in names) for marks_ in by_attempt.values()],
+                            [tuple(None if (x := marks_.get(name)) is None else max(0.0, min(x, maxima[name]))
+                                   for name in names) for marks_ in by_attempt],
                             [maxima[name] for name in names])
     items = [AnalysedItem(stat, _item_label(labels[name][0]) or "", labels[name][1], name[0])
              for stat, name in zip(stats, names)]

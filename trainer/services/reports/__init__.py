@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from .common import (NOT_RECORDED, GENDER_FILTERS, GENDER_ORDER, STATUSES, ATTENDED, DECIDED, SCORE_BINS,
                      GAIN_BINS, PAGE_SIZE, OFFICERS_PER_PAGE, ANALYSIS_SAMPLE, OFFICERS_PER_CHUNK, WORK_MEM,
-                     prepare_reading, in_period, by_end, month_of, whole, bin_of, json_elements,
+                     prepare_reading, in_period, by_end, month_of, whole, bin_of, json_elements, json_object_agg,
                      work_targets, target_expression, course_targets, scenario_targets, course_ids,
                      scenario_ids, target_of, People, false_, trained_users, completions_in_period,
                      certificates_in_period, scenario_outcomes, target_titles, record_export)

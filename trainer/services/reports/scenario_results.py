@@ -11,7 +11,7 @@ from sqlalchemy.sql import Select
 from ...domain import reports as rules
 from ...extensions import db
 from ...i18n import translate
-from ...models import ScenarioAttempt, ScenarioVersion
+from ...models import ScenarioAttempt, ScenarioItemMark, ScenarioVersion
 from ..scenarios import scenario_for
 from .common import (ANALYSIS_SAMPLE, People, SCORE_BINS, _count_by, bin_of, false_, in_period, json_elements,
                      scenario_ids, scenario_targets, target_of, target_titles)
@@ -152,13 +152,11 @@ def items_most_often_wrong(filters: ReportFilters, top: int) -> list[dict]:
     Left out: links an officer added that are not in the key (they have no key item), and the
     written report's rubric (a trainer's marks, not a right or wrong answer).
     """
-    task, position, task_value = json_elements(ScenarioAttempt.result, "tasks", "task")
-    item, _position, value = json_elements(task_value, "items", "item", parsed=True)
-    points, max_points = value["points"].as_float(), value["max_points"].as_float()
-    inner = (_analysed(filters, ScenarioAttempt.version_id, position.label("position"),
-                       value["item_id"].as_string().label("item_id"), value["label"].as_string().label("label"),
-                       case((points < max_points, 1), else_=0).label("wrong"), (points / max_points).label("credit"))
-             .join(task, true()).join(item, true()).where(max_points > 0).subquery("item_score"))
+    mark = ScenarioItemMark
+    inner = (_analysed(filters, ScenarioAttempt.version_id, mark.position, mark.item_id, mark.label,
+                       case((mark.points < mark.max_points, 1), else_=0).label("wrong"),
+                       (mark.points / mark.max_points).label("credit"))
+             .join(mark, mark.attempt_id == ScenarioAttempt.id).subquery("item_score"))
     keys = (inner.c.version_id, inner.c.position, inner.c.item_id)
     grouped = select(*keys, func.min(inner.c.label).label("label"), func.count().label("attempts"),
                      func.sum(inner.c.wrong).label("wrong"), func.sum(inner.c.credit).label("credit")).group_by(*keys)
@@ -167,8 +165,6 @@ def items_most_often_wrong(filters: ReportFilters, top: int) -> list[dict]:
     merged: dict[tuple[str, str], dict] = {}
     for row in rows:  # one row per version x key item: a hundred or so
         spec_task, spec = tasks[(row.version_id, row.position)]
-        if spec_task.type == "report":
-            continue
         entry = merged.setdefault((spec_task.id, row.item_id), {
             "task_id": spec_task.id, "task": spec.render(spec_task.title), "item_id": row.item_id,
             "label": _item_label(row.label), "attempts": 0, "wrong": 0, "credit": 0.0})
