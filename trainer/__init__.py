@@ -16,6 +16,7 @@ from .domain.numbers import MAX_INTEGER
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .jobs import jobs
 from .i18n import register_i18n, select_locale, select_timezone
+from .sessions import RefreshWhenAgedSessionInterface
 from .static_files import register_static_files
 
 
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects to this app."""
     from . import models, models_exports, models_lti, models_xapi, models_progress  # noqa: F401  (models must be imported before migrations run)
 
+    app.session_interface = RefreshWhenAgedSessionInterface()
     db.init_app(app)
     register_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

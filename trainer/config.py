@@ -86,6 +86,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     # A session ends after this long without a request (police computers are often shared)...
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("TRAINER_IDLE_TIMEOUT_MINUTES", "480")))
+    # An unchanged session's cookie is sent again (sliding that timeout) once it is this old (trainer/sessions.py).
+    SESSION_REFRESH_AFTER_SECONDS = 60
     # ...unless "keep me logged in" was ticked: then at the latest after these days.
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("TRAINER_REMEMBER_DAYS", "7")))
     HSTS_SECONDS = 0  # only behind HTTPS: see ProductionConfig
