@@ -367,13 +367,16 @@ class _Builder:
         self.insert_scenario_attempts(rows)
         self.counts["scenario_attempts"] = len(rows)
 
-    def insert_scenario_attempts(self, rows: list[dict]) -> None:
-        """Bulk insert attempts with the answer-key marks of the scored ones (as scoring writes them)."""
-        marks = [{**mark, "attempt_id": attempt_id}
-                 for attempt_id, row in zip(self.insert_returning(ScenarioAttempt, rows), rows)
-                 for mark in answer_key_marks(row["result"])]
-        if marks:
-            db.session.execute(insert(ScenarioItemMark), marks)
+    def insert_scenario_attempts(self, rows: list[dict], batch: int = 1000) -> None:
+        """Bulk insert attempts with the answer-key marks of the scored ones (as scoring writes
+        them), a batch of attempts at a time: a large programme has millions of marks."""
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            marks = [{**mark, "attempt_id": attempt_id}
+                     for attempt_id, row in zip(self.insert_returning(ScenarioAttempt, chunk), chunk)
+                     for mark in answer_key_marks(row["result"])]
+            if marks:
+                db.session.execute(insert(ScenarioItemMark), marks)
 
     def scenario_attempt(self, officer: Officer, version_id: int, seed: int | None, spec, moment: datetime,
                          skill: float, trainers: dict[str, list[int]]) -> dict:
