@@ -5,7 +5,7 @@ Revises: 0022
 Create Date: 2026-12-03 07:30:00
 
 Written by hand. A new table (models.ScenarioItemMark), filled from the results already stored,
-as trainer.domain.scoring.answer_key_marks reads them (written out here in each database's JSON
+as trainer.domain.scoring.answer_key_marks reads them (points within 0 and the maximum) (written out here in each database's JSON
 functions, so this migration does not change when the application's code does): every item of
 a task that is not the written report, worth more than nothing.
 """
@@ -22,7 +22,8 @@ COLUMNS = "attempt_id, position, task_id, item_id, label, points, max_points"
 FILL_POSTGRESQL = f"""
 INSERT INTO scenario_item_marks ({COLUMNS})
 SELECT a.id, t.position - 1, coalesce(t.value ->> 'task_id', ''), coalesce(i.value ->> 'item_id', ''),
-       i.value ->> 'label', (i.value ->> 'points')::float, (i.value ->> 'max_points')::float
+       i.value ->> 'label', least(greatest((i.value ->> 'points')::float, 0), (i.value ->> 'max_points')::float),
+       (i.value ->> 'max_points')::float
 FROM scenario_attempts a
 CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(a.result::jsonb -> 'tasks') = 'array'
                                              THEN a.result::jsonb -> 'tasks' ELSE '[]'::jsonb END)
@@ -37,7 +38,9 @@ ORDER BY a.id, t.position
 FILL_SQLITE = f"""
 INSERT INTO scenario_item_marks ({COLUMNS})
 SELECT a.id, t.key, coalesce(json_extract(t.value, '$.task_id'), ''), coalesce(json_extract(i.value, '$.item_id'), ''),
-       json_extract(i.value, '$.label'), json_extract(i.value, '$.points'), json_extract(i.value, '$.max_points')
+       json_extract(i.value, '$.label'),
+       min(max(json_extract(i.value, '$.points'), 0), json_extract(i.value, '$.max_points')),
+       json_extract(i.value, '$.max_points')
 FROM scenario_attempts a, json_each(a.result, '$.tasks') t, json_each(t.value, '$.items') i
 WHERE a.result IS NOT NULL AND json_type(a.result, '$.tasks') = 'array' AND json_type(t.value, '$.items') = 'array'
   AND coalesce(json_extract(t.value, '$.type'), '') <> 'report'

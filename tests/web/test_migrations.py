@@ -117,13 +117,14 @@ def test_results_stored_before_item_marks_get_the_marks_scoring_writes_now(fresh
     from trainer.domain.scoring import answer_key_marks
 
     # One scored attempt as an installation of 0022 holds it: a platform-worded label (a message),
-    # an authored one, an item worth nothing (a link not in the key), a pending written report
+    # an authored one, points above the maximum, an item worth nothing (a link not in the key), a pending written report
     # with rubric marks, and a task with no items; and an attempt still open (no result).
     result = {"total_percent": 62.5, "tasks": [
         {"task_id": "evaluate", "type": "grade", "score": 0.75, "items": [
             {"item_id": "R1", "label": {"msgid": "Source of %(report)s", "params": {"report": "R1"}},
              "points": 1.5, "max_points": 2.0},
-            {"item_id": "R2", "label": "Информатор «Сокол»", "points": 0, "max_points": 1}]},
+            {"item_id": "R2", "label": "Информатор «Сокол»", "points": 0, "max_points": 1},
+            {"item_id": "R3", "label": "Over the top", "points": 3, "max_points": 2}]},
         {"task_id": "links", "type": "link_chart", "score": 0.5, "items": [
             {"item_id": "P1|P2", "label": "P1 – P2", "points": 1, "max_points": 1},
             {"item_id": "P1|P9", "label": "P1 – P9 (not in the key)", "points": 0, "max_points": 0}]},
@@ -159,4 +160,5 @@ def test_results_stored_before_item_marks_get_the_marks_scoring_writes_now(fresh
                 for attempt, position, task, item, label, points, top in rows]
     assert migrated == [(1, m["position"], m["task_id"], m["item_id"], readable(m["label"]), m["points"],
                          m["max_points"]) for m in answer_key_marks(result)]
-    assert [(position, item) for _, position, _, item, *_ in migrated] == [(0, "R1"), (0, "R2"), (1, "P1|P2")]
+    assert [(position, item, points) for _, position, _, item, _, points, _ in migrated] == [
+        (0, "R1", 1.5), (0, "R2", 0), (0, "R3", 2), (1, "P1|P2", 1)]  # points within 0 and the maximum

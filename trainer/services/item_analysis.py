@@ -182,19 +182,22 @@ def scenario_items(filters: ReportFilters, officers: Select | None = None) -> Te
 
     Read as one row per attempt (its marks as a JSON object keyed "task position:item id") and
     one per item of each version (an example label, the maximum, its place in the key)."""
-    mark, chosen = ScenarioItemMark, first_scenario_attempts(filters, officers)
+    mark = ScenarioItemMark
+    versions = dict(db.session.execute(select(ScenarioAttempt.id, ScenarioAttempt.version_id)
+                                       .where(ScenarioAttempt.id.in_(first_scenario_attempts(filters, officers)))).all())
+    # The marks alone, by attempt id: joined to the attempts, PostgreSQL walks every attempt's row.
     place = cast(mark.position, String) + literal(":") + mark.item_id
-    by_attempt_rows = db.session.execute(
-        select(ScenarioAttempt.version_id, json_object_agg(place, mark.points))
-        .select_from(mark).join(ScenarioAttempt, ScenarioAttempt.id == mark.attempt_id)
-        .where(mark.attempt_id.in_(chosen)).group_by(mark.attempt_id, ScenarioAttempt.version_id)).all()
+    by_attempt_rows = db.session.execute(select(mark.attempt_id, json_object_agg(place, mark.points))
+                                         .where(mark.attempt_id.in_(list(versions))).group_by(mark.attempt_id)).all()
     if not by_attempt_rows:
         return None
-    item_rows = db.session.execute(
-        select(ScenarioAttempt.version_id, mark.position, mark.item_id, func.min(mark.label),
-               func.max(mark.max_points), func.min(mark.id))
-        .select_from(mark).join(ScenarioAttempt, ScenarioAttempt.id == mark.attempt_id)
-        .where(mark.attempt_id.in_(chosen)).group_by(ScenarioAttempt.version_id, mark.position, mark.item_id)).all()
+    attempts_of: dict[int, list[int]] = {}
+    for attempt_id, version_id in versions.items():
+        attempts_of.setdefault(version_id, []).append(attempt_id)
+    item_rows = [(version_id, *row) for version_id, ids in attempts_of.items()  # a version or two, or a few
+                 for row in db.session.execute(select(mark.position, mark.item_id, func.min(mark.label),
+                                                      func.max(mark.max_points), func.min(mark.id))
+                                               .where(mark.attempt_id.in_(ids)).group_by(mark.position, mark.item_id))]
     tasks = _version_tasks({version_id for version_id, *_ in item_rows})
     keys: dict[tuple[int, str], tuple[str, str]] = {}  # (version id, "position:item id") -> (task id, item id)
     maxima: dict[tuple[str, str], float] = {}
@@ -205,12 +208,11 @@ def scenario_items(filters: ReportFilters, officers: Select | None = None) -> Te
         maxima[key] = max(maxima.get(key, 0.0), float(max_points))
         if key not in labels or first_mark < labels[key][3]:
             labels[key] = (label, spec.render(spec_task.title), position, first_mark)
-    by_attempt = [{keys[(version_id, place)]: float(points) for place, points in marks_.items()}
-                  for version_id, marks_ in by_attempt_rows]
+    by_attempt = [{keys[(versions[attempt_id], place)]: points for place, points in marks_.items()}
+                  for attempt_id, marks_ in by_attempt_rows]
     names = sorted(labels, key=lambda key: (labels[key][2], labels[key][3]))  # task order, then item order
     stats = item_statistics([item_id for _, item_id in names],
-                            [tuple(None if (x := marks_.get(name)) is None else max(0.0, min(x, maxima[name]))
-                                   for name in names) for marks_ in by_attempt],
+                            [tuple(marks_.get(name) for name in names) for marks_ in by_attempt],
                             [maxima[name] for name in names])
     items = [AnalysedItem(stat, _item_label(labels[name][0]) or "", labels[name][1], name[0])
              for stat, name in zip(stats, names)]

@@ -132,7 +132,7 @@ def answer_key_marks(stored: Any) -> list[dict[str, Any]]:
     """The answer-key items of a stored result (as services.scenarios.result_as_dict writes it),
     one row each, as item analysis reads them: the task's position in the version and its id,
     the item's id, its label (a platform message as its JSON, else the authored text), its
-    points and its maximum.
+    points (within 0 and the maximum, as item statistics count them) and its maximum.
 
     Left out: items worth nothing (a link the officer added that is not in the key) and the
     written report's rubric, which is a trainer's marks rather than a right or wrong answer.
@@ -153,5 +153,5 @@ def answer_key_marks(stored: Any) -> list[dict[str, Any]]:
             rows.append({"position": position, "task_id": str(task.get("task_id", "")),
                          "item_id": str(item.get("item_id", "")),
                          "label": json.dumps(label, ensure_ascii=False) if isinstance(label, dict) else label,
-                         "points": points, "max_points": max_points})
+                         "points": max(0.0, min(points, max_points)), "max_points": max_points})
     return rows
