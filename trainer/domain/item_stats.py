@@ -25,15 +25,17 @@ either variance is 0 (everyone got the same mark, or the same rest) and E when C
 An item left out of an attempt (a question not drawn for it) is left out of that item's
 figures, as Moodle does for random questions; the attempt still counts for the other items.
 
-One pass: each attempt's marks are read once, adding to per-item sums, squares and cross
-products (shifted by the item's first values, so that identical marks give a variance of
-exactly 0 rather than rounding noise); the only other work is one sort per item for C_max.
+One pass: each attempt's marks are read once, into each item's list of marks and rest-of-test
+scores; per item, the sums, squares and cross products of those lists are then added in attempt
+order (shifted by the item's first values, so that identical marks give a variance of exactly 0
+rather than rounding noise), and the lists are sorted once for C_max.
 """
 from __future__ import annotations
 
 import csv
 import io
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,11 +85,7 @@ def item_statistics(names: Sequence[str], marks: Iterable[Sequence[float | None]
     k = len(names)
     if len(max_marks) != k:
         raise ValueError(f"{len(max_marks)} maximum marks for {k} items")
-    count = [0] * k
-    shift_x: list[float] = [0.0] * k  # each item's first mark and first rest-of-test score
-    shift_r: list[float] = [0.0] * k
-    sum_x, sum_xx, sum_r, sum_rr, sum_xr = ([0.0] * k for _ in range(5))
-    xs: list[list[float]] = [[] for _ in range(k)]
+    xs: list[list[float]] = [[] for _ in range(k)]  # each item's marks and rest-of-test scores, attempt by attempt
     rests: list[list[float]] = [[] for _ in range(k)]
     for row in marks:
         if len(row) != k:
@@ -95,32 +93,28 @@ def item_statistics(names: Sequence[str], marks: Iterable[Sequence[float | None]
         present = [(j, float(value)) for j, value in enumerate(row) if value is not None]
         total = math.fsum(value for _, value in present)
         for j, x in present:
-            x, rest = round(x, DECIMALS), round(total - x, DECIMALS)
-            if not count[j]:
-                shift_x[j], shift_r[j] = x, rest
-            dx, dr = x - shift_x[j], rest - shift_r[j]
-            count[j] += 1
-            sum_x[j] += dx
-            sum_xx[j] += dx * dx
-            sum_r[j] += dr
-            sum_rr[j] += dr * dr
-            sum_xr[j] += dx * dr
-            xs[j].append(x)
-            rests[j].append(rest)
+            xs[j].append(round(x, DECIMALS))
+            rests[j].append(round(total - x, DECIMALS))
     results = []
     for j, name in enumerate(names):
-        n, max_mark = count[j], float(max_marks[j])
+        n, max_mark = len(xs[j]), float(max_marks[j])
         if not n:
             results.append(ItemStats(name, max_mark, 0, None, None, None, None, None))
             continue
-        mean = shift_x[j] + sum_x[j] / n
+        # Sums of the marks and rests shifted by the item's first ones, added in attempt order.
+        x_list, r_list = xs[j], rests[j]
+        shift_x, shift_r = x_list[0], r_list[0]
+        dxs = [x - shift_x for x in x_list]
+        drs = [r - shift_r for r in r_list]
+        sum_x, sum_r = sum(dxs, 0.0), sum(drs, 0.0)
+        mean = shift_x + sum_x / n
         facility = mean / max_mark if max_mark > 0 else None
         sd = discrimination = efficiency = None
         if n >= 2:
             # n - 1 times V(x), V(X - x) and C(x, X - x): the n - 1 cancels in D and E.
-            dev_xx = max(sum_xx[j] - sum_x[j] * sum_x[j] / n, 0.0)
-            dev_rr = max(sum_rr[j] - sum_r[j] * sum_r[j] / n, 0.0)
-            dev_xr = sum_xr[j] - sum_x[j] * sum_r[j] / n
+            dev_xx = max(sum(map(operator.mul, dxs, dxs), 0.0) - sum_x * sum_x / n, 0.0)
+            dev_rr = max(sum(map(operator.mul, drs, drs), 0.0) - sum_r * sum_r / n, 0.0)
+            dev_xr = sum(map(operator.mul, dxs, drs), 0.0) - sum_x * sum_r / n
             if dev_xx <= ZERO:
                 dev_xx = dev_xr = 0.0
             if dev_rr <= ZERO:
@@ -129,9 +123,8 @@ def item_statistics(names: Sequence[str], marks: Iterable[Sequence[float | None]
                 sd = 100 * math.sqrt(dev_xx / (n - 1)) / max_mark
             if dev_xx and dev_rr:
                 discrimination = 100 * dev_xr / math.sqrt(dev_xx * dev_rr)
-                sorted_products = math.fsum((a - shift_x[j]) * (b - shift_r[j])
-                                            for a, b in zip(sorted(xs[j]), sorted(rests[j])))
-                dev_max = sorted_products - sum_x[j] * sum_r[j] / n
+                sorted_products = math.fsum(map(operator.mul, sorted(dxs), sorted(drs)))
+                dev_max = sorted_products - sum_x * sum_r / n
                 if dev_max > ZERO:
                     efficiency = 100 * dev_xr / dev_max
         results.append(ItemStats(name, max_mark, n, mean, facility, sd, discrimination, efficiency,
