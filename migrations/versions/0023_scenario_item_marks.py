@@ -4,10 +4,11 @@ Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-03 07:30:00
 
-Written by hand. A new table (models.ScenarioItemMark), filled from the results already stored,
-as trainer.domain.scoring.answer_key_marks reads them (points within 0 and the maximum) (written out here in each database's JSON
-functions, so this migration does not change when the application's code does): every item of
-a task that is not the written report, worth more than nothing.
+Written by hand. A new table (models.ScenarioItemMark), filled from the results already stored
+as trainer.domain.scoring.answer_key_marks reads them: every item of a task that is not the
+written report, worth more than nothing, its points kept within 0 and the maximum. Written out
+here in each database's JSON functions, so this migration does not change when the
+application's code does.
 """
 import sqlalchemy as sa
 from alembic import op
