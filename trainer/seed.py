@@ -23,15 +23,15 @@ from sqlalchemy import insert, select, text
 
 from .domain.faker_region import make_faker
 from .domain.generation import variant_seed
-from .domain.scoring import CURRENT_RULES, RATINGS, answer_key_marks, score_attempt
+from .domain.scoring import CURRENT_RULES, RATINGS, score_attempt
 from .extensions import db
 from .models import (
     Agency, Assignment, Attendance, Certificate, Cohort, CohortMember, Course, Enrolment, LessonProgress,
-    QuizAttempt, Scenario, ScenarioAttempt, ScenarioItemMark, TrainingSession, User, cohort_trainers,
+    QuizAttempt, Scenario, ScenarioAttempt, TrainingSession, User, cohort_trainers,
 )
 from .services import load_content, progress_summary
 from .services.courses import CERTIFICATE_ALPHABET
-from .services.scenarios import result_as_dict, scenario_for
+from .services.scenarios import insert_item_marks, result_as_dict, scenario_for
 
 PROGRAMME_START = date(2024, 9, 2)  # fixed, so a seed gives the same dates on any day
 PROGRAMME_DAYS = 700
@@ -372,11 +372,7 @@ class _Builder:
         them), a batch of attempts at a time: a large programme has millions of marks."""
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
-            marks = [{**mark, "attempt_id": attempt_id}
-                     for attempt_id, row in zip(self.insert_returning(ScenarioAttempt, chunk), chunk)
-                     for mark in answer_key_marks(row["result"])]
-            if marks:
-                db.session.execute(insert(ScenarioItemMark), marks)
+            insert_item_marks(zip(self.insert_returning(ScenarioAttempt, chunk), (row["result"] for row in chunk)))
 
     def scenario_attempt(self, officer: Officer, version_id: int, seed: int | None, spec, moment: datetime,
                          skill: float, trainers: dict[str, list[int]]) -> dict:

@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -348,10 +349,16 @@ def rebuild_item_marks(batch: int = 500) -> int:
                                   .order_by(ScenarioAttempt.id).limit(batch)).all()
         if not rows:
             return written
-        marks = [{**mark, "attempt_id": attempt_id} for attempt_id, result in rows for mark in answer_key_marks(result)]
-        if marks:
-            db.session.execute(insert(ScenarioItemMark), marks)
-        written, last = written + len(marks), rows[-1].id
+        written, last = written + insert_item_marks(rows), rows[-1].id
+
+
+def insert_item_marks(scored: Iterable[tuple[int, dict | None]]) -> int:
+    """Bulk insert the answer-key marks of (attempt id, stored result) pairs, as scoring writes
+    them for one attempt; returns how many."""
+    marks = [{**mark, "attempt_id": attempt_id} for attempt_id, result in scored for mark in answer_key_marks(result)]
+    if marks:
+        db.session.execute(insert(ScenarioItemMark), marks)
+    return len(marks)
 
 
 def submit(attempt: ScenarioAttempt) -> None:
