@@ -37,8 +37,8 @@ from .common import (NOT_RECORDED, GENDER_FILTERS, GENDER_ORDER, STATUSES, ATTEN
                      GAIN_BINS, PAGE_SIZE, OFFICERS_PER_PAGE, ANALYSIS_SAMPLE, OFFICERS_PER_CHUNK, WORK_MEM,
                      prepare_reading, in_period, by_end, month_of, whole, bin_of, json_elements, json_object_agg,
                      work_targets, target_expression, course_targets, scenario_targets, course_ids,
-                     scenario_ids, target_of, People, false_, trained_users, completions_in_period,
-                     certificates_in_period, scenario_outcomes, target_titles, record_export)
+                     scenario_ids, target_of, People, false_, trained, course_firsts, counted,
+                     scenario_outcomes, target_titles, record_export)
 from .filters import (FilterError, ReportFilters, parse_filters, content_languages, CHOSEN, CHOICES_SHOWN,
                       choice_label, choice_rows, FilterChoices, filter_choices)
 from .breakdowns import (PEOPLE_MEASURES, people_groups, rollup, gender_order, Disaggregation,

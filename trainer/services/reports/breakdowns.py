@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ...domain import reports as rules
 from ...extensions import db
-from .common import (GENDER_ORDER, People, certificates_in_period, completions_in_period, scenario_outcomes,
-                     trained_users)
+from .common import GENDER_ORDER, People, counted, course_firsts, scenario_outcomes, trained
 from .filters import ReportFilters
 
 
@@ -27,26 +26,28 @@ def people_groups(filters: ReportFilters) -> list[dict]:
     """
     people = People(filters)
     keys = people.group_columns()
-    trained = trained_users(filters)
-
-    def per_officer(source, name, *columns):
-        return select(source.c.user_id, *columns).group_by(source.c.user_id).subquery(name)
-
-    completed = per_officer(completions_in_period(filters), "officer_completions", func.count().label("n"))
-    issued = per_officer(certificates_in_period(filters), "officer_certificates", func.count().label("n"))
-    outcome = scenario_outcomes(filters)
-    outcomes = per_officer(outcome, "officer_outcomes", func.max(outcome.c.passed).label("passed"))
     officer_id = people.user.id
-    query = (people.select(*keys, func.count().label("officers"), func.count(trained.c.user_id).label("trained"),
-                           func.count(completed.c.user_id).label("completers"),
-                           func.coalesce(func.sum(completed.c.n), 0).label("completions"),
-                           func.count(issued.c.user_id).label("certified"),
-                           func.coalesce(func.sum(issued.c.n), 0).label("certificates"),
+    firsts = course_firsts(filters).subquery("course_firsts")
+    courses = (select(firsts.c.user_id,
+                      func.count(case((counted(firsts.c.completed, filters), 1))).label("completions"),
+                      func.count(case((counted(firsts.c.issued, filters), 1))).label("certificates"))
+               .group_by(firsts.c.user_id).subquery("officer_courses"))
+    outcome = scenario_outcomes(filters)
+    outcomes = (select(outcome.c.user_id, func.max(outcome.c.passed).label("passed"))
+                .group_by(outcome.c.user_id).subquery("officer_outcomes"))
+
+    def officers_with(measure):
+        return func.count(case((measure > 0, 1)))
+
+    query = (people.select(*keys, func.count().label("officers"),
+                           func.count(case((trained(filters, officer_id), 1))).label("trained"),
+                           officers_with(courses.c.completions).label("completers"),
+                           func.coalesce(func.sum(courses.c.completions), 0).label("completions"),
+                           officers_with(courses.c.certificates).label("certified"),
+                           func.coalesce(func.sum(courses.c.certificates), 0).label("certificates"),
                            func.count(outcomes.c.user_id).label("scenario_takers"),
                            func.coalesce(func.sum(outcomes.c.passed), 0).label("scenario_passers"))
-             .outerjoin(trained, trained.c.user_id == officer_id)
-             .outerjoin(completed, completed.c.user_id == officer_id)
-             .outerjoin(issued, issued.c.user_id == officer_id)
+             .outerjoin(courses, courses.c.user_id == officer_id)
              .outerjoin(outcomes, outcomes.c.user_id == officer_id)
              .group_by(*keys))
     return [{name: (int(value) if name in PEOPLE_MEASURES else value) for name, value in row._mapping.items()}

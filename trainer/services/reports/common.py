@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from flask import g, has_request_context
-from sqlalchemy import (JSON, Integer, and_, case, cast, column, exists, func, literal, literal_column, select, text,
-                        true, union)
+from sqlalchemy import (JSON, Integer, and_, case, cast, column, exists, func, literal, literal_column, or_, select,
+                        text, true)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -18,8 +18,9 @@ from ...domain import reports as rules
 from ...domain.people import GENDERS
 from ...extensions import db
 from ...i18n import reader_language
-from ...models import (Agency, Attendance, AuditEvent, Certificate, CohortMember, Course, Enrolment, Scenario,
-                       ScenarioAttempt, ScenarioVersion, TrainingSession, User)
+from ...models import (Agency, Attendance, AuditEvent, CohortMember, Course, Enrolment, Scenario, ScenarioAttempt,
+                       ScenarioVersion, TrainingSession, User)
+from ...models_progress import ProgressSummary
 from ..audit import record_audit
 
 if TYPE_CHECKING:  # annotations only: filters.py imports this module
@@ -248,8 +249,10 @@ def false_():
     return literal(1) == literal(0)
 
 
-def trained_users(filters: ReportFilters):
-    """Officers trained in the period: started a course or scenario, or attended a session."""
+def trained(filters: ReportFilters, user_id):
+    """The condition that an officer (a user id column) was trained in the period: started a course
+    or scenario, or attended a session. Each part is a set the database builds once and looks the
+    officer up in, not a union of every such row sorted for repeats."""
     parts = []
     if filters.counts_courses:
         query = select(Enrolment.user_id).where(in_period(Enrolment.started_at, filters))
@@ -265,42 +268,32 @@ def trained_users(filters: ReportFilters):
     if filters.counts_sessions:
         parts.append(select(Attendance.user_id).join(TrainingSession, TrainingSession.id == Attendance.session_id)
                      .where(Attendance.status.in_(ATTENDED), in_period(TrainingSession.starts_at, filters)))
-    # UNION removes repeats; a single part (an officer's two attempts) needs DISTINCT instead.
-    return (parts[0].distinct() if len(parts) == 1 else union(*parts)).subquery("trained")
+    return or_(*[user_id.in_(part) for part in parts])
 
 
-def _first_per_work(filters: ReportFilters, model, moment, name: str, *conditions):
-    """One row per officer and course work: (user_id, target_id, moment), the first time the
-    work was completed (in any counted language version), when that falls in the period."""
+def course_firsts(filters: ReportFilters) -> Select:
+    """A query of one row per officer and course work they completed or were certified in: (user_id,
+    target_id, completed, issued), the first completion and the first certificate of the work
+    (in any counted language version), at any time; `counted()` says whether one falls in the
+    period. Read from the progress read model, in one pass for both: a revoked certificate has
+    already withdrawn the completion and the certificate it attested there."""
     targets = course_targets()
-    first = func.min(moment)
-    query = (select(model.user_id, targets.c.target_id, first.label("moment"))
-             .join(targets, targets.c.item_id == model.course_id)
-             .where(moment.is_not(None), *conditions).group_by(model.user_id, targets.c.target_id))
+    summary = ProgressSummary
+    query = (select(summary.user_id, targets.c.target_id, func.min(summary.completed_at).label("completed"),
+                    func.min(summary.issued_at).label("issued"))
+             .join(targets, targets.c.item_id == summary.item_id)
+             .where(summary.kind == "course", or_(summary.completed_at.is_not(None), summary.issued_at.is_not(None)))
+             .group_by(summary.user_id, targets.c.target_id))
     if course_ids(filters) is not None:
-        query = query.where(model.course_id.in_(course_ids(filters)))
-    if filters.start:
-        query = query.having(first >= filters.starts_at)
-    if filters.end:
-        query = query.having(first < filters.ends_before)
+        query = query.where(summary.item_id.in_(course_ids(filters)))
     if not filters.counts_courses:
         query = query.where(false_())
-    return query.subquery(name)
+    return query
 
 
-def completions_in_period(filters: ReportFilters):
-    """Officer x course work completed in the period (counted once whichever language); a
-    completion whose certificate was revoked is withdrawn with it."""
-    revoked = (select(Certificate.id).where(Certificate.user_id == Enrolment.user_id,
-                                            Certificate.course_id == Enrolment.course_id,
-                                            Certificate.revoked_at.is_not(None)).exists())
-    return _first_per_work(filters, Enrolment, Enrolment.completed_at, "completion", ~revoked)
-
-
-def certificates_in_period(filters: ReportFilters):
-    """Officer x course work whose (first) certificate was issued in the period; a revoked
-    certificate (issued in error, or to someone who did not earn it) is not counted."""
-    return _first_per_work(filters, Certificate, Certificate.issued_at, "issued", Certificate.revoked_at.is_(None))
+def counted(moment, filters: ReportFilters):
+    """The condition that a first moment (of course_firsts) happened, inside the period."""
+    return and_(moment.is_not(None), in_period(moment, filters))
 
 
 def scenario_outcomes(filters: ReportFilters):

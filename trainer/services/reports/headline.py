@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import case, func, null, or_, select, union_all
 
 from ...extensions import db
 from ...models import ScenarioAttempt, ScenarioVersion
 from .attendance_rates import attendance_totals
 from .breakdowns import Disaggregation, disaggregation
-from .common import (People, _count_by, certificates_in_period, completions_in_period, false_, in_period, month_of,
-                     scenario_ids, scenario_targets)
+from .common import (People, _count_by, counted, course_firsts, false_, in_period, month_of, scenario_ids,
+                     scenario_targets)
 from .filters import ReportFilters
 from .gain import gain_total
 from .side_by_side import side_by_side
@@ -50,6 +50,9 @@ def overview(filters: ReportFilters) -> Overview:
     )
 
 
+TREND_SERIES = ("completions", "certificates", "scenario_passes")
+
+
 def trend(filters: ReportFilters) -> list[dict]:
     """Per month: course completions, certificates issued, first scenario passes (zeros filled)."""
     people = People(filters)
@@ -64,14 +67,23 @@ def trend(filters: ReportFilters) -> list[dict]:
     if not filters.counts_scenarios:
         first_pass = first_pass.where(false_())
     first_pass = first_pass.subquery("first_pass")
-    completed, issued = completions_in_period(filters), certificates_in_period(filters)
-    sources = (("completions", completed), ("certificates", issued), ("scenario_passes", first_pass))
-    # One statement: each source's months, then counted per series and month.
-    inner = union_all(*[people.join(select(literal(name).label("series"), month_of(source.c.moment).label("month"))
-                                    .select_from(source), source.c.user_id) for name, source in sources]).subquery()
-    series = {name: {} for name, _source in sources}
-    for name, month, count in db.session.execute(_count_by(inner, "series", "month")):
-        series[name][month] = count
+    firsts = course_firsts(filters).subquery("course_firsts")
+    completed, issued = counted(firsts.c.completed, filters), counted(firsts.c.issued, filters)
+    # One statement, each table read once: an officer's completion and certificate of a course
+    # come as one row, with the month of each that counts; the rows are then counted per pair
+    # of months (a few hundred groups), which Python adds up per series.
+    courses = people.join(select(month_of(case((completed, firsts.c.completed))).label("completions"),
+                                 month_of(case((issued, firsts.c.issued))).label("certificates"),
+                                 null().label("scenario_passes"))
+                          .select_from(firsts).where(or_(completed, issued)), firsts.c.user_id)
+    passes = people.join(select(null(), null(), month_of(first_pass.c.moment)).select_from(first_pass),
+                         first_pass.c.user_id)
+    inner = union_all(courses, passes).subquery()
+    series: dict[str, dict[str, int]] = {name: {} for name in TREND_SERIES}
+    for row in db.session.execute(_count_by(inner, *TREND_SERIES)):
+        for name, month in zip(TREND_SERIES, row):  # the row's months, then its count
+            if month is not None:
+                series[name][month] = series[name].get(month, 0) + row.n
     months = month_range(filters, [m for values in series.values() for m in values])
     return [{"month": m, **{name: values.get(m, 0) for name, values in series.items()}} for m in months]
 
