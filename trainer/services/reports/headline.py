@@ -33,8 +33,9 @@ class Overview:
 def overview(filters: ReportFilters) -> Overview:
     """Headline figures, breakdowns and the monthly trend for the period (the four parts computed
     side by side where the database allows, from one snapshot)."""
+    # Four parts of much the same size, without PostgreSQL's parallel workers (side_by_side.py).
     parts = side_by_side({"people": lambda: disaggregation(filters), "attendance": lambda: attendance_totals(filters),
-                          "gain": lambda: gain_total(filters), "trend": lambda: trend(filters)})
+                          "gain": lambda: gain_total(filters), "trend": lambda: trend(filters)}, parallel_query=False)
     people = parts["people"]
     total = people.total
     return Overview(

@@ -8,7 +8,10 @@ as long as its slowest part, or its parts' total shared among the cores, rather 
 (measured in bench/README.md). Every part reads the same data: the request's transaction exports its snapshot
 (`pg_export_snapshot()`) and each part's REPEATABLE READ transaction imports it (`SET TRANSACTION
 SNAPSHOT`), so the figures of a page agree with each other exactly as if one transaction had
-computed them all, whatever is written meanwhile. Elsewhere (SQLite, whose writers and readers
+computed them all, whatever is written meanwhile. A page of parts of much the same size (the
+overview's) runs them without PostgreSQL's own parallel query, whose workers on top of the parts
+outnumbered the cores and made it slower; a page with one large part (completion's officers)
+keeps it (both measured in bench/README.md). Elsewhere (SQLite, whose writers and readers
 share one file) or with REPORTS_PARTS_IN_PARALLEL off, the parts run one after the other in the
 request's own transaction.
 
@@ -34,8 +37,9 @@ T = TypeVar("T")
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")  # what pg_export_snapshot() returns
 
 
-def side_by_side(parts: dict[str, Callable[[], T]]) -> dict[str, T]:
-    """{name: part()} for every part, computed at the same time where the database allows it."""
+def side_by_side(parts: dict[str, Callable[[], T]], parallel_query: bool = True) -> dict[str, T]:
+    """{name: part()} for every part, computed at the same time where the database allows it;
+    parallel_query=False: each part's statements without PostgreSQL's parallel workers."""
     app = current_app._get_current_object()
     if (len(parts) < 2 or _dialect() != "postgresql" or not has_request_context()
             or not app.config.get("REPORTS_PARTS_IN_PARALLEL", True)):
@@ -52,6 +56,8 @@ def side_by_side(parts: dict[str, Callable[[], T]]) -> dict[str, T]:
         db.session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
         db.session.execute(text("SET TRANSACTION READ ONLY"))
         prepare_reading(work_mem)
+        if not parallel_query:
+            db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         try:
             return part()
         finally:
