@@ -400,7 +400,8 @@ def busiest_scenario() -> int:
         "GROUP BY v.scenario_id ORDER BY count(*) DESC, v.scenario_id LIMIT 1"))
 
 
-def measure(url: str, officers: int, runs: int, cpu: CpuClock | None = None) -> list[dict]:
+def measure(url: str, officers: int, runs: int, cpu: CpuClock | None = None,
+            only: list[str] | None = None) -> list[dict]:
     app = make_app(url)
     with app.app_context():
         scenario_id = busiest_scenario()
@@ -415,6 +416,8 @@ def measure(url: str, officers: int, runs: int, cpu: CpuClock | None = None) -> 
     results = []
     floors: dict[str, tuple[float, float]] = {}
     for page in pages(scenario_id):
+        if only and page.label not in only:
+            continue
         if page.floor not in floors:
             with app.app_context():
                 connection = db.session.connection()
@@ -441,6 +444,8 @@ def measure(url: str, officers: int, runs: int, cpu: CpuClock | None = None) -> 
         print(line, flush=True)
         results.append({"page": page.label, "first_ms": first, "ms": ms, "floor_ms": floor, "bytes": size,
                         "cpu_ms": cpu_ms, "floor_cpu_ms": floor_cpu})
+    if only and "officers CSV" not in only:
+        return results
     probe = export_probe(url, OFFICERS_CSV)
     print(f"officers CSV: first byte {probe['first_byte_ms']:.0f} ms, first row {probe['first_row_ms']:.0f} ms, "
           f"whole {probe['total_ms']:.0f} ms, "
@@ -495,6 +500,8 @@ def main() -> None:
         "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--cpu", action="store_true",
                         help="also print CPU time (this process and its PostgreSQL backends; parallel query off)")
+    parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                        help='time only these pages (labels as printed, e.g. overview "officers CSV")')
     parser.add_argument("--probe", nargs=2, metavar=("URL", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cpu:  # before any connection: the app's, the floors' and the export probe's alike
@@ -512,7 +519,7 @@ def main() -> None:
             print(f"using the cached {database_name(officers, args.seed)}")
         if not args.seed_only:
             cpu = CpuClock(args.postgres_admin_url, database_name(officers, args.seed)) if args.cpu else None
-            measure(url, officers, args.runs, cpu)
+            measure(url, officers, args.runs, cpu, args.pages)
 
 
 if __name__ == "__main__":
