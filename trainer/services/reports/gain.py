@@ -65,18 +65,22 @@ def gain_pair_query(filters: ReportFilters) -> Select:
 
 
 def _gain_summary(pairs, group: Sequence[str]) -> Select:
-    """n, means, share improved and the median gain of pairs per group (a window-function median:
-    the mean of the one or two middle rows)."""
-    partition = [pairs.c[name] for name in group] or None
-    ranked = select(*[pairs.c[name] for name in group], pairs.c.pre, pairs.c.post, pairs.c.gain,
-                    func.row_number().over(partition_by=partition, order_by=pairs.c.gain).label("rn"),
-                    func.count().over(partition_by=partition).label("n")).subquery("ranked_gain")
+    """n, means, share improved and the median gain of pairs per group (the mean of the one or
+    two middle gains: PostgreSQL's percentile_cont(0.5); elsewhere found with window functions)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One sort per group inside the aggregate, where the window functions sorted and passed
+        # over every pair twice more (a fifth of the knowledge gain page at 100 000 officers).
+        ranked, median = pairs, func.percentile_cont(0.5).within_group(pairs.c.gain)
+    else:
+        partition = [pairs.c[name] for name in group] or None
+        ranked = select(*[pairs.c[name] for name in group], pairs.c.pre, pairs.c.post, pairs.c.gain,
+                        func.row_number().over(partition_by=partition, order_by=pairs.c.gain).label("rn"),
+                        func.count().over(partition_by=partition).label("n")).subquery("ranked_gain")
+        median = func.avg(case((ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2), ranked.c.gain)))
     keys = [ranked.c[name] for name in group]
-    middle = ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)
     return (select(*keys, func.count().label("officers"), func.avg(ranked.c.pre).label("mean_pre"),
                    func.avg(ranked.c.post).label("mean_post"), func.avg(ranked.c.gain).label("mean_gain"),
-                   func.sum(case((ranked.c.gain > 0, 1), else_=0)).label("improved"),
-                   func.avg(case((middle, ranked.c.gain))).label("median_gain"))
+                   func.sum(case((ranked.c.gain > 0, 1), else_=0)).label("improved"), median.label("median_gain"))
             .group_by(*keys))
 
 
