@@ -315,8 +315,9 @@ def ensure_database(admin_url: str, officers: int, seed: int, reseed: bool,
 
 
 def after_seed(app) -> None:
-    """Rebuild the progress read model (what `flask reports rebuild` does) and analyse it, so a
+    """Rebuild the progress read model (what `flask reports rebuild` does) and vacuum it, so a
     database seeded by an older generator, or migrated since, is timed with a complete one."""
+    from trainer.database import vacuum_analyse
     from trainer.services import progress_summary
 
     if not _has_table("progress_summary"):  # an older checkout (--no-migrate): nothing to build
@@ -324,8 +325,7 @@ def after_seed(app) -> None:
     started = time.perf_counter()
     rows = progress_summary.rebuild()
     db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE progress_summary"))
+    vacuum_analyse("progress_summary")  # else every run's replaced rows stay where autovacuum is off
     print(f"progress read model rebuilt: {rows} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from . import demo, services
+from .database import vacuum_analyse
 from .domain.courses import check_courses
 from .domain.item_stats import MarksError, item_statistics, read_marks
 from .domain.passwords import TOO_SHORT, password_problems
@@ -23,7 +24,8 @@ from .exports import to_csv
 from .extensions import db
 from .i18n import SOURCE_LANGUAGE, interface_languages, translate
 from .item_tables import statistics_table, text_table
-from .models import user_by_email, user_by_login, user_by_username
+from .models import ScenarioItemMark, user_by_email, user_by_login, user_by_username
+from .models_progress import ProgressSummary
 from .seed import seed_command
 from .services import progress_summary, scenarios
 from .services.audit import record_audit
@@ -190,6 +192,7 @@ def reports_rebuild():
     marks = scenarios.rebuild_item_marks()
     db.session.commit()
     click.echo(f"Scenario item marks rebuilt: {marks} marks in {time.perf_counter() - started:.1f} s.")
+    vacuum_analyse(ProgressSummary.__tablename__, ScenarioItemMark.__tablename__)  # every row was replaced
 
 
 questions = AppGroup("questions", help="Import Moodle question files into a course; export its banks.")

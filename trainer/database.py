@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -87,3 +87,18 @@ def _listen(engine: Engine, timeout_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
+
+
+def vacuum_analyse(*tables: str) -> None:
+    """VACUUM ANALYZE some tables (or the whole database) on PostgreSQL, after a bulk load or a
+    rebuild that replaced their rows: fresh planner statistics, the visibility map that
+    index-only scans need, and the replaced rows' space free for the next rebuild, now rather
+    than whenever autovacuum comes by (never, on a server where it is switched off: a report
+    then reads every dead row of every rebuild). Nothing on SQLite. The caller commits first:
+    VACUUM runs outside a transaction, on a connection of its own."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    if not all(table.isidentifier() for table in tables):  # names go into the statement
+        raise ValueError(f"not table names: {tables!r}")
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM ANALYZE {', '.join(tables)}".strip()))

@@ -19,8 +19,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
+from .database import vacuum_analyse
 from .domain.faker_region import make_faker
 from .domain.generation import variant_seed
 from .domain.scoring import CURRENT_RULES, RATINGS, score_attempt
@@ -479,10 +480,9 @@ def simulated_response(task, skill: float, rng: random.Random) -> dict:
 
 
 def analyse_tables() -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk load (autovacuum would, a little later)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    """VACUUM ANALYZE the whole database after a bulk load (PostgreSQL): see vacuum_analyse."""
+    db.session.commit()
+    vacuum_analyse()
 
 
 @click.command("seed")
