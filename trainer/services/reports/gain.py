@@ -14,7 +14,8 @@ from ...domain import reports as rules
 from ...extensions import db
 from ...i18n import reader_language
 from ...models import AttemptItem, Cohort, CohortMember, Course, QuizAttempt
-from .common import GAIN_BINS, People, bin_of, by_end, course_ids, course_targets, false_, in_period, target_titles
+from .common import (GAIN_BINS, People, _dialect, bin_of, by_end, course_ids, course_targets, false_, in_period,
+                     target_titles)
 from .filters import ReportFilters
 
 
@@ -29,12 +30,12 @@ def gain_pair_query(filters: ReportFilters) -> Select:
     pre_test = and_(QuizAttempt.kind == "pre_test", by_end(QuizAttempt.submitted_at, filters))
     post_test = and_(QuizAttempt.kind == "post_test", QuizAttempt.submitted_at.is_not(None),
                      in_period(QuizAttempt.submitted_at, filters))
-    # One pass over the attempts, grouped by officer and course, then the first pre-test by
-    # primary key: no join between derived tables, whose plan SQLite (without statistics)
-    # may get badly wrong.
+    # One pass over the attempts, grouped by officer and course, then (SQLite) the first
+    # pre-test's score by primary key: no join between derived tables, whose plan SQLite
+    # (without statistics) may get badly wrong.
     # Grouped by work: a pre-test in English and a post-test in Russian make one pair.
     targets = course_targets()
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    postgresql = _dialect() == "postgresql"
     if postgresql:
         # The first pre-test's score comes in the same pass, as the least [id, score] array:
         # looking it up again hashed all 400 000 attempts at 100 000 officers (bench/README.md).
@@ -67,20 +68,20 @@ def gain_pair_query(filters: ReportFilters) -> Select:
 def _gain_summary(pairs, group: Sequence[str]) -> Select:
     """n, means, share improved and the median gain of pairs per group (the mean of the one or
     two middle gains: PostgreSQL's percentile_cont(0.5); elsewhere found with window functions)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         # One sort per group inside the aggregate, where the window functions sorted and passed
         # over every pair twice more (a fifth of the knowledge gain page at 100 000 officers).
-        ranked, median = pairs, func.percentile_cont(0.5).within_group(pairs.c.gain)
+        rows, median = pairs, func.percentile_cont(0.5).within_group(pairs.c.gain)
     else:
         partition = [pairs.c[name] for name in group] or None
-        ranked = select(*[pairs.c[name] for name in group], pairs.c.pre, pairs.c.post, pairs.c.gain,
-                        func.row_number().over(partition_by=partition, order_by=pairs.c.gain).label("rn"),
-                        func.count().over(partition_by=partition).label("n")).subquery("ranked_gain")
-        median = func.avg(case((ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2), ranked.c.gain)))
-    keys = [ranked.c[name] for name in group]
-    return (select(*keys, func.count().label("officers"), func.avg(ranked.c.pre).label("mean_pre"),
-                   func.avg(ranked.c.post).label("mean_post"), func.avg(ranked.c.gain).label("mean_gain"),
-                   func.sum(case((ranked.c.gain > 0, 1), else_=0)).label("improved"), median.label("median_gain"))
+        rows = select(*[pairs.c[name] for name in group], pairs.c.pre, pairs.c.post, pairs.c.gain,
+                      func.row_number().over(partition_by=partition, order_by=pairs.c.gain).label("rn"),
+                      func.count().over(partition_by=partition).label("n")).subquery("ranked_gain")
+        median = func.avg(case((rows.c.rn.between((rows.c.n + 1) // 2, (rows.c.n + 2) // 2), rows.c.gain)))
+    keys = [rows.c[name] for name in group]
+    return (select(*keys, func.count().label("officers"), func.avg(rows.c.pre).label("mean_pre"),
+                   func.avg(rows.c.post).label("mean_post"), func.avg(rows.c.gain).label("mean_gain"),
+                   func.sum(case((rows.c.gain > 0, 1), else_=0)).label("improved"), median.label("median_gain"))
             .group_by(*keys))
 
 
