@@ -24,11 +24,12 @@
       try { window.localStorage.removeItem(key); } catch (e) { /* nothing stored */ }
     };
 
-    var answers = function () {
+    var answersIn = function (someForm) {
       var pairs = [];
-      new FormData(form).forEach(function (value, name) { if (name !== "csrf_token") { pairs.push([name, value]); } });
+      new FormData(someForm).forEach(function (value, name) { if (name !== "csrf_token") { pairs.push([name, value]); } });
       return pairs;
     };
+    var answers = function () { return answersIn(form); };
     var restore = function (pairs) {
       Array.prototype.forEach.call(form.elements, function (field) {
         if (!field.name || field.name === "csrf_token") { return; }
@@ -75,11 +76,12 @@
       });
     };
 
-    form.addEventListener("change", function () {
+    var changed = function () {
       keep({ pairs: answers(), rev: ++rev });
       say("…");
       schedule(DELAY_MS);
-    });
+    };
+    form.addEventListener("change", changed);
 
     // The submit carries every answer itself.
     form.addEventListener("submit", function () { clearTimeout(timer); forget(); });
@@ -89,6 +91,12 @@
       restore(pending.pairs);
       rev = Math.max(rev, Number(pending.rev) || 0);
       send();
+    } else {
+      // On a slow link the questions are on screen before this script runs: answers given
+      // meanwhile (or put back by the browser) differ from the page as it was rendered.
+      var rendered = document.createElement("template");
+      rendered.innerHTML = form.outerHTML;
+      if (JSON.stringify(answers()) !== JSON.stringify(answersIn(rendered.content.firstElementChild))) { changed(); }
     }
   });
 })();

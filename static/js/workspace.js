@@ -12,6 +12,15 @@
 
   function say(text) { if (status) { status.textContent = text; } }
   function all(el, selector) { return Array.prototype.slice.call(el.querySelectorAll(selector)); }
+  // Whether a control no longer shows what the page was rendered with.
+  function editedBeforeScript(control) {
+    if (control.type === "checkbox" || control.type === "radio") { return control.checked !== control.defaultChecked; }
+    if (control.tagName === "SELECT") {
+      var rendered = all(control, "option").findIndex(function (option) { return option.defaultSelected; });
+      return control.selectedIndex !== Math.max(rendered, 0);
+    }
+    return control.value !== control.defaultValue;
+  }
 
   var readers = {
     grade: function (panel) {
@@ -504,6 +513,12 @@
     return true;
   });
   if (restored.length) { say(root.dataset.textRestored); setTimeout(flush, 0); }
+
+  // On a slow link the panels are on screen before this script runs: what the trainee chose
+  // meanwhile (or the browser put back after going back) differs from what the server rendered.
+  all(root, "[data-task]").filter(function (panel) {
+    return restored.indexOf(panel.dataset.task) === -1 && all(panel, "input, select, textarea").some(editedBeforeScript);
+  }).forEach(changed);
 
   all(root, "[data-task]").forEach(function (panel) {
     panel.addEventListener("change", function () { changed(panel); });

@@ -1,10 +1,11 @@
 """Autosave in Chromium: one save at a time, pending work survives a reload, an oversized answer is named."""
+import re
 import uuid
 
 from playwright.sync_api import expect
 
 from trainer.extensions import db
-from trainer.models import ScenarioAttempt, User
+from trainer.models import QuizAttempt, ScenarioAttempt, User
 
 PASSWORD = "autosave test password"
 # Counts the workspace's save requests in flight, each held 700 ms as on a slow connection.
@@ -101,3 +102,58 @@ def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_
     expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
     expect(problem).to_have_count(0)
     assert responses(live_app, attempt_id)["final-report"] == {"text": "Short enough now."}
+
+
+def test_a_grade_chosen_before_the_page_script_has_run_is_still_saved(page, log_in, open_case_file, live_app):
+    # On a slow link the case file is on screen before workspace.js has arrived; a quick
+    # trainee picks a grade while nothing listens for changes yet (a flake in CI found it).
+    attempt_id = open_case(page, log_in, open_case_file, live_app)
+    held = []
+    workspace_script = re.compile(r"/js/workspace[^/]*\.js")
+    page.route(workspace_script, lambda route: held.append(route))  # routing also bypasses the cache
+    page.goto(page.url, wait_until="commit")
+    page.locator('[data-task="evaluate"] select[data-report="R1"][data-field="source"]').select_option("B")
+    for _ in range(100):  # the script tag closes the page: its request may come after the select
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute(workspace_script)
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
+    assert responses(live_app, attempt_id)["evaluate"]["grades"]["R1"] == {"source": "B"}
+
+    # A page shown as the server rendered it has nothing to save.
+    saves = []
+    page.on("request", lambda request: saves.append(request.url) if request.url.endswith("/save") else None)
+    page.reload()
+    page.wait_for_timeout(2500)  # longer than the 1.5 s the workspace waits before saving
+    assert saves == []
+
+
+def test_a_quiz_answer_given_before_the_page_script_has_run_is_still_saved(page, log_in, live_app):
+    log_in(new_trainee(live_app), PASSWORD)
+    page.goto("/courses")
+    page.get_by_role("link", name="Grading basics").click()
+    page.get_by_role("button", name="Take the pre-test").click()
+    attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
+    held = []
+    autosave_script = re.compile(r"/js/autosave[^/]*\.js")
+    page.route(autosave_script, lambda route: held.append(route))
+    page.goto(page.url, wait_until="commit")
+    page.get_by_label("B", exact=True).check()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute(autosave_script)
+    expect(page.get_by_text("Answers saved.")).to_be_visible(timeout=10_000)
+    with live_app.app_context():
+        answers = {item.question["id"]: item.response for item in db.session.get(QuizAttempt, attempt_id).items}
+    assert answers["pre-source-x"] == {"value": 1}  # B, the second option
+
+    saves = []
+    page.on("request", lambda request: saves.append(request.url) if request.url.endswith("/save") else None)
+    page.reload()
+    page.wait_for_timeout(2000)  # longer than the 1.2 s the form waits before saving
+    assert saves == []  # the page as rendered has nothing to save
