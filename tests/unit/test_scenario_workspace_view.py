@@ -7,7 +7,7 @@ import pytest
 
 from trainer.domain.generation import generate_variant
 from trainer.domain.scenario import parse_scenario
-from trainer.domain.scenario.workspace import is_released, markdown_with_mentions, workspace_view
+from trainer.domain.scenario.workspace import is_released, markdown_with_mentions, workspace_frame, workspace_view
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yml"))
 
@@ -34,6 +34,21 @@ def test_view_of_every_shipped_scenario_has_no_key(path):
     leaked = [text for text in key_texts(scenario) if json.dumps(text)[1:-1] in view]
     assert leaked == []
     assert '"correct"' not in view and '"rationale"' not in view and '"explanation"' not in view
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_page_frame_agrees_with_the_view_it_keeps_the_body_of(path):
+    # The frame is computed on every request and keys the kept body: a frame that disagreed
+    # with the view would show a case file without a report the trainer has just released.
+    scenario, problems = parse_scenario(path.read_text(), str(path))
+    scenario = generate_variant(scenario, 7) if scenario.template else scenario
+    released = {r.id for r in scenario.reports[::2]}
+    frame, view = workspace_frame(scenario, released), workspace_view(scenario, released, shuffle_seed=1)
+    assert frame["released"] == tuple(report["id"] for report in view["reports"])
+    assert frame["pending_reports"] == view["pending_reports"] == len(scenario.reports) - len(released)
+    assert frame["title"] == view["title"]
+    assert frame["datasets"] == bool(view["datasets"])
+    assert frame["timeline"] == any(task["type"] == "timeline" for task in view["tasks"])
 
 
 def test_mentions_are_highlighted_and_escaped():

@@ -176,6 +176,10 @@ def test_live_exercise_release_and_live_view(app, client, auth, world, database)
     news = client.get(f"/scenario-attempts/{attempt}/reports?have=R1,R2,R3").get_json()
     assert [report["id"] for report in news["reports"]] == ["R4"]
     assert 'data-grade-row="R4"' in news["grade_rows"]["evaluate"]["R4"]
+    assert news["pending"] == 2  # R2 and R3 come with the exercise's clock
+    # Polled again with R4 on the page: nothing new, the same two still to come.
+    assert client.get(f"/scenario-attempts/{attempt}/reports?have=R1,R4").get_json() == {
+        "pending": 2, "grade_rows": {}, "reports": []}
 
 
 def test_review_queue_scores_the_report_and_the_trainee_sees_it(app, client, auth, world, database):

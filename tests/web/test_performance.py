@@ -272,8 +272,8 @@ def test_the_workspace_fetches_the_graph_library_only_for_a_link_chart(app, clie
 
     real_view = views.casework.attempt_view
 
-    def without_chart(attempt):
-        view = real_view(attempt)
+    def without_chart(attempt, case=None):
+        view = real_view(attempt, case)
         return {**view, "tasks": [task for task in view["tasks"] if task["type"] != "link_chart"]}
 
     monkeypatch.setattr(views.casework, "attempt_view", without_chart)

@@ -203,9 +203,15 @@ def released_report_ids(spec: ScenarioSpec, attempt: ScenarioAttempt, now: datet
     return {r.id for r in spec.reports if is_released(r, started, now, released)}
 
 
-def attempt_view(attempt: ScenarioAttempt) -> dict:
+def attempt_case(attempt: ScenarioAttempt) -> tuple[ScenarioSpec, set[str]]:
+    """The attempt's scenario (its own variant) and the reports in its case file now."""
     spec = scenario_for(attempt.version, attempt.seed)
-    return workspace_view(spec, released_report_ids(spec, attempt), shuffle_seed=attempt.id)
+    return spec, released_report_ids(spec, attempt)
+
+
+def attempt_view(attempt: ScenarioAttempt, case: tuple[ScenarioSpec, set[str]] | None = None) -> dict:
+    spec, released = case or attempt_case(attempt)
+    return workspace_view(spec, released, shuffle_seed=attempt.id)
 
 
 def attempt_data(attempt: ScenarioAttempt, dataset_id: str | None = None) -> dict | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import defer
 from .. import fragments
 from ..choices import COLUMN_TYPE_LABELS
 from ..domain.chart_export import chart_anx, chart_board
-from ..domain.scenario.workspace import attempt_progress
+from ..domain.scenario.workspace import attempt_progress, workspace_frame
 from ..domain.tasks.attempt import compare_answers
 from ..domain.works import arrange_works
 from ..extensions import db
@@ -78,9 +78,11 @@ def workspace(attempt_id: int):
     attempt = own_or_404(ScenarioAttempt, attempt_id, *WITHOUT_ANSWERS)
     if attempt.submitted_at:
         return redirect(url_for("scenarios.result", attempt_id=attempt.id))
-    view = casework.attempt_view(attempt)
+    case = casework.attempt_case(attempt)
+    frame = workspace_frame(*case)
 
     def body():
+        view = casework.attempt_view(attempt, case)
         load_answers(attempt)
         responses = attempt.responses or {}
         return render_template("scenarios/_workspace_body.html", attempt=attempt, view=view, responses=responses,
@@ -90,10 +92,9 @@ def workspace(attempt_id: int):
 
     # Kept per attempt state (every autosave bumps row_version) and per case file (reports
     # released by a trainer or by the clock): reopening unchanged work is not drawn again.
-    released = tuple(report["id"] for report in view["reports"])
     kept = fragments.rendered(("scenario workspace", attempt.id, attempt.user_id, attempt.version_id,
-                               attempt.row_version, released, view["pending_reports"]), body)
-    return render_template("scenarios/workspace.html", view=view, body=kept)
+                               attempt.row_version, frame["released"], frame["pending_reports"]), body)
+    return render_template("scenarios/workspace.html", frame=frame, body=kept)
 
 
 @bp.post("/scenario-attempts/<int:attempt_id>/save")
@@ -148,7 +149,11 @@ def new_reports(attempt_id: int):
     """Reports released since the page was drawn, as HTML to insert (polled during exercises)."""
     attempt = own_or_404(ScenarioAttempt, attempt_id)
     have = {report_id for report_id in request.args.get("have", "").split(",") if report_id}
-    view = casework.attempt_view(attempt)
+    case = casework.attempt_case(attempt)
+    frame = workspace_frame(*case)
+    if set(frame["released"]) <= have:  # the usual answer to a poll: nothing new, nothing drawn
+        return jsonify(pending=frame["pending_reports"], grade_rows={}, reports=[])
+    view = casework.attempt_view(attempt, case)
     released = [report["id"] for report in view["reports"]]
     fresh = [report for report in view["reports"] if report["id"] not in have]
     grade_rows = {

@@ -39,6 +39,18 @@ def is_released(report: Report, started_at: datetime, now: datetime, released_by
     return report.id in released_by_trainer
 
 
+def workspace_frame(scenario: Scenario, released_ids: set[str]) -> dict[str, Any]:
+    """What the page around the workspace needs: cheap enough to compute on every request,
+    while the body (the view below, drawn) is kept between requests."""
+    return {
+        "title": scenario.title,
+        "released": tuple(r.id for r in sorted(scenario.reports, key=lambda r: r.received) if r.id in released_ids),
+        "pending_reports": sum(1 for r in scenario.reports if r.id not in released_ids),
+        "datasets": bool(scenario.datasets),
+        "timeline": any(task.type == "timeline" for task in scenario.tasks),
+    }
+
+
 def workspace_view(scenario: Scenario, released_ids: set[str], shuffle_seed: int) -> dict[str, Any]:
     """A JSON-ready description of the case file and the tasks, without any key."""
     entities = scenario.entity_map
