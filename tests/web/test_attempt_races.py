@@ -1,9 +1,11 @@
 """Saves, submits and starts that overlap: nothing confirmed is lost, a start makes one attempt."""
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from conftest import csrf_token, database_url_for, make_config, post_form
@@ -11,7 +13,9 @@ from sample_course import write_course
 from sample_scenario import PERFECT
 from trainer import create_app
 from trainer.extensions import db
-from trainer.models import Certificate, Course, Enrolment, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt, User
+from trainer.models import (Certificate, Course, Enrolment, Lesson, LessonProgress, QuizAttempt, Scenario, ScenarioAttempt,
+                            User)
+from trainer.models_progress import ProgressSummary
 from trainer.services import courses as learning
 from trainer.services import scenarios as casework
 from trainer.services.concurrency import commit_with_retry
@@ -231,3 +235,45 @@ def test_a_course_completed_twice_at_once_is_one_certificate_not_a_500(app, clie
     response = post_form(client, "/courses/grading-basics/lessons/02-information/complete")
     assert response.status_code == 302
     assert database.count(Certificate) == 1
+
+
+def test_two_lessons_done_at_the_same_moment_leave_the_report_row_a_rebuild_gives(
+        app, app_config, backend, make_user, tmp_path):
+    # Two tabs, the last two lessons marked done at once: each request's refresh of the
+    # officer's row in the reports' read model had read the lessons before the other
+    # committed, and the later write left "every lesson done" unset for good.
+    if backend != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    user_id = make_user("trainee").id
+    with app.app_context():
+        load_courses(tmp_path / "courses")
+        user, course = db.session.get(User, user_id), db.session.scalar(select(Course))
+        first, second = (lesson.id for lesson in course.lessons)
+        for lesson in course.lessons:
+            learning.record_lesson_view(user, lesson)  # both opened earlier: nothing else to write
+        db.session.commit()
+
+    def in_the_other_tab():
+        with another_worker(app_config):
+            learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
+            db.session.commit()
+
+    with app.app_context():
+        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(in_the_other_tab)
+            waiting = text("SELECT count(*) FROM pg_stat_activity"
+                           " WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            deadline = time.monotonic() + 10
+            with db.engine.connect() as watcher:  # outside this transaction, which caches what it read
+                while time.monotonic() < deadline and not other.done():
+                    if watcher.scalar(waiting):
+                        break
+                    watcher.rollback()
+                    time.sleep(0.02)
+            db.session.commit()  # the first tab's request ends while the other's waits
+            other.result()
+        done_at = db.session.scalar(select(ProgressSummary.lessons_done_at).where(
+            ProgressSummary.user_id == user_id, ProgressSummary.kind == "course"))
+        rebuilt = db.session.scalar(select(func.max(LessonProgress.completed_at)).where(LessonProgress.user_id == user_id))
+    assert done_at is not None and done_at == rebuilt

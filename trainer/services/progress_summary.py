@@ -24,6 +24,7 @@ from ..models_progress import ProgressSummary
 
 KEY = ("user_id", "kind", "item_id")
 MOMENTS = ("started_at", "lessons_done_at", "completed_at", "issued_at", "submitted_at", "passed_at")
+EVERYONE = 0  # no user has id 0: the key of every officer's row of a work, for _hold
 
 
 def course_rows(user_id: int | None = None, course_id: int | None = None) -> Select:
@@ -76,10 +77,29 @@ def scenario_rows(*conditions) -> Select:
             .group_by(ScenarioAttempt.user_id, ScenarioVersion.scenario_id))
 
 
+def _hold(user_id: int | None, kind: str, item_id: int) -> None:
+    """Wait until no other transaction is refreshing this officer's row of this work (with no
+    officer: any row of it), then hold it until this transaction ends.
+
+    On PostgreSQL each statement reads what was committed before it began: two requests doing
+    an officer's last two lessons at once each computed the row without the other's lesson,
+    and the later upsert left "every lesson done" unset. Holding the row first, the second
+    refresh waits and then reads both. A course published again holds all its rows (officers
+    share that hold among themselves). Nothing but these rows is written after a hold, so
+    holds cannot close a cycle of waits. SQLite runs one writing transaction at a time.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    work = 2 * item_id + (kind == "scenario")
+    if user_id is None:
+        db.session.execute(select(func.pg_advisory_xact_lock(EVERYONE, work)))
+        return
+    db.session.execute(select(func.pg_advisory_xact_lock_shared(EVERYONE, work), func.pg_advisory_xact_lock(user_id, work)))
+
+
 def _upsert(rows: Select) -> None:
-    """Write rows over the ones with the same key (two requests refreshing one row at once both
-    succeed; the later one's values stay). The rows' query always has a WHERE, which SQLite
-    needs to read ON CONFLICT after a join."""
+    """Write rows over the ones with the same key (the caller holds them: see _hold). The rows'
+    query always has a WHERE, which SQLite needs to read ON CONFLICT after a join."""
     db.session.flush()  # the query reads what this transaction has written
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -90,16 +110,19 @@ def _upsert(rows: Select) -> None:
 
 def refresh_course(user_id: int, course_id: int) -> None:
     """Recompute an officer's row of a course (after enrolling, a lesson done, a test submitted)."""
+    _hold(user_id, "course", course_id)
     _upsert(course_rows(user_id, course_id))
 
 
 def refresh_course_for_everyone(course_id: int) -> None:
     """Recompute every officer's row of a course (its lessons were loaded or published)."""
+    _hold(None, "course", course_id)
     _upsert(course_rows(course_id=course_id))
 
 
 def refresh_scenario(user_id: int, scenario_id: int) -> None:
     """Recompute an officer's row of a scenario (an attempt started or scored)."""
+    _hold(user_id, "scenario", scenario_id)
     _upsert(scenario_rows(ScenarioAttempt.user_id == user_id, ScenarioVersion.scenario_id == scenario_id))
 
 
