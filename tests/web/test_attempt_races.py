@@ -237,11 +237,38 @@ def test_a_course_completed_twice_at_once_is_one_certificate_not_a_500(app, clie
     assert database.count(Certificate) == 1
 
 
-def test_two_lessons_done_at_the_same_moment_leave_the_report_row_a_rebuild_gives(
-        app, app_config, backend, make_user, tmp_path):
-    # Two tabs, the last two lessons marked done at once: each request's refresh of the
-    # officer's row in the reports' read model had read the lessons before the other
-    # committed, and the later write left "every lesson done" unset for good.
+@contextmanager
+def waiting_in_another_worker(app_config, work):
+    """Start `work` in another worker (a thread, its own transaction) and return once it waits
+    for a lock this transaction holds; on leaving, after the caller has committed, it ends."""
+    def run():
+        with another_worker(app_config):
+            work()
+            db.session.commit()
+
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(run)
+        deadline = time.monotonic() + 10
+        with db.engine.connect() as watcher:  # outside this transaction, which caches what it read
+            while time.monotonic() < deadline and not other.done():
+                if watcher.scalar(waiting):
+                    break
+                watcher.rollback()
+                time.sleep(0.02)
+        yield
+        other.result()
+
+
+def lessons_done_at(user_id: int):
+    """The read model's 'every lesson done' moment of the officer's course row."""
+    return db.session.scalar(select(ProgressSummary.lessons_done_at).where(
+        ProgressSummary.user_id == user_id, ProgressSummary.kind == "course"))
+
+
+@pytest.fixture
+def lessons_opened(app, backend, make_user, tmp_path):
+    """(officer, first lesson, second lesson): an officer who has opened both lessons of the course."""
     if backend != "postgresql":
         pytest.skip("SQLite runs one writing transaction at a time")
     user_id = make_user("trainee").id
@@ -252,28 +279,43 @@ def test_two_lessons_done_at_the_same_moment_leave_the_report_row_a_rebuild_give
         for lesson in course.lessons:
             learning.record_lesson_view(user, lesson)  # both opened earlier: nothing else to write
         db.session.commit()
+    return user_id, first, second
+
+
+def test_two_lessons_done_at_the_same_moment_leave_the_report_row_a_rebuild_gives(app, app_config, lessons_opened):
+    # Two tabs, the last two lessons marked done at once: each request's refresh of the
+    # officer's row in the reports' read model had read the lessons before the other
+    # committed, and the later write left "every lesson done" unset for good.
+    user_id, first, second = lessons_opened
 
     def in_the_other_tab():
-        with another_worker(app_config):
-            learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
-            db.session.commit()
+        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
 
     with app.app_context():
         learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
-        with ThreadPoolExecutor(1) as pool:
-            other = pool.submit(in_the_other_tab)
-            waiting = text("SELECT count(*) FROM pg_stat_activity"
-                           " WHERE wait_event_type = 'Lock' AND datname = current_database()")
-            deadline = time.monotonic() + 10
-            with db.engine.connect() as watcher:  # outside this transaction, which caches what it read
-                while time.monotonic() < deadline and not other.done():
-                    if watcher.scalar(waiting):
-                        break
-                    watcher.rollback()
-                    time.sleep(0.02)
+        with waiting_in_another_worker(app_config, in_the_other_tab):
             db.session.commit()  # the first tab's request ends while the other's waits
-            other.result()
-        done_at = db.session.scalar(select(ProgressSummary.lessons_done_at).where(
-            ProgressSummary.user_id == user_id, ProgressSummary.kind == "course"))
-        rebuilt = db.session.scalar(select(func.max(LessonProgress.completed_at)).where(LessonProgress.user_id == user_id))
-    assert done_at is not None and done_at == rebuilt
+        last_done = db.session.scalar(select(func.max(LessonProgress.completed_at))
+                                      .where(LessonProgress.user_id == user_id))
+        assert lessons_done_at(user_id) == last_done is not None
+
+
+def test_a_lesson_done_while_its_course_is_published_again_counts_the_new_lessons(app, app_config, lessons_opened,
+                                                                                 tmp_path):
+    # The author drops the second lesson while the officer marks the first one done: the
+    # officer's refresh must read the course as published, where the first is the last.
+    user_id, first, second = lessons_opened
+    course_file = tmp_path / "courses" / "grading-basics" / "course.yml"
+    course_file.write_text(course_file.read_text().replace("lessons: [01-source.md, 02-information.md]",
+                                                           "lessons: [01-source.md]"))
+
+    def the_officer():
+        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
+
+    with app.app_context():
+        load_courses(tmp_path / "courses")
+        with waiting_in_another_worker(app_config, the_officer):
+            db.session.commit()
+        done = db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user_id,
+                                                                            LessonProgress.lesson_id == first))
+        assert lessons_done_at(user_id) == done is not None
