@@ -319,3 +319,25 @@ def test_a_lesson_done_while_its_course_is_published_again_counts_the_new_lesson
         done = db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user_id,
                                                                             LessonProgress.lesson_id == first))
         assert lessons_done_at(user_id) == done is not None
+
+
+def test_the_last_two_lessons_done_at_once_give_the_certificate(app, app_config, lessons_opened, tmp_path):
+    # A course without a post-test is complete with its last lesson: two tabs doing the last
+    # two at once each found the other's lesson not done, and no certificate was issued.
+    user_id, first, second = lessons_opened
+    course_file = tmp_path / "courses" / "grading-basics" / "course.yml"
+    course_file.write_text(course_file.read_text().replace("completion: {all_lessons: true, post_test: true}",
+                                                           "completion: {all_lessons: true, post_test: false}"))
+
+    def in_the_other_tab():
+        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
+
+    with app.app_context():
+        load_courses(tmp_path / "courses")
+        db.session.commit()
+        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
+        with waiting_in_another_worker(app_config, in_the_other_tab):
+            db.session.commit()
+        certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)).all()
+        assert len(certificates) == 1
+        assert db.session.scalar(select(Enrolment.completed_at).where(Enrolment.user_id == user_id)) is not None

@@ -139,6 +139,7 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> bool:
     """Withdraw a certificate (the caller commits); False when it already was."""
     if certificate.revoked:
         return False
+    progress_summary.hold_course(certificate.user_id, certificate.course_id)  # before writing: see hold_course
     certificate.revoked_at = utcnow()
     certificate.revocation_reason = reason.strip()[:MAX_REASON]
     record_audit("certificate.revoked", actor, certificate.user, code=certificate.code,

@@ -95,6 +95,7 @@ def enrol(user: User, course: Course) -> Enrolment:
     """The user's enrolment on the course, created on first use."""
     enrolment = enrolment_for(user, course)
     if enrolment is None:
+        progress_summary.hold_course(user.id, course.id)
         # Two tabs (or a double click) may enrol at once: the unique constraint keeps one.
         enrolment = insert_or_existing(Enrolment(user_id=user.id, course_id=course.id),
                                        lambda: enrolment_for(user, course))
@@ -240,6 +241,7 @@ def record_lesson_view(user: User, lesson: Lesson) -> LessonProgress:
     """
     progress = lesson_progress(user, lesson)
     if progress is None:  # two tabs opening the lesson at once keep one row (unique constraint)
+        progress_summary.hold_course(user.id, lesson.course_id)
         enrol(user, lesson.course).last_lesson_id = lesson.id
         progress = insert_or_existing(LessonProgress(user_id=user.id, lesson_id=lesson.id),
                                       lambda: lesson_progress(user, lesson))
@@ -374,6 +376,7 @@ def attempt_history(user: User) -> list[QuizAttempt]:
 
 def check_completion(user: User, course: Course) -> Certificate | None:
     """Apply the course's completion rule; issue the certificate the first time it is met."""
+    progress_summary.hold_course(user.id, course.id)  # read what a request ending meanwhile did
     progress = course_progress(user, course)
     completed_slugs = {lesson.slug for lesson, done in progress.lessons if done}
     rule = course.settings["completion"]

@@ -85,8 +85,11 @@ def _hold(user_id: int | None, kind: str, item_id: int) -> None:
     an officer's last two lessons at once each computed the row without the other's lesson,
     and the later upsert left "every lesson done" unset. Holding the row first, the second
     refresh waits and then reads both. A course published again holds all its rows (officers
-    share that hold among themselves). Nothing but these rows is written after a hold, so
-    holds cannot close a cycle of waits. SQLite runs one writing transaction at a time.
+    share that hold among themselves). After a hold a transaction writes only these rows and,
+    for a course, what check_completion writes (the enrolment, the certificate, its learning
+    record); every writer of an enrolment or certificate holds before writing it, so no
+    transaction waits here while holding something a holder needs: holds cannot close a cycle
+    of waits. SQLite runs one writing transaction at a time.
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return
@@ -95,6 +98,15 @@ def _hold(user_id: int | None, kind: str, item_id: int) -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(EVERYONE, work)))
         return
     db.session.execute(select(func.pg_advisory_xact_lock_shared(EVERYONE, work), func.pg_advisory_xact_lock(user_id, work)))
+
+
+def hold_course(user_id: int, course_id: int) -> None:
+    """Take turns with other requests on an officer's progress in a course, until this
+    transaction ends: called before the officer's enrolment is written and before the course's
+    completion is checked, so two requests each doing one of the last things (two lessons in
+    two tabs) do not each miss the other's and leave the course without its certificate. Every
+    writer of the enrolment holds first, so no request holds the enrolment while waiting here."""
+    _hold(user_id, "course", course_id)
 
 
 def _upsert(rows: Select) -> None:
