@@ -3,6 +3,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, text
@@ -260,6 +261,18 @@ def waiting_in_another_worker(app_config, work):
         other.result()
 
 
+def complete(user_id: int, lesson_id: int) -> None:
+    """The officer marks the lesson done (in whichever worker's transaction is current)."""
+    learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, lesson_id))
+
+
+def edit_course_file(tmp_path, old: str, new: str) -> None:
+    """The sample course's course.yml with `old` replaced by `new`, to be loaded again."""
+    course_file = tmp_path / "courses" / "grading-basics" / "course.yml"
+    assert old in course_file.read_text()
+    course_file.write_text(course_file.read_text().replace(old, new))
+
+
 def lessons_done_at(user_id: int):
     """The read model's 'every lesson done' moment of the officer's course row."""
     return db.session.scalar(select(ProgressSummary.lessons_done_at).where(
@@ -287,13 +300,9 @@ def test_two_lessons_done_at_the_same_moment_leave_the_report_row_a_rebuild_give
     # officer's row in the reports' read model had read the lessons before the other
     # committed, and the later write left "every lesson done" unset for good.
     user_id, first, second = lessons_opened
-
-    def in_the_other_tab():
-        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
-
     with app.app_context():
-        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
-        with waiting_in_another_worker(app_config, in_the_other_tab):
+        complete(user_id, first)
+        with waiting_in_another_worker(app_config, partial(complete, user_id, second)):  # the other tab
             db.session.commit()  # the first tab's request ends while the other's waits
         last_done = db.session.scalar(select(func.max(LessonProgress.completed_at))
                                       .where(LessonProgress.user_id == user_id))
@@ -305,16 +314,10 @@ def test_a_lesson_done_while_its_course_is_published_again_counts_the_new_lesson
     # The author drops the second lesson while the officer marks the first one done: the
     # officer's refresh must read the course as published, where the first is the last.
     user_id, first, second = lessons_opened
-    course_file = tmp_path / "courses" / "grading-basics" / "course.yml"
-    course_file.write_text(course_file.read_text().replace("lessons: [01-source.md, 02-information.md]",
-                                                           "lessons: [01-source.md]"))
-
-    def the_officer():
-        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
-
+    edit_course_file(tmp_path, "lessons: [01-source.md, 02-information.md]", "lessons: [01-source.md]")
     with app.app_context():
         load_courses(tmp_path / "courses")
-        with waiting_in_another_worker(app_config, the_officer):
+        with waiting_in_another_worker(app_config, partial(complete, user_id, first)):  # the officer
             db.session.commit()
         done = db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user_id,
                                                                             LessonProgress.lesson_id == first))
@@ -325,18 +328,13 @@ def test_the_last_two_lessons_done_at_once_give_the_certificate(app, app_config,
     # A course without a post-test is complete with its last lesson: two tabs doing the last
     # two at once each found the other's lesson not done, and no certificate was issued.
     user_id, first, second = lessons_opened
-    course_file = tmp_path / "courses" / "grading-basics" / "course.yml"
-    course_file.write_text(course_file.read_text().replace("completion: {all_lessons: true, post_test: true}",
-                                                           "completion: {all_lessons: true, post_test: false}"))
-
-    def in_the_other_tab():
-        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, second))
-
+    edit_course_file(tmp_path, "completion: {all_lessons: true, post_test: true}",
+                     "completion: {all_lessons: true, post_test: false}")
     with app.app_context():
         load_courses(tmp_path / "courses")
         db.session.commit()
-        learning.complete_lesson(db.session.get(User, user_id), db.session.get(Lesson, first))
-        with waiting_in_another_worker(app_config, in_the_other_tab):
+        complete(user_id, first)
+        with waiting_in_another_worker(app_config, partial(complete, user_id, second)):  # the other tab
             db.session.commit()
         certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)).all()
         assert len(certificates) == 1
