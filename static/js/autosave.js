@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   var DELAY_MS = 1200;
+  var navigation = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var reachedAfresh = Boolean(navigation) && navigation.type === "navigate";
   document.querySelectorAll("form[data-autosave-url]").forEach(function (form) {
     var status = form.querySelector(".autosave-status");
     var key = "trainer.pending." + form.dataset.autosaveUrl;
@@ -91,9 +93,10 @@
       restore(pending.pairs);
       rev = Math.max(rev, Number(pending.rev) || 0);
       send();
-    } else {
+    } else if (reachedAfresh) {
       // On a slow link the questions are on screen before this script runs: answers given
-      // meanwhile (or put back by the browser) differ from the page as it was rendered.
+      // meanwhile differ from the page as it was rendered. Only on a page reached by a link or a
+      // form: after going back or reloading, the browser may put back answers older than the server's.
       var rendered = document.createElement("template");
       rendered.innerHTML = form.outerHTML;
       if (JSON.stringify(answers()) !== JSON.stringify(answersIn(rendered.content.firstElementChild))) { changed(); }

@@ -12,6 +12,10 @@
 
   function say(text) { if (status) { status.textContent = text; } }
   function all(el, selector) { return Array.prototype.slice.call(el.querySelectorAll(selector)); }
+  function reachedAfresh() {
+    var entry = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    return Boolean(entry) && entry.type === "navigate";
+  }
   // Whether a control no longer shows what the page was rendered with.
   function editedBeforeScript(control) {
     if (control.type === "checkbox" || control.type === "radio") { return control.checked !== control.defaultChecked; }
@@ -515,10 +519,13 @@
   if (restored.length) { say(root.dataset.textRestored); setTimeout(flush, 0); }
 
   // On a slow link the panels are on screen before this script runs: what the trainee chose
-  // meanwhile (or the browser put back after going back) differs from what the server rendered.
-  all(root, "[data-task]").filter(function (panel) {
-    return restored.indexOf(panel.dataset.task) === -1 && all(panel, "input, select, textarea").some(editedBeforeScript);
-  }).forEach(changed);
+  // meanwhile differs from what the server rendered. Only on a page reached by a link or a form:
+  // after going back or reloading, the browser may put back values older than the server's.
+  if (reachedAfresh()) {
+    all(root, "[data-task]").filter(function (panel) {
+      return restored.indexOf(panel.dataset.task) === -1 && all(panel, "input, select, textarea").some(editedBeforeScript);
+    }).forEach(changed);
+  }
 
   all(root, "[data-task]").forEach(function (panel) {
     panel.addEventListener("change", function () { changed(panel); });
