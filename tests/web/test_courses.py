@@ -56,6 +56,21 @@ def test_catalogue_and_course_page_show_the_loaded_course(client, trainee):
     assert "Start the course" not in client.get("/courses/grading-basics").get_data(as_text=True)
 
 
+def test_the_catalogue_shows_a_course_as_last_published(app, client, trainee, course_root):
+    # Its courses are drawn once and kept for every reader of a language: a title, a summary or
+    # a lesson changed by the author must show at once.
+    assert "Grading basics" in client.get("/courses").get_data(as_text=True)
+    course_file = course_root / "grading-basics" / "course.yml"
+    course_file.write_text(course_file.read_text().replace("title: Grading basics", "title: Grading sources")
+                           .replace("lessons: [01-source.md, 02-information.md]", "lessons: [01-source.md]"))
+    with app.app_context():
+        load_courses(course_root)
+        db.session.commit()
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Grading sources" in page and "Grading basics" not in page
+    assert "1 lesson ·" in page
+
+
 def test_whole_course_from_pre_test_to_verified_certificate(client, trainee, database):
     post_form(client, "/courses/grading-basics/start")
     pre = start(client, "/courses/grading-basics/tests/pre_test")

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import fragments
 from ..certificates import certificate_pdf
 from ..choices import COLUMN_TYPE_LABELS, topic_label
 from ..domain.questions import field_name
@@ -43,8 +44,19 @@ def catalogue():
     entries = learning.catalogue(reader_language(), language)
     for entry in entries:
         topics.setdefault(entry.shown.topic, []).append(entry)
-    return render_template("learn/catalogue.html", topics=topics, language=language, topic_label=topic_label,
-                           lesson_counts=learning.lesson_counts([entry.shown for entry in entries]))
+    counts = learning.lesson_counts([entry.shown for entry in entries])
+    # The same for every officer reading in one language: drawn once, kept under all it shows.
+    body = fragments.rendered(("catalogue", catalogue_key(entries, counts)), lambda: render_template(
+        "learn/_catalogue_body.html", topics=topics, topic_label=topic_label, lesson_counts=counts))
+    return render_template("learn/catalogue.html", language=language, body=body)
+
+
+def catalogue_key(entries, counts: dict[int, int]) -> tuple:
+    """Everything the catalogue's courses show: a course edited or republished is another key."""
+    return tuple(((entry.shown.id, entry.shown.slug, entry.shown.title, entry.shown.summary, entry.shown.topic,
+                   entry.shown.language, entry.shown.estimated_minutes), counts.get(entry.shown.id, 0),
+                  tuple((other.slug, other.language) for other in entry.others))
+                 for entry in entries)
 
 
 @bp.get("/courses/<slug>")
