@@ -104,30 +104,41 @@ def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_
     assert responses(live_app, attempt_id)["final-report"] == {"text": "Short enough now."}
 
 
-def test_a_grade_chosen_before_the_page_script_has_run_is_still_saved(page, log_in, open_case_file, live_app):
-    # On a slow link the case file is on screen before workspace.js has arrived; a quick
-    # trainee picks a grade while nothing listens for changes yet (a flake in CI found it).
-    attempt_id = open_case(page, log_in, open_case_file, live_app)
+def before_the_script_runs(page, script, act) -> None:
+    """Open the page again with `script` held back, as on a slow link, `act` while it is on its
+    way (nothing listens for changes yet), then let it arrive."""
     held = []
-    workspace_script = re.compile(r"/js/workspace[^/]*\.js")
-    page.route(workspace_script, lambda route: held.append(route))  # routing also bypasses the cache
+    page.route(script, lambda route: held.append(route))  # routing also bypasses the cache
     page.goto(page.url, wait_until="commit")
-    page.locator('[data-task="evaluate"] select[data-report="R1"][data-field="source"]').select_option("B")
-    for _ in range(100):  # the script tag closes the page: its request may come after the select
+    act()
+    for _ in range(100):  # the script tag closes the page: its request may come after `act`
         if held:
             break
         page.wait_for_timeout(50)
     held[0].continue_()
-    page.unroute(workspace_script)
-    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
-    assert responses(live_app, attempt_id)["evaluate"]["grades"]["R1"] == {"source": "B"}
+    page.unroute(script)
 
-    # A page shown as the server rendered it has nothing to save.
+
+def saves_on_opening_again(page, wait_ms: int) -> list[str]:
+    """The save requests the page sends in `wait_ms` after it is opened again by a link (not a
+    reload, after which nothing is checked at all)."""
     saves = []
     page.on("request", lambda request: saves.append(request.url) if request.url.endswith("/save") else None)
-    page.goto(page.url)  # reached afresh, as above (after a reload the check is not made at all)
-    page.wait_for_timeout(2500)  # longer than the 1.5 s the workspace waits before saving
-    assert saves == []
+    page.goto(page.url)
+    page.wait_for_timeout(wait_ms)
+    return saves
+
+
+def test_a_grade_chosen_before_the_page_script_has_run_is_still_saved(page, log_in, open_case_file, live_app):
+    # On a slow link the case file is on screen before workspace.js has arrived; a quick
+    # trainee picks a grade while nothing listens for changes yet (a flake in CI found it).
+    attempt_id = open_case(page, log_in, open_case_file, live_app)
+    grade = page.locator('[data-task="evaluate"] select[data-report="R1"][data-field="source"]')
+    before_the_script_runs(page, re.compile(r"/js/workspace[^/]*\.js"), lambda: grade.select_option("B"))
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
+    assert responses(live_app, attempt_id)["evaluate"]["grades"]["R1"] == {"source": "B"}
+    # The page as the server rendered it has nothing to save (the workspace waits 1.5 s to save).
+    assert saves_on_opening_again(page, 2500) == []
 
 
 def test_a_quiz_answer_given_before_the_page_script_has_run_is_still_saved(page, log_in, live_app):
@@ -136,24 +147,10 @@ def test_a_quiz_answer_given_before_the_page_script_has_run_is_still_saved(page,
     page.get_by_role("link", name="Grading basics").click()
     page.get_by_role("button", name="Take the pre-test").click()
     attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
-    held = []
-    autosave_script = re.compile(r"/js/autosave[^/]*\.js")
-    page.route(autosave_script, lambda route: held.append(route))
-    page.goto(page.url, wait_until="commit")
-    page.get_by_label("B", exact=True).check()
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    held[0].continue_()
-    page.unroute(autosave_script)
+    before_the_script_runs(page, re.compile(r"/js/autosave[^/]*\.js"),
+                           lambda: page.get_by_label("B", exact=True).check())
     expect(page.get_by_text("Answers saved.")).to_be_visible(timeout=10_000)
     with live_app.app_context():
         answers = {item.question["id"]: item.response for item in db.session.get(QuizAttempt, attempt_id).items}
     assert answers["pre-source-x"] == {"value": 1}  # B, the second option
-
-    saves = []
-    page.on("request", lambda request: saves.append(request.url) if request.url.endswith("/save") else None)
-    page.goto(page.url)  # reached afresh, as above (after a reload the check is not made at all)
-    page.wait_for_timeout(2000)  # longer than the 1.2 s the form waits before saving
-    assert saves == []  # the page as rendered has nothing to save
+    assert saves_on_opening_again(page, 2000) == []  # the form waits 1.2 s to save
