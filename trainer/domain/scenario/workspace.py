@@ -56,9 +56,11 @@ def workspace_view(scenario: Scenario, released_ids: set[str], shuffle_seed: int
     entities = scenario.entity_map
     plain = scenario.render
     rng = random.Random(shuffle_seed)
+    frame = workspace_frame(scenario, released_ids)
+    report_by_id = {r.id: r for r in scenario.reports}
     return {
         "id": scenario.id,
-        "title": scenario.title,
+        "title": frame["title"],
         "scheme": scenario.scheme.id,
         "brief_html": markdown_with_mentions(scenario.brief, entities),
         "tasking_html": markdown_with_mentions(scenario.tasking, entities),
@@ -72,9 +74,9 @@ def workspace_view(scenario: Scenario, released_ids: set[str], shuffle_seed: int
              "release": str(r.release), "source_type": r.source.type, "source_ref": r.source.ref,
              "source_description": plain(r.source.description), "track_record": plain(r.source.track_record),
              "text_html": markdown_with_mentions(r.text, entities), "mentions": list(r.mentions)}
-            for r in sorted(scenario.reports, key=lambda r: r.received) if r.id in released_ids
+            for r in (report_by_id[report_id] for report_id in frame["released"])
         ],
-        "pending_reports": sum(1 for r in scenario.reports if r.id not in released_ids),
+        "pending_reports": frame["pending_reports"],
         "tasks": [_task_view(task, scenario, plain, rng) for task in scenario.tasks],
         # Only what the data tab shows before it is opened; the rows come from dataset_table().
         "datasets": [
