@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from conftest import csrf_token, database_url_for, make_config, post_form
@@ -18,6 +18,7 @@ from trainer.models import (Certificate, Course, Enrolment, Lesson, LessonProgre
                             User)
 from trainer.models_progress import ProgressSummary
 from trainer.services import courses as learning
+from trainer.services import progress_summary
 from trainer.services import scenarios as casework
 from trainer.services.concurrency import commit_with_retry
 from trainer.services.content import load_courses
@@ -339,3 +340,51 @@ def test_the_last_two_lessons_done_at_once_give_the_certificate(app, app_config,
         certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)).all()
         assert len(certificates) == 1
         assert db.session.scalar(select(Enrolment.completed_at).where(Enrolment.user_id == user_id)) is not None
+
+
+def holds_taken(work) -> list[str]:
+    """The statements taking a hold (an advisory lock) while `work` runs in this transaction."""
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if "pg_advisory" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_last_lesson_done_takes_the_officers_hold_once(app, lessons_opened):
+    # Marking the last lesson done holds the officer's row before writing the lesson, again
+    # before checking completion and again before refreshing the row: the same hold, taken
+    # in one transaction, needs one round trip to the server, not three.
+    user_id, first, second = lessons_opened
+    with app.app_context():
+        complete(user_id, first)
+        db.session.commit()
+        assert len(holds_taken(partial(complete, user_id, second))) == 1
+        db.session.commit()
+        assert len(holds_taken(partial(complete, user_id, first))) == 1  # a new transaction holds afresh
+
+
+def test_a_hold_given_back_with_its_savepoint_is_taken_again(app, lessons_opened):
+    # PostgreSQL releases the locks a rolled-back savepoint took: a hold taken there is not
+    # held afterwards, so the next hold must ask the server again.
+    user_id, first, _ = lessons_opened
+    with app.app_context():
+        course_id = db.session.get(Lesson, first).course_id
+        savepoint = db.session.begin_nested()
+        in_savepoint = holds_taken(partial(progress_summary.hold_course, user_id, course_id))
+        savepoint.rollback()
+        assert len(in_savepoint) == 1
+        assert len(holds_taken(partial(progress_summary.hold_course, user_id, course_id))) == 1
+        held = db.session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                      "AND pid = pg_backend_pid() AND classid = :user AND mode = 'ExclusiveLock'"),
+                                 {"user": user_id})
+        assert held == 1
+        assert len(holds_taken(partial(progress_summary.hold_course, user_id, course_id))) == 0
+        db.session.rollback()

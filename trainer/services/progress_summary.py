@@ -14,8 +14,9 @@ rebuild gives. Each write path calls one function here, inside its own transacti
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, func, literal, null, select
+from sqlalchemy import and_, case, delete, event, func, literal, null, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import Select
 
 from ..extensions import db
@@ -94,10 +95,45 @@ def _hold(user_id: int | None, kind: str, item_id: int) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     work = 2 * item_id + (kind == "scenario")
+    if _held((user_id, work)) or _held((None, work)):  # a republish's hold covers every officer's
+        return
     if user_id is None:
         db.session.execute(select(func.pg_advisory_xact_lock(EVERYONE, work)))
-        return
-    db.session.execute(select(func.pg_advisory_xact_lock_shared(EVERYONE, work), func.pg_advisory_xact_lock(user_id, work)))
+    else:
+        db.session.execute(select(func.pg_advisory_xact_lock_shared(EVERYONE, work),
+                                  func.pg_advisory_xact_lock(user_id, work)))
+    _holds_of(_innermost_transaction()).add((user_id, work))
+
+
+# A hold lasts until its transaction ends, so one request doing several things to a row (a
+# lesson done: the lesson written, the completion checked, the row refreshed) asks the server
+# once. Holds are remembered per transaction, savepoints included: PostgreSQL gives back the
+# locks a rolled-back savepoint took, and with it goes what it remembered.
+HOLDS = "progress_summary.holds"
+
+
+def _innermost_transaction() -> SessionTransaction:
+    session = db.session()  # the request's Session itself: its scoped proxy lacks the first method
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _holds_of(transaction: SessionTransaction) -> set:
+    return db.session.info.setdefault(HOLDS, {}).setdefault(transaction, set())
+
+
+def _held(key: tuple) -> bool:
+    remembered = db.session.info.get(HOLDS, {})
+    transaction = _innermost_transaction()
+    while transaction is not None:
+        if key in remembered.get(transaction, ()):
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_holds(session: Session, transaction: SessionTransaction) -> None:
+    session.info.get(HOLDS, {}).pop(transaction, None)
 
 
 def hold_course(user_id: int, course_id: int) -> None:
