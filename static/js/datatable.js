@@ -10,6 +10,7 @@
   var root = document.querySelector("[data-datasets]");
   if (!root) { return; }
   var ROW_HEIGHT = 30, BUFFER = 20;
+  var HEAD_HEIGHT = 67;     // the column names and the filters above the rows (data.css)
   var BAR_GROUPS = 15;      // the largest groups drawn as bars; grouped by day alone, every day
   var MAX_TO_CHART = 100;   // distinct entities one "add to chart" may bring (the answer stays small)
   // The entity each kind of column names, and the link two such columns in one row make.
@@ -36,6 +37,15 @@
     if (value === null || value === undefined) { return ""; }
     if (column.type === "decimal") { return Number(value).toFixed(2); }
     return String(value);
+  }
+
+  // The rows come only once the widget is seen: until then the table's room is kept (the first
+  // table's rows and the scroller's border, as far as its 65vh), so that what is below the
+  // widget does not move away from under the reader's pointer when they arrive.
+  var firstRows = Number(root.dataset.firstRows) || 0;
+  if (firstRows) {
+    root.querySelector("[data-data-table]").style.minHeight =
+      "min(" + (HEAD_HEIGHT + firstRows * ROW_HEIGHT + 2) + "px, 65vh)";
   }
 
   // -- loading -------------------------------------------------------------------------------
@@ -86,6 +96,7 @@
     parts.barChart = el("figure", { "class": "data-chart", hidden: "" });
     box.appendChild(parts.barChart);
     box.appendChild(parts.groups);
+    box.style.minHeight = "";
     Object.keys(tables).forEach(function (id) {
       parts.picker.appendChild(el("option", { value: id }, tables[id].title));
     });
