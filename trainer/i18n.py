@@ -139,6 +139,15 @@ def clock(moment: datetime | None) -> str:
     return format_datetime(moment, "HH:mm:ss", tzinfo=get_timezone(), locale=get_locale())
 
 
+def utc_midnight_here() -> str | None:
+    """Today's midnight UTC on the reader's clock (HH:mm), None when their zone keeps UTC's time:
+    the reports' periods are whole days in UTC, as the activity is stored."""
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if not midnight.astimezone(get_timezone()).utcoffset():
+        return None
+    return format_datetime(midnight, "HH:mm", tzinfo=get_timezone(), locale=get_locale())
+
+
 def zone_label(zone, moment: datetime | None = None) -> str:
     """A zone as people recognise it: its city in the reader's language and its UTC offset."""
     moment = moment or datetime.now(timezone.utc)
@@ -201,4 +210,5 @@ def register_i18n(app: Flask) -> None:
     """Filters and globals for templates, and the `?lang=` switch."""
     app.before_request(apply_language_argument)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, t=translate)
-    app.jinja_env.globals.update(interface_languages=interface_languages, language_name=language_name)
+    app.jinja_env.globals.update(interface_languages=interface_languages, language_name=language_name,
+                                 utc_midnight_here=utc_midnight_here)

@@ -596,6 +596,20 @@ def test_cohorts_are_searched_in_any_alphabet_and_case(app, database, make_user,
     assert many.status_code == 400 and "none is called “Бишкек”" in many.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("zone, language, note", [
+    ("Asia/Bishkek", "en", "Days run from midnight UTC: 06:00 in your time zone"),
+    ("Asia/Tashkent", "ru", "Сутки считаются от полуночи UTC: 05:00 по вашему времени"),
+    ("UTC", "en", "Days run from midnight to midnight UTC."),
+])
+def test_the_period_says_whose_midnight_its_days_start_at(app, database, make_user, auth, client, zone, language,
+                                                          note):
+    # The period's dates are whole days in UTC, as the activity is stored: a manager in Bishkek
+    # reading "to 31 March" is told that March ends at 06:00 on 1 April on their clock.
+    auth.login(make_user("manager", timezone=zone, language=language))
+    for report in ("/reports/", "/reports/completion", "/reports/knowledge-gain"):
+        assert note in client.get(report).get_data(as_text=True)
+
+
 def test_tables_with_a_row_per_cohort_are_shown_a_page_at_a_time(programme, manager, monkeypatch):
     """A page shows a few cohorts (with the total on every page); the export holds them all."""
     monkeypatch.setitem(report_views.SHOWN_A_PAGE_AT_A_TIME, "by_cohort", ("cohort_page", 1))
