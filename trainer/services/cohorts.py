@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.attendance import AttendanceRecord, AttendanceSummary, summarise
@@ -224,20 +224,26 @@ def assign(cohort: Cohort, course: Course | None, scenario: Scenario | None, due
     return assignment
 
 
+# The trainee home page's queries, built once (see courses.LESSONS_AND_DONE).
+ASSIGNED_TO = (
+    select(Assignment).join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
+    .where(CohortMember.user_id == bindparam("user")).order_by(Assignment.due_date.nulls_last(), Assignment.id)
+    .options(joinedload(Assignment.course), joinedload(Assignment.scenario), joinedload(Assignment.cohort)))
+SESSIONS_FROM = (
+    select(TrainingSession).join(CohortMember, CohortMember.cohort_id == TrainingSession.cohort_id)
+    .where(CohortMember.user_id == bindparam("user"), TrainingSession.starts_at >= bindparam("since"))
+    .order_by(TrainingSession.starts_at).limit(5).options(joinedload(TrainingSession.cohort)))
+
+
 def assignments_for_trainee(user: User) -> list[Assignment]:
     """What the trainee's cohorts ask of them, soonest due first."""
-    return list(db.session.scalars(
-        select(Assignment).join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
-        .where(CohortMember.user_id == user.id).order_by(Assignment.due_date.nulls_last(), Assignment.id)
-        .options(joinedload(Assignment.course), joinedload(Assignment.scenario), joinedload(Assignment.cohort))))
+    return list(db.session.scalars(ASSIGNED_TO, {"user": user.id}))
 
 
 def upcoming_sessions(user: User, now: datetime | None = None) -> list[TrainingSession]:
-    now = now or utcnow()
-    return list(db.session.scalars(
-        select(TrainingSession).join(CohortMember, CohortMember.cohort_id == TrainingSession.cohort_id)
-        .where(CohortMember.user_id == user.id, TrainingSession.starts_at >= now - timedelta(hours=3))
-        .order_by(TrainingSession.starts_at).limit(5).options(joinedload(TrainingSession.cohort))))
+    """The next five sessions of the trainee's cohorts, and any that began in the last three hours."""
+    since = (now or utcnow()) - timedelta(hours=3)
+    return list(db.session.scalars(SESSIONS_FROM, {"user": user.id, "since": since}))
 
 
 # --- attendance ---------------------------------------------------------------------------

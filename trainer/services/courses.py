@@ -5,7 +5,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -60,13 +60,16 @@ def version_in(course: Course, language: str) -> Course:
     return versions_in([course], language).get(course.id, course)
 
 
+VERSIONS_IN = (select(Course).where(Course.work.in_(bindparam("works", expanding=True)),
+                                    Course.language == bindparam("language"), Course.active).order_by(Course.id))
+
+
 def versions_in(courses: list[Course], language: str) -> dict[int, Course]:
     """{course id: the active version of its work in `language`, else the course}, in one query."""
     works = {course.work for course in courses}
     found: dict[str, Course] = {}
     if works:
-        for version in db.session.scalars(select(Course).where(Course.work.in_(works), Course.language == language,
-                                                               Course.active).order_by(Course.id)):
+        for version in db.session.scalars(VERSIONS_IN, {"works": list(works), "language": language}):
             found.setdefault(version.work, version)
     return {course.id: found.get(course.work, course) for course in courses}
 
@@ -143,6 +146,28 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     return courses_progress(user, [course])[course.id]
 
 
+# The progress queries of the home and course pages, built once: on SQLite building a statement
+# took longer than running it.
+LESSONS_AND_DONE = (
+    select(Lesson, LessonProgress.completed_at.is_not(None))
+    .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user")))
+    .where(Lesson.course_id.in_(bindparam("courses", expanding=True)), Lesson.active).order_by(Lesson.position))
+TESTS_TAKEN = (
+    select(QuizAttempt).where(QuizAttempt.user_id == bindparam("user"),
+                              QuizAttempt.course_id.in_(bindparam("courses", expanding=True)),
+                              QuizAttempt.kind.in_(("pre_test", "post_test")), QuizAttempt.submitted_at.is_not(None))
+    .order_by(QuizAttempt.submitted_at.desc()))
+ENROLMENTS_IN = select(Enrolment).where(Enrolment.user_id == bindparam("user"),
+                                        Enrolment.course_id.in_(bindparam("courses", expanding=True)))
+CERTIFICATES_OF_WORKS = (
+    select(Certificate, Course.work).join(Course, Course.id == Certificate.course_id)
+    .where(Certificate.user_id == bindparam("user"), Course.work.in_(bindparam("works", expanding=True)))
+    .order_by(Certificate.issued_at, Certificate.id))
+STARTED_COURSES = (
+    select(Course, Enrolment).join(Enrolment, Enrolment.course_id == Course.id)
+    .where(Enrolment.user_id == bindparam("user"), Course.active).order_by(Enrolment.started_at.desc()))
+
+
 def courses_progress(user: User, courses: list[Course],
                      enrolments: dict[int, Enrolment] | None = None) -> dict[int, CourseProgress]:
     """{course id: progress} for several courses in one query per kind of row, however many courses
@@ -155,24 +180,18 @@ def courses_progress(user: User, courses: list[Course],
     # are already loaded.
     lessons: dict[int, list[Lesson]] = {course_id: [] for course_id in ids}
     done: set[int] = set()
-    for lesson, completed in db.session.execute(
-            select(Lesson, LessonProgress.completed_at.is_not(None))
-            .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
-            .where(Lesson.course_id.in_(ids), Lesson.active).order_by(Lesson.position)):
+    for lesson, completed in db.session.execute(LESSONS_AND_DONE, {"user": user.id, "courses": ids}):
         lessons[lesson.course_id].append(lesson)
         if completed:
             done.add(lesson.id)
     for course in courses:
         set_committed_value(course, "lessons", lessons[course.id])
     attempts: dict[tuple[int, str], list[QuizAttempt]] = {}
-    for attempt in db.session.scalars(
-            select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id.in_(ids),
-                                      QuizAttempt.kind.in_(("pre_test", "post_test")), QuizAttempt.submitted_at.is_not(None))
-            .order_by(QuizAttempt.submitted_at.desc())):
+    for attempt in db.session.scalars(TESTS_TAKEN, {"user": user.id, "courses": ids}):
         attempts.setdefault((attempt.course_id, attempt.kind), []).append(attempt)
     if enrolments is None:
-        enrolments = {enrolment.course_id: enrolment for enrolment in db.session.scalars(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
+        enrolments = {enrolment.course_id: enrolment
+                      for enrolment in db.session.scalars(ENROLMENTS_IN, {"user": user.id, "courses": ids})}
     certificates = work_certificates(user, courses)
     return {course.id: _progress(course, done, attempts.get((course.id, "pre_test"), []),
                                  attempts.get((course.id, "post_test"), []), enrolments.get(course.id),
@@ -212,10 +231,7 @@ def work_certificates(user: User, courses: list[Course]) -> dict[str, Certificat
     works = {course.work for course in courses}
     found: dict[str, Certificate] = {}
     if works:
-        for certificate, work in db.session.execute(
-                select(Certificate, Course.work).join(Course, Course.id == Certificate.course_id)
-                .where(Certificate.user_id == user.id, Course.work.in_(works))
-                .order_by(Certificate.issued_at, Certificate.id)):
+        for certificate, work in db.session.execute(CERTIFICATES_OF_WORKS, {"user": user.id, "works": list(works)}):
             found.setdefault(work, certificate)
     return found
 
@@ -414,9 +430,7 @@ def certificate_by_code(code: str) -> Certificate | None:
 def my_courses(user: User, reader_language: str | None = None) -> list[tuple[Course, CourseProgress]]:
     """Courses the user has started, with their progress, most recent first: one per work
     (the version in the reader's language if they started it, else the latest started)."""
-    enrolments = {course: enrolment for course, enrolment in db.session.execute(
-        select(Course, Enrolment).join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Course.active).order_by(Enrolment.started_at.desc()))}
+    enrolments = {course: enrolment for course, enrolment in db.session.execute(STARTED_COURSES, {"user": user.id})}
     courses = list(enrolments)
     if reader_language is not None:
         shown = {id(entry.shown) for entry in arrange_works(courses, reader_language)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.generation import variant_seed
@@ -36,11 +36,15 @@ def start_exercise(cohort: Cohort, scenario: Scenario, trainer: User, session: T
     return exercise
 
 
+OPEN_EXERCISES_FOR = (  # on the trainee home page: built once (see courses.LESSONS_AND_DONE)
+    select(LiveExercise).join(CohortMember, CohortMember.cohort_id == LiveExercise.cohort_id)
+    .where(CohortMember.user_id == bindparam("user"), LiveExercise.ended_at.is_(None))
+    .options(joinedload(LiveExercise.scenario)))
+
+
 def open_exercises_for(user: User) -> list[LiveExercise]:
     """Live exercises running now in the trainee's cohorts."""
-    return list(db.session.scalars(
-        select(LiveExercise).join(CohortMember, CohortMember.cohort_id == LiveExercise.cohort_id)
-        .where(CohortMember.user_id == user.id, LiveExercise.ended_at.is_(None)).options(joinedload(LiveExercise.scenario))))
+    return list(db.session.scalars(OPEN_EXERCISES_FOR, {"user": user.id}))
 
 
 def join_exercise(user: User, exercise: LiveExercise) -> ScenarioAttempt:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import defer, joinedload
 
 from ..domain.messages import as_data
@@ -405,9 +405,13 @@ def rescore(attempt: ScenarioAttempt, trainer: User) -> dict:
     return entry
 
 
+ATTEMPTS_OF = (  # on the trainee home page: built once (see courses.LESSONS_AND_DONE)
+    select(ScenarioAttempt).where(ScenarioAttempt.user_id == bindparam("user"))
+    .order_by(ScenarioAttempt.started_at.desc())
+    .options(defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
+             joinedload(ScenarioAttempt.version).joinedload(ScenarioVersion.scenario)))
+
+
 def scenario_history(user: User, limit: int | None = None) -> list[ScenarioAttempt]:
     """The user's attempts, latest first, with their scenarios (joined in the same query)."""
-    return list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.user_id == user.id)
-                                   .order_by(ScenarioAttempt.started_at.desc()).limit(limit)
-                                   .options(defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
-                                            joinedload(ScenarioAttempt.version).joinedload(ScenarioVersion.scenario))))
+    return list(db.session.scalars(ATTEMPTS_OF if limit is None else ATTEMPTS_OF.limit(limit), {"user": user.id}))
