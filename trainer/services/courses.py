@@ -32,12 +32,26 @@ from .concurrency import insert_or_existing
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
+# The queries of the pages every officer opens (the catalogue, a lesson, the home page), built
+# once with bound parameters: on SQLite building a statement took longer than running it.
+ACTIVE_COURSES = select(Course).where(Course.active).order_by(Course.topic, Course.title)
+ACTIVE_COURSES_IN = ACTIVE_COURSES.where(Course.language == bindparam("language"))
+LESSON_COUNTS = (select(Lesson.course_id, func.count())
+                 .where(Lesson.course_id.in_(bindparam("courses", expanding=True)), Lesson.active)
+                 .group_by(Lesson.course_id))
+COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"), Course.active)
+LESSON_BY_SLUG = select(Lesson).where(Lesson.course_id == bindparam("course"), Lesson.slug == bindparam("slug"),
+                                      Lesson.active)
+LESSON_WITH_TEXT_BY_SLUG = LESSON_BY_SLUG.options(undefer(Lesson.body_html), undefer(Lesson.datasets))
+LESSON_PROGRESS = select(LessonProgress).where(LessonProgress.user_id == bindparam("user"),
+                                               LessonProgress.lesson_id == bindparam("lesson"))
+
+
 def active_courses(language: str | None = None) -> list[Course]:
     """The catalogue, optionally in one language, ordered by topic and title."""
-    query = select(Course).where(Course.active).order_by(Course.topic, Course.title)
     if language:
-        query = query.where(Course.language == language)
-    return list(db.session.scalars(query))
+        return list(db.session.scalars(ACTIVE_COURSES_IN, {"language": language}))
+    return list(db.session.scalars(ACTIVE_COURSES))
 
 
 def catalogue(reader_language: str, language: str | None = None) -> list[WorkEntry]:
@@ -51,8 +65,7 @@ def lesson_counts(courses: list[Course]) -> dict[int, int]:
     ids = [course.id for course in courses]
     if not ids:
         return {}
-    return dict(db.session.execute(select(Lesson.course_id, func.count()).where(Lesson.course_id.in_(ids), Lesson.active)
-                                   .group_by(Lesson.course_id)).all())
+    return dict(db.session.execute(LESSON_COUNTS, {"courses": ids}).all())
 
 
 def version_in(course: Course, language: str) -> Course:
@@ -87,7 +100,7 @@ def work_course_ids(course: Course):
 
 
 def course_by_slug(slug: str) -> Course | None:
-    return db.session.scalar(select(Course).where(Course.slug == slug, Course.active))
+    return db.session.scalar(COURSE_BY_SLUG, {"slug": slug})
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
@@ -146,8 +159,7 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     return courses_progress(user, [course])[course.id]
 
 
-# The progress queries of the home and course pages, built once: on SQLite building a statement
-# took longer than running it.
+# The progress queries of the home and course pages, built once (see ACTIVE_COURSES).
 LESSONS_AND_DONE = (
     select(Lesson, LessonProgress.completed_at.is_not(None))
     .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user")))
@@ -238,15 +250,12 @@ def work_certificates(user: User, courses: list[Course]) -> dict[str, Certificat
 
 def lesson_by_slug(course: Course, slug: str, with_text: bool = False) -> Lesson | None:
     """An active lesson of the course; `with_text` loads its text and tables in the same query."""
-    query = select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.active)
-    if with_text:
-        query = query.options(undefer(Lesson.body_html), undefer(Lesson.datasets))
-    return db.session.scalar(query)
+    return db.session.scalar(LESSON_WITH_TEXT_BY_SLUG if with_text else LESSON_BY_SLUG,
+                             {"course": course.id, "slug": slug})
 
 
 def lesson_progress(user: User, lesson: Lesson) -> LessonProgress | None:
-    return db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
-                                                          LessonProgress.lesson_id == lesson.id))
+    return db.session.scalar(LESSON_PROGRESS, {"user": user.id, "lesson": lesson.id})
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> LessonProgress:
