@@ -301,3 +301,15 @@ def test_attendance_and_the_managers_download(app, client, auth, make_user, load
     exports = database.scalar(select(AuditEvent.detail).where(AuditEvent.action == "export.learning_records.json")
                               .order_by(AuditEvent.id.desc()).limit(1))
     assert exports == {"filters": {"to": str(today - timedelta(days=2))}}
+
+
+def test_the_records_page_asks_for_a_fixed_address_when_ids_follow_the_request(app, client, auth, make_user):
+    # Without TRAINER_BASE_URL every id is built on the address a request came in on: officers
+    # reaching the platform by its IP address and by its name give the same lesson two ids in the
+    # LRS. The page says so to whoever reads the records, and is quiet once the address is set.
+    auth.login(make_user("manager"))
+    assert "TRAINER_BASE_URL" not in client.get("/reports/learning-records/").get_data(as_text=True)
+    app.config["PUBLIC_BASE_URL"] = ""
+    page = client.get("/reports/learning-records/").get_data(as_text=True)
+    assert ("Statements and activities are named after the address each request came in on, now "
+            "http://localhost: set TRAINER_BASE_URL") in page

@@ -52,7 +52,9 @@ def index():
     return render_template("reports/learning_records.html", filters=filters,
                            cohort_label=reports.choice_label(Cohort, filters.cohort_id),
                            summary=learning_records.delivery_summary(), last_error=learning_records.last_error(),
-                           endpoint=without_credentials(current_app.config.get("XAPI_ENDPOINT")))
+                           endpoint=without_credentials(current_app.config.get("XAPI_ENDPOINT")),
+                           address_of_requests=None if current_app.config.get("PUBLIC_BASE_URL")
+                           else learning_records.platform().base_url)
 
 
 def without_credentials(url: str | None) -> str | None:
