@@ -105,3 +105,19 @@ def test_user_list_filters_by_search_and_role(client, auth, make_user, database)
     assert "Bakyt Osmonov" in page and "Gulnara Toktosunova" not in page
     page = client.get("/admin/users?role=trainer").get_data(as_text=True)
     assert "Gulnara Toktosunova" in page and "Bakyt Osmonov" not in page
+
+
+def test_user_list_filters_by_agency_and_keeps_every_filter_as_submitted(client, auth, make_user, database):
+    # The filter form sends every field, empty ones included: "agency=" made the page fail
+    # (the template read the agency as a number), so no search or second page ever worked.
+    customs = database.add(Agency(name="State Customs Service", short_name="SCS", country="KG"))
+    make_user("trainee", full_name="Bakyt Osmonov", agency_id=customs.id)
+    make_user("trainee", full_name="Bakyt Toktosunov")
+    auth.login(make_user("admin", full_name="Admin Person"))
+    searched = client.get("/admin/users?q=bakyt&role=&agency=")
+    assert searched.status_code == 200
+    assert "Bakyt Osmonov" in searched.get_data(as_text=True) and "Bakyt Toktosunov" in searched.get_data(as_text=True)
+    narrowed = client.get(f"/admin/users?q=bakyt&role=trainee&agency={customs.id}").get_data(as_text=True)
+    assert "Bakyt Osmonov" in narrowed and "Bakyt Toktosunov" not in narrowed
+    assert f'<option value="{customs.id}" selected>' in narrowed
+    assert client.get("/admin/users?agency=SCS").status_code == 200  # not a number: no agency filter

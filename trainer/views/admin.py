@@ -52,10 +52,11 @@ def users():
                                 User.username.like(pattern)))
     if request.args.get("role"):
         query = query.where(User.role == request.args["role"])
-    if request.args.get("agency", type=int):
-        query = query.where(User.agency_id == request.args.get("agency", type=int))
+    agency_id = request.args.get("agency", type=int)
+    if agency_id:
+        query = query.where(User.agency_id == agency_id)
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/users.html", page=page, search=search,
+    return render_template("admin/users.html", page=page, search=search, agency_id=agency_id,
                            agencies=[(choice.value, choice.label) for choice in agency_choices()[1:]], action_form=EmptyForm())
 
 
