@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import url_for
@@ -22,7 +22,7 @@ from trainer import create_app
 from trainer.cli import prepare_platform
 from trainer.config import TestConfig
 from trainer.extensions import db
-from trainer.models import user_by_email
+from trainer.models import TrainingSession, user_by_email
 from trainer.seed import seed_programme
 from trainer.services import cohorts as programme
 from trainer.services import courses as learning
@@ -53,6 +53,8 @@ PAGES = [
     TourPage("catalogue", "trainee", "/courses"),
     TourPage("course", "trainee", f"/courses/{COURSE}"),
     TourPage("lesson", "trainee", f"/courses/{COURSE}/lessons/01-source"),
+    TourPage("lesson with tables", "trainee", "/courses/ilp-foundations-ru/lessons/03-targeting"),
+    TourPage("profile", "trainee", "/profile"),
     TourPage("test attempt", "trainee", "/attempts/{post_test}"),
     TourPage("test result", "trainee", "/attempts/{pre_test}/result"),
     TourPage("my attempts", "trainee", "/attempts"),
@@ -61,6 +63,7 @@ PAGES = [
     TourPage("scenario result", "trainee", "/scenario-attempts/{finished}/result"),
     TourPage("cohorts", "trainer", "/cohorts"),
     TourPage("cohort", "trainer", "/cohorts/{cohort}"),
+    TourPage("attendance", "trainer", "/cohorts/{cohort}/sessions/{session}/attendance"),
     TourPage("reviews", "trainer", "/reviews"),
     TourPage("course authoring", "trainer", "/author/courses"),
     TourPage("scenario authoring", "trainer", "/author/scenarios"),
@@ -68,6 +71,9 @@ PAGES = [
     TourPage("item analysis of a course", "trainer", f"/items/courses/{COURSE}"),
     TourPage("item analysis of a scenario", "trainer", f"/items/scenarios/{SCENARIO}"),
     TourPage("users", "admin", "/admin/users"),
+    TourPage("agencies", "admin", "/admin/agencies"),
+    TourPage("API tokens", "admin", "/admin/api-tokens/"),
+    TourPage("LTI registrations", "admin", "/admin/lti"),
     # every report page (trainer/views/reports.py), and the printable overview
     *[TourPage(f"report {key}", "manager", endpoint) for key, (endpoint, _) in REPORTS.items()],
     TourPage("report overview print", "manager", "reports.overview_print"),
@@ -93,9 +99,14 @@ def build_data() -> dict[str, int]:
     programme.add_members(cohort, [trainee])
     programme.assign(cohort, course, None, date.today() + timedelta(days=14))
     programme.assign(cohort, None, scenario, date.today() + timedelta(days=21))
+    session = TrainingSession(cohort_id=cohort.id, starts_at=datetime.now(timezone.utc) - timedelta(hours=2),
+                              topic="Grading sources and information", place="Training room 2")
+    db.session.add(session)
+    db.session.flush()
+    programme.record_attendance(session, {trainee.id: "present"}, trainer)
     db.session.commit()
     return {"pre_test": pre_test.id, "post_test": post_test.id, "finished": finished.id,
-            "open": open_attempt.id, "cohort": cohort.id}
+            "open": open_attempt.id, "cohort": cohort.id, "session": session.id}
 
 
 def resolve(app, ids: dict[str, int]) -> dict[str, str]:

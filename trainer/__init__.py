@@ -125,12 +125,13 @@ def register_template_context(app: Flask) -> None:
     from markupsafe import Markup
 
     from . import choices
-    from .domain.markdown import rendered_markdown
+    from .domain.markdown import rendered_markdown, scrolling_tables
 
     app.jinja_env.globals["get_locale"] = get_locale
     # Authored Markdown (rationales, feedback) is rendered and sanitised with nh3 here, once per
     # text: the result page shows dozens of rationales, the same for every officer.
     app.jinja_env.filters["markdown"] = lambda text: Markup(rendered_markdown(text or ""))
+    app.jinja_env.filters["scrolling_tables"] = lambda html, label: Markup(scrolling_tables(str(html), label))
 
     @app.context_processor
     def inject_labels():

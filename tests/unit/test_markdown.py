@@ -6,6 +6,7 @@ from trainer.domain.markdown import (
     FrontMatterError,
     find_unsafe_html,
     render_markdown,
+    scrolling_tables,
     split_front_matter,
 )
 
@@ -167,3 +168,11 @@ def test_the_rendered_markdown_cache_is_bounded(monkeypatch):
     for n in range(5):
         markdown.rendered_markdown(f"text {n}")
     assert len(markdown._RENDERED) == 3
+
+
+def test_each_table_scrolls_in_a_named_box_that_the_keyboard_reaches():
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\nText.\n\n| c |\n|---|\n| 3 |\n")
+    boxed = scrolling_tables(html, 'Table "x"')
+    opening = '<div class="overflow-auto" tabindex="0" role="region" aria-label="Table &quot;x&quot;"><table>'
+    assert boxed.count(opening) == 2 and boxed.count("</table></div>") == 2
+    assert boxed.replace(opening, "<table>").replace("</table></div>", "</table>") == html

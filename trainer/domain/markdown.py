@@ -12,7 +12,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from html import unescape
+from html import escape, unescape
 from typing import Any
 
 import markdown as _markdown
@@ -100,6 +100,14 @@ def render_markdown(text: str) -> str:
         # them are escaped in the HTML only: Python-Markdown is slow on thousands of entities.
         html = _to_html(_escape_in_source(text, {tag for _at, tag in unclosed}))
     return sanitise_html(_escape_unclosed(html))
+
+
+def scrolling_tables(html: str, label: str) -> str:
+    """Each table of sanitised HTML in a box that scrolls sideways, from the keyboard too, named
+    `label`: a lesson's table wider than a phone scrolls in place instead of widening the page.
+    The sanitiser lets no attribute onto a table, so every one opens as a bare <table>."""
+    opening = f'<div class="overflow-auto" tabindex="0" role="region" aria-label="{escape(label)}"><table>'
+    return html.replace("<table>", opening).replace("</table>", "</table></div>")
 
 
 # Authored text (scenario briefs, reports, task instructions, feedback rationales) is rendered
