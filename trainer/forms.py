@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, In
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from . import choices
+from .domain.numbers import FIRST_YEAR, LAST_YEAR, usable_day
 from .domain.web import web_link
 
 
@@ -201,12 +202,19 @@ UNREADABLE_UPLOAD = {
 }
 
 
+def usable_date(form, field) -> None:
+    """A day (or moment) in the years the platform records: year 1 or 9999 is a typing slip, and
+    would overflow a time zone when the session is turned into UTC or put in a calendar."""
+    if field.data and not usable_day(field.data):
+        raise ValidationError(_("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
 class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("e.g. Bishkek webinar, 25–26 November, MIA and State Border Guards"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    start_date = DateField(_l("First day"), validators=[Optional()])
-    end_date = DateField(_l("Last day"), validators=[Optional()])
+    start_date = DateField(_l("First day"), validators=[Optional(), usable_date])
+    end_date = DateField(_l("Last day"), validators=[Optional(), usable_date])
     timezone = ZoneField(_l("Time zone"), description=_l("Session times are typed and shown in this zone."))
     attendance_required_percent = IntegerField(
         _l("Attendance needed to complete (%)"), validators=[Optional(), NumberRange(0, 100)],
@@ -229,7 +237,7 @@ def web_address(form, field) -> None:
 
 
 class SessionForm(FlaskForm):
-    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()],
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), usable_date],
                                    description=_l("Local time of the cohort's time zone."))
     minutes = IntegerField(_l("Length (minutes)"), default=90, validators=[DataRequired(), NumberRange(5, 600)])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])

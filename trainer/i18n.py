@@ -116,7 +116,11 @@ def when(moment: datetime | None, zone: str | None = None, with_zone: bool = Fal
         return "—"
     tz = zone_of(zone) if zone else get_timezone()
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    text = format_datetime(moment, DATETIME_PATTERN, tzinfo=tz, locale=get_locale())
+    try:
+        text = format_datetime(moment, DATETIME_PATTERN, tzinfo=tz, locale=get_locale())
+    except OverflowError:  # a moment at the calendar's end (a slip stored as year 9999) shown as stored
+        tz = zone_of("UTC")
+        text = format_datetime(moment, DATETIME_PATTERN, tzinfo=tz, locale=get_locale())
     if with_zone:
         text += f" ({zone_label(tz, moment)})"
     return text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from conftest import csrf_token, database_url_for, post_form
 from sample_scenario import PERFECT, write_scenario
 from trainer.extensions import db
-from trainer.models import Attendance, Cohort, CohortMember, LiveExercise, ScenarioAttempt
+from trainer.models import Attendance, Cohort, CohortMember, LiveExercise, ScenarioAttempt, TrainingSession
 from trainer.services.scenarios import load_scenarios
 
 
@@ -129,6 +129,47 @@ def test_attendance_grid_and_completion_with_catch_up(app, client, auth, world, 
     post_form(client, f"{grid}/{world['nurgul'].id}/caught-up", {"how": "recording watched"})
     page = client.get(f"/cohorts/{cohort}").get_data(as_text=True)
     assert "100%" in page.split("Nurgul Border")[1].split("</tr>")[0]
+
+
+def test_a_session_with_an_error_is_shown_again_with_what_was_typed(client, auth, world):
+    # The form's errors came back as messages over an emptied, folded form: the trainer typed
+    # the topic, place and time again for one wrong length.
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    typed = {"starts_at": "2026-12-10T09:30", "minutes": "3", "topic": "Link analysis", "place": "Room 204"}
+    response = post_form(client, f"/cohorts/{cohort}/sessions", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="2026-12-10T09:30"' in page and 'value="Link analysis"' in page and 'value="Room 204"' in page
+    assert 'value="3"' in page and "Number must be between 5 and 600." in page
+    assert '<details open><summary>Add a session' in page
+    assert "No sessions yet." in page
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:10", "9999-12-31T23:30"])
+def test_a_session_in_a_year_nobody_meant_is_refused_and_the_calendar_stays_readable(client, auth, world, starts_at):
+    # Year 1 failed turning the cohort's time into UTC (a 500); year 9999 was stored, and every
+    # calendar feed of the cohort and its officers failed from then on.
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    response = post_form(client, f"/cohorts/{cohort}/sessions", {"starts_at": starts_at, "minutes": "90",
+                                                                "topic": "Link analysis"})
+    assert response.status_code == 400
+    assert "Give a date between 1900 and 2999." in response.get_data(as_text=True)
+    feed = client.get(f"/cohorts/{cohort}").get_data(as_text=True).split('href="http://localhost/calendar/')[1]
+    assert client.get("/calendar/" + feed.split('"')[0]).status_code == 200
+
+
+def test_a_session_stored_in_year_9999_before_the_check_leaves_the_feed_readable(client, auth, world, database):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    post_form(client, f"/cohorts/{cohort}/sessions", {"starts_at": "2026-12-10T09:30", "minutes": "90",
+                                                     "topic": "Link analysis"})
+    database.add(TrainingSession(cohort_id=cohort, starts_at=datetime(9999, 12, 31, 23, 30), topic="A typing slip"))
+    feed = client.get(f"/cohorts/{cohort}").get_data(as_text=True).split('href="http://localhost/calendar/')[1]
+    calendar = client.get("/calendar/" + feed.split('"')[0])
+    assert calendar.status_code == 200
+    assert "Link analysis" in calendar.get_data(as_text=True) and "A typing slip" not in calendar.get_data(as_text=True)
 
 
 def test_trainer_reads_records_of_their_trainees_only(client, auth, world):

@@ -118,7 +118,11 @@ def edit(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>")
 @role_required("trainer", "admin")
 def detail(cohort_id: int):
-    cohort = cohort_or_404(cohort_id)
+    return detail_page(cohort_or_404(cohort_id))
+
+
+def detail_page(cohort: Cohort, session_form: SessionForm | None = None):
+    """The cohort's page; `session_form` with its errors when a session could not be added."""
     assigned_course_ids = {a.course_id for a in cohort.assignments}
     assigned_scenario_ids = {a.scenario_id for a in cohort.assignments}
     return render_template(
@@ -128,7 +132,7 @@ def detail(cohort_id: int):
         agencies=db.session.scalars(select(Agency).order_by(Agency.country, Agency.name)).all(),
         exercises=db.session.scalars(select(LiveExercise).where(LiveExercise.cohort_id == cohort.id)
                                      .order_by(LiveExercise.started_at.desc())).all(),
-        session_form=SessionForm(), import_form=UserImportForm(), form=EmptyForm(),
+        session_form=session_form or SessionForm(), import_form=UserImportForm(), form=EmptyForm(),
         feed_token=calendar.cohort_feed_token(cohort))
 
 
@@ -248,17 +252,15 @@ def unassign(cohort_id: int, assignment_id: int):
 def add_session(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     form = SessionForm()
-    if form.validate_on_submit():
-        # Typed as the wall clock where the cohort meets; stored as the UTC moment it means.
-        starts_at = to_utc(form.starts_at.data, cohort.timezone)
-        db.session.add(TrainingSession(cohort_id=cohort.id, starts_at=starts_at, minutes=form.minutes.data,
-                                       topic=form.topic.data.strip(), place=(form.place.data or "").strip(),
-                                       recording_url=(form.recording_url.data or "").strip()))
-        db.session.commit()
-        flash(_("Session added."), "success")
-    else:
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(map(str, errors))}", "error")
+    if not form.validate_on_submit():  # shown again, open, with what was typed and each field's error
+        return detail_page(cohort, session_form=form), 400
+    # Typed as the wall clock where the cohort meets; stored as the UTC moment it means.
+    starts_at = to_utc(form.starts_at.data, cohort.timezone)
+    db.session.add(TrainingSession(cohort_id=cohort.id, starts_at=starts_at, minutes=form.minutes.data,
+                                   topic=form.topic.data.strip(), place=(form.place.data or "").strip(),
+                                   recording_url=(form.recording_url.data or "").strip()))
+    db.session.commit()
+    flash(_("Session added."), "success")
     return back_to(cohort, "sessions")
 
 
