@@ -244,8 +244,21 @@ def test_review_queue_scores_the_report_and_the_trainee_sees_it(app, client, aut
     assert "The Alay road" in client.get("/reviews").get_data(as_text=True)
     page = client.get(f"/reviews/{attempt}").get_data(as_text=True)
     maxima = {chunk.split('"')[0]: int(chunk.split('max="')[1].split('"')[0]) for chunk in page.split('name="points:final-report:')[1:]}
-    bad = post_form(client, f"/reviews/{attempt}", {f"points:final-report:{c}": "99" for c in maxima})
-    assert bad.status_code == 400 and "outside 0 to" in bad.get_data(as_text=True)
+    first, *others = maxima
+    typed = {f"points:final-report:{first}": "99", **{f"points:final-report:{c}": "1" for c in others}}
+    bad = post_form(client, f"/reviews/{attempt}", typed)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert f"A score needs correcting: 99 is more than this criterion gives (0 to {maxima[first]})." in page
+    marked = page.split(f'name="points:final-report:{first}"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in marked and 'value="99"' in marked  # the field in error, as typed
+    assert page.count('aria-invalid="true"') == 1
+    # A trainer reading in Russian reads the message in Russian.
+    typed[f"points:final-report:{first}"] = "много"
+    client.get("/?lang=ru")
+    russian = post_form(client, f"/reviews/{attempt}", typed).get_data(as_text=True)
+    assert f"Оценку нужно исправить: укажите число баллов от 0 до {maxima[first]}." in russian
+    client.get("/?lang=en")
     # The report is tagged as a legal safeguard: scoring it 0 drops safeguards below the minimum.
     post_form(client, f"/reviews/{attempt}", {f"points:final-report:{c}": "0" for c in maxima})
     row = database.get(ScenarioAttempt, attempt)

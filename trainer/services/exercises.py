@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -142,7 +143,11 @@ def review_queue(trainer: User) -> list[ScenarioAttempt]:
 
 
 class ReviewRejected(ValueError):
-    """Points outside a criterion's range or missing; the message names the criterion."""
+    """Points outside a criterion's range or missing: which criterion of which task, and why."""
+
+    def __init__(self, task_id: str, criterion_id: str, message: str):
+        super().__init__(message)
+        self.task_id, self.criterion_id = task_id, criterion_id
 
 
 def scored_with_earlier_rules(trainer: User, limit: int = 200) -> list[ScenarioAttempt]:
@@ -178,9 +183,14 @@ def review(attempt: ScenarioAttempt, trainer: User, points: dict[str, dict[str, 
             try:
                 value = float(raw.replace(",", "."))
             except ValueError:
-                raise ReviewRejected(f"{criterion.id}: give a number of points from 0 to {criterion.max_points}") from None
+                raise ReviewRejected(task.id, criterion.id, _("give a number of points from 0 to %(max)s.",
+                                                              max=f"{criterion.max_points:g}")) from None
             if not 0 <= value <= criterion.max_points:
-                raise ReviewRejected(f"{criterion.id}: {value:g} is outside 0 to {criterion.max_points}")
+                raise ReviewRejected(task.id, criterion.id,
+                                     _("%(points)s is more than this criterion gives (0 to %(max)s).",
+                                       points=f"{value:g}", max=f"{criterion.max_points:g}")
+                                     if value > 0 else
+                                     _("give a number of points from 0 to %(max)s.", max=f"{criterion.max_points:g}"))
             scores[task.id][criterion.id] = {"points": value,
                                              "comment": (comments.get(task.id, {}).get(criterion.id) or "").strip()}
     attempt.report_scores = scores

@@ -478,7 +478,7 @@ def review(attempt_id: int):
             # moment earlier makes this one re-read and apply again instead of failing.
             commit_with_retry(lambda: exercises.review(attempt, current_user, points, comments))
         except exercises.ReviewRejected as problem:
-            error = str(problem)
+            error = problem
         else:
             flash(_("Review saved: %(name)s now has %(t)s%%.", name=attempt.user.full_name, t="%.0f" % attempt.total_percent), "success")
             return redirect(url_for("cohorts.reviews"))
