@@ -610,6 +610,22 @@ def test_the_period_says_whose_midnight_its_days_start_at(app, database, make_us
         assert note in client.get(report).get_data(as_text=True)
 
 
+def test_filters_that_cannot_be_used_come_back_in_the_report_page_as_typed(app, database, make_user, auth, client):
+    # A cohort typed but not picked, or a period backwards, gave a bare error page: no form, and
+    # every filter chosen was lost on the way back.
+    database.add(Cohort(name="Bishkek webinar"), Cohort(name="Bishkek classroom"))
+    auth.login(make_user("manager"))
+    response = client.get("/reports/completion?" + urlencode({"cohort": "Bish", "country": "KG", "role": "trainee",
+                                                              "from": "2026-03-31", "to": "2026-03-01"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "none is called “Bish”" in page and "The period starts (2026-03-31) after it ends (2026-03-01)." in page
+    assert '<h1>Completion</h1>' in page and 'aria-current="page">Completion</a>' in page
+    assert 'name="cohort" value="Bish"' in page and '<option value="KG" selected>' in page
+    assert 'name="from" value="2026-03-31"' in page and 'name="to" value="2026-03-01"' in page
+    assert "Export XLSX" not in page  # nothing to export until the filters are mended
+
+
 def test_tables_with_a_row_per_cohort_are_shown_a_page_at_a_time(programme, manager, monkeypatch):
     """A page shows a few cohorts (with the total on every page); the export holds them all."""
     monkeypatch.setitem(report_views.SHOWN_A_PAGE_AT_A_TIME, "by_cohort", ("cohort_page", 1))

@@ -469,12 +469,28 @@ REPORT_TITLES = {"overview": _l("Overview"), "completion": _l("Completion"), "at
 # -- pages ----------------------------------------------------------------------------------------
 
 def render_report(key: str, paged: bool = False):
-    filters = filters_or_400()
+    try:
+        filters = reports.parse_filters(request.args)
+    except reports.FilterError as error:
+        return filters_to_mend(key, error), 400
     view = REPORTS[key][1](filters, page_number() if paged else None)
     view = replace(view, tables=[shown_page(table) for table in view.tables])
     return render_template("reports/report.html", view=view, filters=filters,
                            choices=reports.filter_choices(filters), report_titles=REPORT_TITLES,
                            reports_index=REPORTS)
+
+
+def filters_to_mend(key: str, error: reports.FilterError) -> str:
+    """The report's page with its filter form as typed and what is wrong with it, and no figures:
+    a manager mends one field instead of starting again from an error page."""
+    filters = error.readable or ReportFilters()
+    typed = {name: (request.args.get(name) or "").strip()[:200] for name in ("agency", "cohort")}
+    choices = replace(reports.filter_choices(filters),  # a name typed and not found stays as typed
+                      agency=reports.choice_label(Agency, filters.agency_id) or typed["agency"],
+                      cohort=reports.choice_label(Cohort, filters.cohort_id) or typed["cohort"])
+    return render_template("reports/report.html", view=ReportView(key, REPORT_TITLES[key], tables=[]),
+                           filters=filters, choices=choices, problems=error.problems,
+                           report_titles=REPORT_TITLES, reports_index=REPORTS)
 
 
 def shown_page(table: Table) -> Table:

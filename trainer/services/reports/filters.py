@@ -19,11 +19,13 @@ from .common import GENDER_FILTERS, _dialect, target_titles
 
 
 class FilterError(ValueError):
-    """The report filters in a URL are not valid; `problems` says what, one line each."""
+    """The report filters in a URL are not valid; `problems` says what, one line each, and
+    `readable` holds the filters as far as they could be read (a bad value left out), for the
+    form to be shown again."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], readable: ReportFilters | None = None):
         super().__init__("; ".join(problems))
-        self.problems = problems
+        self.problems, self.readable = problems, readable
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def parse_filters(args: Mapping[str, str]) -> ReportFilters:
         problems.append(_("The period starts (%(start)s) after it ends (%(end)s).",
                           start=filters.start.isoformat(), end=filters.end.isoformat()))
     if problems:
-        raise FilterError(problems)
+        raise FilterError(problems, filters)
     return filters
 
 
