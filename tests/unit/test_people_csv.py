@@ -31,7 +31,8 @@ def test_duplicate_in_the_file_names_the_first_line():
 
 
 def test_blank_lines_are_ignored_and_missing_columns_reported():
-    assert parse_user_csv("email,full_name\n\n,\n") == ([], [])
+    rows, problems = parse_user_csv("email,full_name\n\nx@example.org,Aida Bek\n,\n")
+    assert [row.email for row in rows] == ["x@example.org"] and problems == []
     rows, problems = parse_user_csv("mail\nx@example.org\n")
     assert [p.column for p in problems] == ["email", "full_name"]
 
@@ -146,3 +147,12 @@ def test_a_good_workbook_is_read_from_its_first_sheet_as_text():
 def test_a_workbook_row_wider_than_its_header_is_a_problem():
     table = read_table(workbook([["email", "full_name"], ["a@example.org", "A", "stray"]]), "x.xlsx")
     assert [(p.line, "cells but the header has 2" in p.message) for p in table.problems] == [(2, True)]
+
+
+def test_a_file_with_its_column_names_and_nobody_under_them_says_so():
+    # It was read as a success: "0 accounts created", and the administrator looked for the people.
+    for text in ("email,full_name\n", "email,full_name\n\n,\n"):
+        rows, problems = parse_user_csv(text)
+        assert rows == []
+        assert [str(problem) for problem in problems] == [
+            "line 2, email: the file names its columns but nobody under them: write one person per line"]

@@ -172,6 +172,15 @@ def test_a_session_stored_in_year_9999_before_the_check_leaves_the_feed_readable
     assert "Link analysis" in calendar.get_data(as_text=True) and "A typing slip" not in calendar.get_data(as_text=True)
 
 
+def test_adding_nobody_asks_for_an_email_or_username(client, auth, world):
+    auth.login(world["trainer"])
+    cohort = new_cohort(client)
+    for path in (f"/cohorts/{cohort}/members", f"/cohorts/{cohort}/trainers"):
+        page = post_form(client, path, {"email": "  "}, follow_redirects=True).get_data(as_text=True)
+        assert "Type the email address or username of the account to add." in page
+        assert "No account has this email" not in page and "No trainer account" not in page
+
+
 def test_trainer_reads_records_of_their_trainees_only(client, auth, world):
     auth.login(world["trainer"])
     cohort = new_cohort(client)

@@ -252,6 +252,9 @@ def read_users(table: Table, languages: tuple[str, ...] = LANGUAGES) -> UserFile
             if value is not None:
                 first_line[(key, value)] = line
         rows.append(row)
+    if not rows and not problems:  # read as "0 accounts created", the administrator looked for them
+        problems.append(RowProblem(2, header[0], msg(N_("the file names its columns but nobody under them: write "
+                                                        "one person per line"))))
     problems.sort(key=lambda problem: problem.line)
     return UserFile(tuple(rows), tuple(problems), ignored, cohort_columns)
 

@@ -73,6 +73,8 @@ def add_members(cohort: Cohort, users: list[User]) -> int:
 
 def add_member_by_login(cohort: Cohort, login: str) -> str | None:
     """Add one trainee, named by email or username; returns an error code or None."""
+    if not login.strip():
+        return "no_login"
     user = user_by_login(login)
     if user is None:
         return "no_account"
@@ -206,6 +208,8 @@ def remove_member(cohort: Cohort, user_id: int) -> None:
 
 def add_trainer(cohort: Cohort, login: str) -> str | None:
     """Give another trainer (named by email or username) this cohort; returns an error code or None."""
+    if not login.strip():
+        return "no_login"
     user = user_by_login(login)
     if user is None or user.role != "trainer":
         return "not_trainer"

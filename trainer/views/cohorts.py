@@ -29,6 +29,7 @@ from ..services.concurrency import commit_with_retry
 bp = Blueprint("cohorts", __name__)
 
 MEMBER_ERRORS = {
+    "no_login": _l("Type the email address or username of the account to add."),
     "no_account": _l("No account has this email or username. Create it first, or enrol by CSV or Excel file, "
                      "which creates accounts."),
     "not_trainee": _l("This account is not a trainee."),
