@@ -228,7 +228,7 @@ def assign(cohort: Cohort, course: Course | None, scenario: Scenario | None, due
     return assignment
 
 
-# The trainee home page's queries, built once (see courses.LESSONS_AND_DONE).
+# The trainee home page's queries, built once (see courses.ACTIVE_COURSES).
 ASSIGNED_TO = (
     select(Assignment).join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
     .where(CohortMember.user_id == bindparam("user")).order_by(Assignment.due_date.nulls_last(), Assignment.id)

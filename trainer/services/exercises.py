@@ -37,7 +37,7 @@ def start_exercise(cohort: Cohort, scenario: Scenario, trainer: User, session: T
     return exercise
 
 
-OPEN_EXERCISES_FOR = (  # on the trainee home page: built once (see courses.LESSONS_AND_DONE)
+OPEN_EXERCISES_FOR = (  # on the trainee home page: built once (see courses.ACTIVE_COURSES)
     select(LiveExercise).join(CohortMember, CohortMember.cohort_id == LiveExercise.cohort_id)
     .where(CohortMember.user_id == bindparam("user"), LiveExercise.ended_at.is_(None))
     .options(joinedload(LiveExercise.scenario)))

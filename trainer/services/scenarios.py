@@ -405,7 +405,7 @@ def rescore(attempt: ScenarioAttempt, trainer: User) -> dict:
     return entry
 
 
-ATTEMPTS_OF = (  # on the trainee home page: built once (see courses.LESSONS_AND_DONE)
+ATTEMPTS_OF = (  # on the trainee home page: built once (see courses.ACTIVE_COURSES)
     select(ScenarioAttempt).where(ScenarioAttempt.user_id == bindparam("user"))
     .order_by(ScenarioAttempt.started_at.desc())
     .options(defer(ScenarioAttempt.responses), defer(ScenarioAttempt.result),
