@@ -7,7 +7,11 @@
   var seconds = Number(box.dataset.liveSeconds) || 15;
   var refresh = function () {
     fetch(box.dataset.liveUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (response) {
+        // Sent to the login form (logged out in another tab): open it, and come back here after.
+        if (response.redirected) { window.location.reload(); return null; }
+        return response.ok ? response.text() : null;
+      })
       .then(function (html) {
         if (html !== null) {
           box.innerHTML = html;

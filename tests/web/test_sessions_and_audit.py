@@ -9,7 +9,7 @@ import itsdangerous.timed
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD, make_config, post_form
+from conftest import PASSWORD, csrf_token, make_config, post_form
 from trainer import create_app
 from trainer.config import PROJECT_ROOT, ProductionConfig, rate_limit_store_warning
 from trainer.extensions import db
@@ -35,6 +35,28 @@ def test_a_replayed_session_cookie_is_worthless_after_logout(app, client, auth, 
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     assert thief.get("/profile").status_code == 302
+
+
+def test_a_page_asks_to_log_in_in_the_readers_language_and_comes_back(client):
+    client.get("/login?lang=ru")
+    response = client.get("/courses")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Войдите, чтобы открыть эту страницу." in page and "Please log in to access" not in page
+
+
+def test_a_script_logged_out_elsewhere_is_told_so_not_sent_the_login_page(client, auth, make_user):
+    # An autosave after logging out in another tab followed the redirect to the login form's
+    # HTML, and the workspace said to check the network connection, which was fine.
+    officer = make_user("trainee")
+    auth.login(officer)
+    token = csrf_token(client)  # the workspace page's, which it keeps sending
+    auth.logout()
+    response = client.post("/scenario-attempts/1/save", json={"t1": {"text": "kept"}},
+                           headers={"Accept": "application/json", "X-CSRFToken": token})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "signed_out"
+    assert "log in again in another tab" in response.get_json()["message"]
 
 
 def test_the_remember_me_cookie_is_worthless_after_logout(app, client, make_user):

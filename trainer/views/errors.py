@@ -1,10 +1,11 @@
 """Error pages: friendly HTML for people, JSON for scripts."""
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..services.concurrency import Contended
 
 MESSAGES = {
@@ -39,8 +40,24 @@ def error_response(code: int, message=None):
         return f"{code} {title}: {message}", code, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+SIGNED_OUT_MESSAGE = _l("You are no longer logged in (perhaps you logged out in another tab): log in again in "
+                        "another tab. Your work stays on this page and is saved as soon as you are back.")
+
+
+def ask_to_log_in():
+    """Flask-Login's answer to a request that needs a login: a page goes to the login form (and
+    comes back after it) with a message in the reader's language; a script (an autosave, a poll)
+    gets 401 and a message to show, where following the redirect it read the login form's HTML
+    as a failure and spoke of the network."""
+    if wants_json():
+        return jsonify(saved=False, error="signed_out", message=str(SIGNED_OUT_MESSAGE)), 401
+    flash(str(_l("Log in to see this page.")), "info")
+    return redirect(login_url("auth.login", next_url=request.url))
+
+
 def register(app) -> None:
     """Attach the handlers to the app."""
+    login_manager.unauthorized_handler(ask_to_log_in)
 
     @app.errorhandler(Contended)
     def contended(error):
