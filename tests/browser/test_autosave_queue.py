@@ -154,3 +154,27 @@ def test_a_quiz_answer_given_before_the_page_script_has_run_is_still_saved(page,
         answers = {item.question["id"]: item.response for item in db.session.get(QuizAttempt, attempt_id).items}
     assert answers["pre-source-x"] == {"value": 1}  # B, the second option
     assert saves_on_opening_again(page, 2000) == []  # the form waits 1.2 s to save
+
+
+def test_work_typed_after_logging_out_in_another_tab_is_kept_and_saved_after_logging_in_again(
+        page, log_in, open_case_file, live_app):
+    # The save was sent to the login form, whose page the workspace read as a network failure:
+    # "check your connection", with the connection fine. It now says what happened, keeps the
+    # work, and saves it once the officer has logged in again elsewhere.
+    email = new_trainee(live_app)
+    log_in(email, PASSWORD)
+    page.goto("/scenarios")
+    page.get_by_role("link", name="The Alay road").click()
+    attempt_id = open_case_file()
+    other_tab = page.context.new_page()
+    other_tab.goto("/")
+    other_tab.get_by_role("button", name="Log out").click()
+    report(page).fill("Typed while logged out elsewhere.")
+    expect(page.locator("#autosave-status")).to_contain_text("You are no longer logged in")
+    assert "Typed while logged out" not in str(responses(live_app, attempt_id))
+    other_tab.goto("/login")
+    other_tab.get_by_label("Email").fill(email)
+    other_tab.get_by_label("Password").fill(PASSWORD)
+    other_tab.get_by_role("button", name="Log in").click()
+    expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=20_000)
+    assert responses(live_app, attempt_id)["final-report"]["text"] == "Typed while logged out elsewhere."
