@@ -73,3 +73,17 @@ def test_ach_cells_the_cohort_was_most_divided_on_come_first():
 def test_no_attempts_give_an_empty_debrief():
     assert debrief([]) == []
     assert debrief([{"tasks": []}, {}]) == []
+
+
+def test_a_templates_entities_are_named_by_their_ids_for_a_debrief_of_every_variant():
+    # A live exercise on a template gives each officer their own names and numbers: the debrief
+    # showed the template's placeholders ("Intercept summary, line {faker:phone_kg}").
+    from trainer.domain.scenario.model import Entity, as_in_every_variant, render_mentions
+
+    entities = {"P1": Entity("P1", "person", (("name", "{faker:person_kg}"), ("role", "Lorry driver"))),
+                "PH1": Entity("PH1", "phone", (("number", "{faker:phone_kg}"),)),
+                "S1": Entity("S1", "shipment", (("reference", "CMR {faker:number}"), ("goods", "dried apricots")))}
+    every = as_in_every_variant(entities)
+    text = "Intercept summary, line {{PH1}}: {{P1}} ({{P1.role}}) about {{S1}}, {{S1.goods}}"
+    assert render_mentions(text, every) == "Intercept summary, line PH1: P1 (Lorry driver) about S1, dried apricots"
+    assert "{faker:" in render_mentions(text, entities)  # what the debrief showed before

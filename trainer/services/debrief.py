@@ -5,13 +5,14 @@ have saved, as the live view does, so the trainer can debrief the moment the exe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 
 from ..domain.debrief import TaskDebrief, debrief
 from ..domain.reports import Column
+from ..domain.scenario.model import as_in_every_variant
 from ..domain.scoring import score_attempt
 from ..exports import Table
 from ..extensions import db
@@ -39,6 +40,8 @@ class ExerciseDebrief:
 
 def exercise_debrief(exercise: LiveExercise) -> ExerciseDebrief:
     spec = scenario_for(exercise.version, None)
+    if spec.template:  # each officer's case has its own names and numbers: name each entity by its id
+        spec = replace(spec, entities=tuple(as_in_every_variant(spec.entity_map).values()))
     attempts = list(db.session.scalars(select(ScenarioAttempt).where(ScenarioAttempt.live_exercise_id == exercise.id)))
     results = [attempt.result if attempt.submitted_at and attempt.result else
                result_as_dict(score_attempt(scenario_for(exercise.version, attempt.seed), attempt.responses or {}))

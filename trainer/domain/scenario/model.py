@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -226,3 +226,11 @@ def render_mentions(text: str, entities: dict[str, Entity], depth: int = 3) -> s
 
 # {faker:person_kg}: a generator placeholder, allowed only in template entity attributes.
 FAKER_RE = re.compile(r"\{faker:([A-Za-z0-9_]+)\}")
+
+
+def as_in_every_variant(entities: dict[str, Entity]) -> dict[str, Entity]:
+    """A template's entities as one reader of every variant sees them (a live exercise's
+    debrief): a value that each variant generates shows as the entity's id ("P1", "PH1")."""
+    return {entity_id: replace(entity, attributes=tuple((name, entity_id if FAKER_RE.search(value) else value)
+                                                        for name, value in entity.attributes))
+            for entity_id, entity in entities.items()}
