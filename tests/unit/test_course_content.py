@@ -586,8 +586,8 @@ def test_broken_example_courses_report_file_and_key():
     specs, problems = check_courses(BROKEN)
     shown = [str(p) for p in problems]
     expected = [
-        "broken_courses/bad-yaml/course.yml:5: invalid YAML: while scanning a quoted scalar "
-        "started on line 2, found unexpected end of stream",
+        "broken_courses/bad-yaml/course.yml:5: invalid YAML: a quoted value is not closed: end it with the "
+        "same quote mark (it begins on line 2)",
         "broken_courses/missing-lesson/course.yml:13: lessons[1]: file '02-missing.md' not found",
         "broken_courses/unknown-type/questions/test.yml:20: questions[2].type: unknown question type "
         "'essay': expected one of single, multiple, true_false, matching, ordering",

@@ -97,9 +97,9 @@ def test_a_trainer_in_russian_saves_broken_course_files_and_reads_each_problem_i
     line = course_yml.splitlines().index("pass_mark: много") + 1
     assert f'<td class="num">{line}</td>' in page
     assert "ожидается целое число, получено: «много»" in page
-    assert "ошибка YAML в блоке метаданных: " in page
+    assert "ошибка YAML в блоке метаданных: не хватает значения, или список «[» или словарь «{» не закрыт" in page
     assert "ответ 3 вне диапазона: вариантов в вопросе: 2" in page
-    for english in ("expected a whole number", "invalid YAML", "is out of range"):
+    for english in ("expected a whole number", "invalid YAML", "is out of range", "while parsing", "but found"):
         assert english not in page
 
     editor = client.get(f"/author/courses/drafts/{draft_id}/edit/course.yml").get_data(as_text=True)

@@ -138,7 +138,7 @@ def test_aiken_and_cp1251(client, trainer, database):
     (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;&lol;">\n]>\n'
      b"<quiz>&lol2;</quiz>", "bomb.xml", 400, "Line 2: the file declares a document type (&lt;!DOCTYPE&gt;)"),
     (b"<quiz>\n<question type='truefalse'>\n</quiz>\n", "broken.xml", 400,
-     "Line 3: this is not well-formed XML (column 2: mismatched tag)."),
+     "Line 3: this is not well-formed XML (column 2: a closing tag does not match the tag it should close)."),
     (b"Q?{T}\n\n" * 450_000, "large.gift", 400, "The file is 3.0 MB; at most 2 MB is read at once"),
     (b"PK\x03\x04\x00\x00\x00binary", "bank.txt", 400, "The file is not text in UTF-8 or Windows-1251"),
     (b"", "empty.gift", 400, "The file is empty."),

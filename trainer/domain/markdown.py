@@ -332,7 +332,15 @@ def _load_front_matter(source: str, load: Callable[[str], Any]) -> dict:
 
 
 def yaml_error_text(exc: yaml.MarkedYAMLError, first_line: int = 1) -> str:
-    """The parser's own words for a YAML error, without its '<unicode string>' marks."""
+    """A YAML error in our words when it is a slip we know (yamlsafe.problem_in_words), else in
+    the parser's, without its '<unicode string>' marks."""
+    words = yamlsafe.problem_in_words(exc)
+    if words is not None:
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            # e.g. an unclosed quote: the problem shows at the end, the cause where it began.
+            return msg(N_("%(problem)s (it begins on line %(line)d)"), problem=words,
+                       line=exc.context_mark.line + first_line)
+        return words
     context = exc.context
     if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         # e.g. an unclosed quote: the problem shows at the end, the cause where it began.

@@ -706,6 +706,20 @@ def _xml_source(raw: bytes) -> bytes | str:
         return _decode(raw)
 
 
+# The XML parser's words for what it found (expat's), in ours: translated where they are shown.
+XML_PROBLEMS_IN_WORDS = {
+    "no element found": N_("the file ends before its XML is complete: is it cut short?"),
+    "not well-formed (invalid token)": N_("a character XML does not allow here (in text, write < as &lt; and "
+                                          "& as &amp;)"),
+    "mismatched tag": N_("a closing tag does not match the tag it should close"),
+    "unclosed token": N_("a tag or a comment is not closed"),
+    "junk after document element": N_("there is more after the end of the XML"),
+    "syntax error": N_("this is not XML"),
+    "undefined entity": N_("an &name; that XML does not know (write & as &amp;)"),
+    "duplicate attribute": N_("one tag gives the same attribute twice"),
+}
+
+
 def _read_xml(raw: bytes) -> list[_Draft]:
     parser = _LineParser()
     try:
@@ -714,8 +728,9 @@ def _read_xml(raw: bytes) -> list[_Draft]:
     except ET.ParseError as error:
         line, column = getattr(error, "position", (None, None))
         reason = re.sub(r":\s*line \d+, column \d+$", "", str(error))
+        words = XML_PROBLEMS_IN_WORDS.get(reason)
         raise QuestionFileError(msg(N_("this is not well-formed XML (column %(column)s: %(reason)s)"),
-                                    column=column, reason=reason), line) from None
+                                    column=column, reason=msg(words) if words else reason), line) from None
     if root.tag != "quiz":
         raise QuestionFileError(msg(N_("this is not a Moodle XML question file: it starts with <%(tag)s>, not "
                                        "<quiz>"), tag=root.tag[:40]), parser.lines.get(id(root)))

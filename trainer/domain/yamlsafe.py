@@ -275,3 +275,36 @@ def _end_of_quote(line: str, pos: int, quote: str) -> int | None:
             pos = end + 1
             continue
         return end + 1
+
+
+# The YAML parser's words for the slips authors make most, in plain words of ours (translated
+# where they are shown: a Russian author read "found character that cannot start any token" in
+# English). Matched on the parser's `problem`, as libyaml or PyYAML words it; anything else is
+# shown in the parser's own words.
+PROBLEMS_IN_WORDS = (
+    (re.compile(r"found character .*that cannot start any token"),
+     N_("a character that cannot begin a value here: often a tab (indent with spaces only), or a value "
+        "beginning with @ or ` (put it in quotes)")),
+    (re.compile(r"found unexpected end of stream"),
+     N_("a quoted value is not closed: end it with the same quote mark")),
+    (re.compile(r"mapping values are not allowed"),
+     N_("a colon inside a value: put a value that holds “: ” in quotes")),
+    (re.compile(r"expected <block end>, but found|did not find expected key|did not find expected '-' indicator"),
+     N_("this line is indented differently from the lines around it")),
+    (re.compile(r"expected the node content|did not find expected node content|"
+                r"expected ',' or '[\]}]'|did not find expected ',' or '[\]}]'"),
+     N_("a value is missing, or a list “[” or a mapping “{” is not closed")),
+    (re.compile(r"found unknown escape character"),
+     N_("an unknown \\ escape in a double-quoted value: use single quotes, or write \\\\ for a backslash")),
+    (re.compile(r"found undefined alias"),
+     N_("an alias (*name) with no anchor (&name) of that name above it")),
+    (re.compile(r"could not find expected ':'"),
+     N_("a key without its colon: write it as “key: value”")),
+)
+
+
+def problem_in_words(error: yaml.MarkedYAMLError):
+    """What the parser found, in our words (a Message), or None when it is not a slip we know."""
+    problem = str(error.problem or "")
+    return next((msg(words) for pattern, words in PROBLEMS_IN_WORDS if pattern.search(problem)), None)
+

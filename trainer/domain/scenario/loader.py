@@ -49,7 +49,7 @@ def load_yaml(text: str) -> tuple[Any, dict[Path, int], list[tuple[int, Path, st
         raise YamlError(exc.message, exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        message = yamlsafe.problem_in_words(exc) or " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise YamlError(msg(N_("not valid YAML: %(reason)s"), reason=message),
                         mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
