@@ -92,6 +92,21 @@ def test_new_draft_from_the_skeleton_passes_the_check(client, trainer, database)
     assert "Border checks" in client.get("/author/courses").get_data(as_text=True)
 
 
+def test_a_trainer_reading_in_russian_starts_a_russian_course(client, trainer, database):
+    # The skeleton said `language: en` with English placeholders: a Russian author who did not
+    # notice published a Russian course as English, shown to English readers.
+    client.get("/?lang=ru")
+    draft_id = create_draft(client, "Пограничный контроль")
+    files = files_of(database, draft_id)
+    assert "language: ru" in files["course.yml"] and "language: en" not in files["course.yml"]
+    assert "Напишите урок здесь" in files["01-introduction.md"] and "Write the lesson" not in files["01-introduction.md"]
+    assert "Замените это утверждение" in files["questions/test.yml"]
+    page = client.get(draft_url(draft_id)).get_data(as_text=True)
+    assert "Курс прошёл проверку: его можно опубликовать." in page
+    post_form(client, draft_url(draft_id, "/files/add"), {"path": "02-vtoroy.md"})  # a lesson added later
+    assert "Напишите урок здесь" in files_of(database, draft_id)["02-vtoroy.md"]
+
+
 def test_new_draft_from_a_copy_gets_its_own_id_and_publishes_as_a_new_course(client, trainer, database):
     draft_id = create_draft(client, "Grading for border guards", source="grading-basics")
     files = files_of(database, draft_id)

@@ -45,13 +45,13 @@ _CHECK_ROOT, _CHECK_FOLDER = "courses", "draft"
 SKELETON_COURSE = """\
 id: {id}
 title: {title}
-summary: "One paragraph: what officers will learn and who the course is for."
-language: en
+summary: "{summary}"
+language: {language}
 topic: general
 version: 1
 estimated_minutes: 30
 objectives:
-  - "Explain the first idea of the course"
+  - "{objective}"
 lessons:
   - 01-introduction.md
 pass_mark: 70
@@ -66,21 +66,36 @@ NEW_LESSON = """\
 title: {title}
 minutes: 10
 objectives:
-  - "What the officer can do after this lesson"
+  - "{objective}"
 ---
 
 # {title}
 
-Write the lesson here in Markdown.
+{body}
 """
 NEW_BANK = """\
 questions:
   - id: {id}
     type: true_false
-    prompt: "Replace this statement with one the officer judges true or false."
+    prompt: "{prompt}"
     answer: true
-    explanation: "Say why the answer is right."
+    explanation: "{explanation}"
 """
+# The skeleton's placeholders in the author's language (content, not interface: they become the
+# course's text and its `language`), so a course begun in Russian is a Russian course.
+SKELETON_TEXTS = {
+    "en": {"summary": "One paragraph: what officers will learn and who the course is for.",
+           "objective": "Explain the first idea of the course", "lesson": "Introduction",
+           "lesson_objective": "What the officer can do after this lesson", "body": "Write the lesson here in Markdown.",
+           "prompt": "Replace this statement with one the officer judges true or false.",
+           "explanation": "Say why the answer is right."},
+    "ru": {"summary": "Один абзац: чему научатся сотрудники и для кого этот курс.",
+           "objective": "Объяснить первую идею курса", "lesson": "Введение",
+           "lesson_objective": "Что сотрудник сможет сделать после этого урока",
+           "body": "Напишите урок здесь в формате Markdown.",
+           "prompt": "Замените это утверждение тем, которое сотрудник оценит как верное или неверное.",
+           "explanation": "Объясните, почему ответ верный."},
+}
 
 
 class AuthoringRefused(ValueError):
@@ -391,6 +406,12 @@ def _title_of(files: dict[str, str], default: str) -> str:
     return title.strip()[:300] if isinstance(title, str) and title.strip() else default
 
 
+def _skeleton_texts(files: dict[str, str]) -> dict[str, str]:
+    """The skeleton's placeholders in the draft's language (its course.yml's), else English."""
+    language = (parse_course_yml(files) or {}).get("language")
+    return SKELETON_TEXTS.get(language if isinstance(language, str) else "", SKELETON_TEXTS["en"])
+
+
 def _store(draft: CourseDraft, files: dict[str, str]) -> None:
     """Replace the draft's files (a new dict, so the JSON column sees the change)."""
     check_size(files)
@@ -399,21 +420,27 @@ def _store(draft: CourseDraft, files: dict[str, str]) -> None:
     draft.updated_at = utcnow()
 
 
-def skeleton_files(course_id: str, title: str) -> dict[str, str]:
-    """A small course that passes the check: course.yml, one lesson, a post-test bank."""
+def skeleton_files(course_id: str, title: str, language: str = "en") -> dict[str, str]:
+    """A small course that passes the check: course.yml, one lesson, a post-test bank, with
+    placeholders in `language` (English when there are none in it) and that as its language."""
+    language = language if language in SKELETON_TEXTS else "en"
+    text = SKELETON_TEXTS[language]
     return {
-        COURSE_FILE: SKELETON_COURSE.format(id=course_id, title=yaml_scalar(title)),
-        "01-introduction.md": NEW_LESSON.format(title="Introduction"),
-        "questions/test.yml": NEW_BANK.format(id="first-question"),
+        COURSE_FILE: SKELETON_COURSE.format(id=course_id, title=yaml_scalar(title), language=language,
+                                            summary=text["summary"], objective=text["objective"]),
+        "01-introduction.md": NEW_LESSON.format(title=text["lesson"], objective=text["lesson_objective"],
+                                                body=text["body"]),
+        "questions/test.yml": NEW_BANK.format(id="first-question", prompt=text["prompt"],
+                                              explanation=text["explanation"]),
     }
 
 
-def new_draft(owner: User, title: str, source: Course | None = None) -> CourseDraft:
-    """A draft for a new course: a blank skeleton, or a copy of `source` with its own id."""
+def new_draft(owner: User, title: str, source: Course | None = None, language: str = "en") -> CourseDraft:
+    """A draft for a new course: a blank skeleton in `language`, or a copy of `source` with its own id."""
     title = title.strip()
     course_id = unused_slug(slugify(title))
     if source is None:
-        files = skeleton_files(course_id, title)
+        files = skeleton_files(course_id, title, language)
     else:
         files = course_files(source)
         if not files:
@@ -458,10 +485,13 @@ def add_file(draft: CourseDraft, path: str) -> None:
     if problem := folder_clash(draft.files, path):
         raise AuthoringRefused(problem)
     stem = PurePosixPath(path).stem
+    texts = _skeleton_texts(draft.files)
     if path.endswith(".md"):
-        text = NEW_LESSON.format(title=stem.replace("-", " ").replace("_", " ").strip().capitalize())
+        text = NEW_LESSON.format(title=stem.replace("-", " ").replace("_", " ").strip().capitalize(),
+                                 objective=texts["lesson_objective"], body=texts["body"])
     else:
-        text = NEW_BANK.format(id=slugify(stem, "question") + "-1")
+        text = NEW_BANK.format(id=slugify(stem, "question") + "-1", prompt=texts["prompt"],
+                               explanation=texts["explanation"])
     _store(draft, {**draft.files, path: text})
 
 

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange
 from ..choices import as_choices
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..i18n import reader_language
 from ..item_tables import QUESTION_TYPE_LABELS
 from ..models import Course, CourseDraft
 from ..permissions import role_required
@@ -169,7 +170,7 @@ def new_draft():
         return render_index(new_form=form, status=400)
     source = course_or_404(form.source.data) if form.source.data else None
     try:
-        draft = authoring.new_draft(current_user, form.title.data, source)
+        draft = authoring.new_draft(current_user, form.title.data, source, language=reader_language())
     except authoring.AuthoringRefused as refusal:
         flash(str(refusal), "error")
         return redirect(url_for(".index"))
