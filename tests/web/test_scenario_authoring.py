@@ -117,6 +117,17 @@ def test_blank_skeleton_lists_what_to_fill_in_and_validates_once_filled(client, 
     assert "id: new-scenario-2\n" in source_of(database, newest)
 
 
+def test_a_trainer_reading_in_russian_starts_a_russian_scenario(client, trainer, database):
+    client.get("/?lang=ru")
+    response = post_form(client, f"{BASE}/new")
+    source = source_of(database, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert "language: ru\n" in source and "language: en" not in source
+    assert "# Новый сценарий." in source and 'title: "Оцените сообщения"' in source
+    filled = source.replace('""', '"Заполнено"')
+    draft = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert "Проблем нет" in save(client, draft, filled, follow_redirects=True).get_data(as_text=True)
+
+
 def test_editor_page_has_no_inline_script_or_style(client, trainer, database):
     draft = from_template(client, database)
     page = client.get(f"{BASE}/drafts/{draft}").get_data(as_text=True)

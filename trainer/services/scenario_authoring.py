@@ -33,12 +33,11 @@ TOP_TITLE_RE = re.compile(r"^title:[ \t]*[^|>\s#][^\n]*$", re.MULTILINE)
 # A new scenario: every "" is a field to fill in. As it stands the validator lists each of
 # them; once they are filled in, the file is a valid scenario to build on.
 SKELETON = """\
-# A new scenario. Fill in every empty "" below; the problems panel lists what is still
-# missing. The format, every task type and the scoring rules: docs/scenario-format.md
+{comment}
 id: {slug}
 title: ""
 summary: ""
-language: en
+language: {language}
 version: 1
 estimated_minutes: 60
 pass_mark: 70
@@ -65,14 +64,14 @@ reports:
 tasks:
   - id: evaluate
     type: grade
-    title: "Evaluate the reports"
+    title: "{evaluate}"
     weight: 50
     key:
       R1: {{source: B, information: 2, handling: H0, rationale: ""}}
 
   - id: decide
     type: decision
-    title: "Decide the next step"
+    title: "{decide}"
     weight: 50
     decisions:
       - id: D1
@@ -82,6 +81,18 @@ tasks:
           - {{id: a, text: "", correct: true, explanation: ""}}
           - {{id: b, text: "", explanation: ""}}
 """
+
+
+# The skeleton's words in the author's language (content, not interface: they become the
+# scenario's text and its `language`), so a scenario begun in Russian is a Russian scenario.
+SKELETON_TEXTS = {
+    "en": {"comment": "# A new scenario. Fill in every empty \"\" below; the problems panel lists what is still\n"
+                      "# missing. The format, every task type and the scoring rules: docs/scenario-format.md",
+           "evaluate": "Evaluate the reports", "decide": "Decide the next step"},
+    "ru": {"comment": "# Новый сценарий. Заполните каждое пустое \"\" ниже; панель проблем показывает, что ещё\n"
+                      "# не заполнено. Формат, все типы заданий и правила оценки: docs/scenario-format.md",
+           "evaluate": "Оцените сообщения", "decide": "Примите решение о следующем шаге"},
+}
 
 
 class AuthoringError(ValueError):
@@ -187,9 +198,12 @@ def scenario_by_slug(slug: str) -> Scenario | None:
 
 # --- new drafts -------------------------------------------------------------------------
 
-def new_blank_draft(user: User) -> ScenarioDraft:
-    """A draft from the skeleton, under an id no scenario uses yet."""
-    return _add_draft(user, SKELETON.format(slug=_fresh_slug("new-scenario")))
+def new_blank_draft(user: User, language: str = "en") -> ScenarioDraft:
+    """A draft from the skeleton in `language` (English when there is none in it), under an id
+    no scenario uses yet."""
+    language = language if language in SKELETON_TEXTS else "en"
+    return _add_draft(user, SKELETON.format(slug=_fresh_slug("new-scenario"), language=language,
+                                            **SKELETON_TEXTS[language]))
 
 
 def new_copy_draft(user: User, scenario: Scenario) -> ScenarioDraft:

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, Length, StopValidation
 
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import reader_language
 from ..models import Scenario, ScenarioDraft
 from ..permissions import role_required
 from ..services import scenario_authoring as authoring
@@ -105,7 +106,7 @@ def index():
 @bp.post("/new")
 def new():
     require_button()
-    draft = authoring.new_blank_draft(current_user)
+    draft = authoring.new_blank_draft(current_user, reader_language())
     db.session.commit()
     flash(_("A new draft. Fill in every empty \"\" field; the problems list says what is still missing."), "info")
     return redirect(url_for(".editor", draft_id=draft.id))
