@@ -98,6 +98,7 @@ def test_a_trainer_reading_in_russian_starts_a_russian_course(client, trainer, d
     client.get("/?lang=ru")
     draft_id = create_draft(client, "Пограничный контроль")
     files = files_of(database, draft_id)
+    assert "id: pogranichnyi-kontrol\n" in files["course.yml"]  # transliterated, not "new-course"
     assert "language: ru" in files["course.yml"] and "language: en" not in files["course.yml"]
     assert "Напишите урок здесь" in files["01-introduction.md"] and "Write the lesson" not in files["01-introduction.md"]
     assert "Замените это утверждение" in files["questions/test.yml"]

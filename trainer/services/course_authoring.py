@@ -249,9 +249,22 @@ def set_top_level_keys(text: str, values: dict[str, str | int]) -> str:
     return result
 
 
+# Cyrillic letters in Latin ones, for ids made from titles: Russian as ICAO Doc 9303 writes it
+# in passports (the hard and soft signs left out), and the letters Kyrgyz, Tajik and Uzbek add. A course titled "Пограничный
+# контроль" gets the id pogranichnyi-kontrol, not a bare "new-course".
+CYRILLIC_IN_LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "iu", "я": "ia",
+    "ң": "ng", "ө": "o", "ү": "u",                                        # Kyrgyz
+    "ғ": "gh", "ӣ": "i", "қ": "q", "ӯ": "u", "ҳ": "h", "ҷ": "j", "ў": "o",  # Tajik and Uzbek
+})
+
+
 def slugify(text: str, fallback: str = "new-course") -> str:
-    """A course id from a title: lowercase ASCII letters, digits and hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-")
+    """A course id from a title: lowercase ASCII letters, digits and hyphens (Cyrillic transliterated)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(CYRILLIC_IN_LATIN)).strip("-")[:80].strip("-")
     return slug or fallback
 
 
