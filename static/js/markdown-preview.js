@@ -37,5 +37,7 @@
       say("…");
       timer = setTimeout(refresh, DELAY_MS);
     });
+    // Text typed before this script arrived (a slow link) fired no input event it heard: preview it now.
+    if (textarea.value !== textarea.defaultValue) { refresh(); }
   });
 })();

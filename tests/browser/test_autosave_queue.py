@@ -4,6 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from slow_scripts import before_the_script_runs
 from trainer.extensions import db
 from trainer.models import QuizAttempt, ScenarioAttempt, User
 
@@ -102,21 +103,6 @@ def test_an_oversized_answer_is_named_kept_and_other_tasks_still_save(page, log_
     expect(page.locator("#autosave-status")).to_have_text("All changes saved.", timeout=10_000)
     expect(problem).to_have_count(0)
     assert responses(live_app, attempt_id)["final-report"] == {"text": "Short enough now."}
-
-
-def before_the_script_runs(page, script, act) -> None:
-    """Open the page again with `script` held back, as on a slow link, `act` while it is on its
-    way (nothing listens for changes yet), then let it arrive."""
-    held = []
-    page.route(script, lambda route: held.append(route))  # routing also bypasses the cache
-    page.goto(page.url, wait_until="commit")
-    act()
-    for _ in range(100):  # the script tag closes the page: its request may come after `act`
-        if held:
-            break
-        page.wait_for_timeout(50)
-    held[0].continue_()
-    page.unroute(script)
 
 
 def saves_on_opening_again(page, wait_ms: int) -> list[str]:

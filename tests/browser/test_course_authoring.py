@@ -1,6 +1,8 @@
 """A trainer writes a course in Chromium: draft, lesson with live preview, publish, catalogue."""
 from playwright.sync_api import expect
 
+from slow_scripts import before_the_script_runs
+
 LESSON = """---
 title: Introduction
 minutes: 10
@@ -48,3 +50,16 @@ def test_trainer_drafts_previews_and_publishes_a_course(page, log_in):
     page.get_by_role("link", name="Introduction").click()
     expect(page.get_by_role("heading", name="Questions at the booth")).to_be_visible()
     assert blocked == []
+
+
+def test_text_typed_before_the_preview_script_arrived_is_previewed(page, log_in):
+    # CI's slow start showed it: the lesson was typed while markdown-preview.js was still on its
+    # way, no input event reached it, and the preview kept the old text until the next keystroke.
+    log_in("trainer@example.org")
+    page.goto("/author/courses")
+    page.get_by_label("Title of the new course").fill("Roadside questioning")
+    page.get_by_role("button", name="Create draft").click()
+    page.get_by_role("link", name="01-introduction.md").click()
+    before_the_script_runs(page, "**/markdown-preview*.js",
+                           lambda: page.get_by_label("Markdown with front matter").fill(LESSON))
+    expect(page.locator("#preview").get_by_role("heading", name="Questions at the booth")).to_be_visible()
