@@ -106,8 +106,9 @@ def test_a_file_with_nothing_to_import_exits_1(runner, course_root, tmp_path):
     ("word.gift", b"PK\x03\x04\x00\x00binary", "word.gift cannot be read: the file is not text"),
     ("bomb.xml", b'<?xml version="1.0"?>\n<!DOCTYPE q [<!ENTITY a "aaaaaaaaaa">\n<!ENTITY b "&a;&a;&a;&a;">]>\n'
                  b"<quiz>&b;</quiz>", "bomb.xml cannot be read: line 2: the file declares a document type"),
-    ("broken.xml", b"<quiz>\n<question type='truefalse'>\n</quiz>\n", "broken.xml cannot be read: line 3: this is not "
-                                                                       "well-formed XML (column 2: a closing tag does not match the tag it should close)"),
+    ("broken.xml", b"<quiz>\n<question type='truefalse'>\n</quiz>\n",
+     "broken.xml cannot be read: line 3: this is not well-formed XML (column 2: a closing tag does not match the tag "
+     "it should close)"),
 ])
 def test_unreadable_files_exit_1_with_the_reason_and_line(runner, course_root, tmp_path, name, data, message):
     path = tmp_path / name

@@ -250,8 +250,8 @@ def set_top_level_keys(text: str, values: dict[str, str | int]) -> str:
 
 
 # Cyrillic letters in Latin ones, for ids made from titles: Russian as ICAO Doc 9303 writes it
-# in passports (the hard and soft signs left out), and the letters Kyrgyz, Tajik and Uzbek add. A course titled "Пограничный
-# контроль" gets the id pogranichnyi-kontrol, not a bare "new-course".
+# in passports (the hard and soft signs left out), and the letters Kyrgyz, Tajik and Uzbek add.
+# A course titled "Пограничный контроль" gets the id pogranichnyi-kontrol, not "new-course".
 CYRILLIC_IN_LATIN = str.maketrans({
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
     "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
